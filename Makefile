@@ -1,0 +1,45 @@
+# The two commands a new contributor runs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: demo test lint unit integration infra e2e up clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/sixpotify demo
+
+up: $(STAMP)
+	$(BIN)/sixpotify local up
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest -m unit
+
+integration: $(STAMP)
+	$(BIN)/pytest -m integration
+
+infra: $(STAMP)
+	$(BIN)/pytest -m infra
+
+e2e: $(STAMP)
+	$(BIN)/pytest -m e2e
+
+clean:
+	rm -rf $(VENV) .sixpotify cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""Messenger's Send API behind the domain's Messenger port.
+
+The page access token travels in the query string, as the Send API documents it, so no URL
+this adapter requests ever reaches an exception or a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import requests
+from pydantic import SecretStr
+
+from domain.errors import MessengerDeliveryError
+from domain.models import Button, Card, CarouselReply, Reply, TextReply
+
+_TOKEN_IN_URL = re.compile(r"(access_token=)[^&\s'\"]+")
+# urllib3 logs every request's URL, query string included, at DEBUG level.
+_URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+
+
+class GraphDeliveryError(MessengerDeliveryError):
+    """The Send API's refusal, with the fields Graph gives for it."""
+
+    def __init__(
+        self,
+        http_status: int,
+        graph_message: str,
+        code: int | None = None,
+        error_subcode: int | None = None,
+        fbtrace_id: str | None = None,
+    ) -> None:
+        codes = "" if code is None else f", code {code}"
+        codes += "" if error_subcode is None else f"/{error_subcode}"
+        trace = "" if fbtrace_id is None else f" (fbtrace_id {fbtrace_id})"
+        super().__init__(f"Send API refused (HTTP {http_status}{codes}): {graph_message}{trace}")
+        self.http_status = http_status
+        self.graph_message = graph_message
+        self.code = code
+        self.error_subcode = error_subcode
+        self.fbtrace_id = fbtrace_id
+
+
+class GraphMessenger:
+    def __init__(
+        self,
+        session: requests.Session,
+        api_url: str,
+        page_access_token: SecretStr,
+        timeout_seconds: float = 5,
+    ) -> None:
+        self._session = session
+        self._messages_url = f"{api_url.rstrip('/')}/me/messages"
+        self._page_access_token = page_access_token
+        self._timeout_seconds = timeout_seconds
+        for name in _URL_LOGGERS:
+            logging.getLogger(name).addFilter(_REDACT_ACCESS_TOKEN)
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        self._post(reply_payload(user_id, reply))
+
+    def show_typing(self, user_id: str) -> None:
+        self._post(typing_on_payload(user_id))
+
+    def _post(self, payload: dict[str, Any]) -> None:
+        try:
+            response = self._session.post(
+                self._messages_url,
+                params={"access_token": self._page_access_token.get_secret_value()},
+                json=payload,
+                timeout=self._timeout_seconds,
+            )
+        except requests.RequestException as error:
+            # requests' own messages quote the URL, token included: none of it goes on.
+            raise MessengerDeliveryError(
+                f"Send API at {self._messages_url} unreachable: {type(error).__name__}"
+            ) from None
+        if not response.ok:
+            raise _refusal(response)
+
+
+def reply_payload(user_id: str, reply: Reply) -> dict[str, Any]:
+    """The Send API body that answers user_id with reply."""
+    return {
+        "recipient": {"id": user_id},
+        "messaging_type": "RESPONSE",
+        "message": message_payload(reply),
+    }
+
+
+def typing_on_payload(user_id: str) -> dict[str, Any]:
+    return {"recipient": {"id": user_id}, "sender_action": "typing_on"}
+
+
+def message_payload(reply: Reply) -> dict[str, Any]:
+    if isinstance(reply, TextReply):
+        return {"text": reply.text}
+    return {"attachment": {"type": "template", "payload": generic_template(reply)}}
+
+
+def generic_template(carousel: CarouselReply) -> dict[str, Any]:
+    return {
+        "template_type": "generic",
+        "elements": [template_element(card) for card in carousel.cards],
+    }
+
+
+def template_element(card: Card) -> dict[str, Any]:
+    element: dict[str, Any] = {"title": card.title, "subtitle": card.subtitle}
+    if card.image_url is not None:
+        element["image_url"] = card.image_url
+    if card.buttons:
+        element["buttons"] = [button_payload(button) for button in card.buttons]
+    return element
+
+
+def button_payload(button: Button) -> dict[str, Any]:
+    """A missing url or payload stays missing: the Send API, not this function, judges it."""
+    if button.kind == "web_url":
+        fields = {"type": "web_url", "url": button.url, "title": button.title}
+    else:
+        fields = {"type": "postback", "title": button.title, "payload": button.payload}
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _refusal(response: requests.Response) -> GraphDeliveryError:
+    try:
+        error = response.json()["error"]
+        return GraphDeliveryError(
+            http_status=response.status_code,
+            graph_message=str(error["message"]),
+            code=_optional_int(error.get("code")),
+            error_subcode=_optional_int(error.get("error_subcode")),
+            fbtrace_id=error.get("fbtrace_id"),
+        )
+    except (ValueError, KeyError, TypeError):
+        return GraphDeliveryError(
+            http_status=response.status_code,
+            graph_message=f"answer without a Graph error body ({response.reason})",
+        )
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+class _RedactAccessToken(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_URL.sub(r"\1[redacted]", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_URL.sub(r"\1[redacted]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+_REDACT_ACCESS_TOKEN = _RedactAccessToken()

@@ -1,0 +1,12 @@
+"""PostgreSQL: schema migrations and the artist repository."""
+
+from adapters.postgres.migrator import Migration, apply_migrations, shipped_migrations
+from adapters.postgres.repository import PostgresArtistRepository, connect_pool
+
+__all__ = [
+    "Migration",
+    "PostgresArtistRepository",
+    "apply_migrations",
+    "connect_pool",
+    "shipped_migrations",
+]

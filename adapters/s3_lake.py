@@ -1,0 +1,39 @@
+"""The raw lake: Spotify's answers as received, one object per artist and day."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING
+
+from domain.models import FetchedArtist
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+RAW_ARTISTS_PREFIX = "raw/spotify/artists"
+
+
+def raw_artist_key(artist_id: str, day: date) -> str:
+    """Hive-style partition so Athena can prune by day."""
+    return f"{RAW_ARTISTS_PREFIX}/dt={day.isoformat()}/{artist_id}.json"
+
+
+class S3RawLake:
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def put_raw(self, fetched: FetchedArtist, day: date) -> str:
+        key = raw_artist_key(fetched.artist.id, day)
+        # Sorted keys and no timestamps: a replay writes the very same bytes.
+        body = json.dumps(
+            {"artist_id": fetched.artist.id, "dt": day.isoformat(), **fetched.raw},
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode("utf-8")
+        self._client.put_object(
+            Bucket=self._bucket, Key=key, Body=body, ContentType="application/json"
+        )
+        return key

@@ -1,0 +1,21 @@
+"""The artist-requests queue that feeds the ingest workflow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from domain.models import ArtistRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+
+class SqsWorkQueue:
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self._client = client
+        self._queue_url = queue_url
+
+    def enqueue(self, artist_id: str, requested_at: datetime) -> None:
+        request = ArtistRequest(artist_id=artist_id, requested_at=requested_at)
+        self._client.send_message(QueueUrl=self._queue_url, MessageBody=request.model_dump_json())

@@ -1,0 +1,50 @@
+"""The ingest workflow's steps: plan the batches, fetch them, remember what was fetched."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.models import ArtistRequest, IngestPlan, IngestSummary
+from domain.ports import ArtistRepository, GenreStore, RawLake, SpotifyCatalog
+
+SPOTIFY_BATCH_LIMIT = 50
+
+
+def plan_from_requests(requests: Sequence[ArtistRequest]) -> IngestPlan:
+    """A plan for queued requests, stamped with the newest request's time."""
+    if not requests:
+        raise ValueError("an ingest needs at least one artist request")
+    as_of = max(request.requested_at for request in requests)
+    return plan(as_of, (request.artist_id for request in requests))
+
+
+def plan(as_of: datetime, artist_ids: Iterable[str]) -> IngestPlan:
+    unique = tuple(dict.fromkeys(artist_ids))
+    batches = tuple(
+        unique[start : start + SPOTIFY_BATCH_LIMIT]
+        for start in range(0, len(unique), SPOTIFY_BATCH_LIMIT)
+    )
+    return IngestPlan(as_of=as_of, artist_ids=unique, batches=batches)
+
+
+@dataclass(frozen=True)
+class IngestPorts:
+    spotify: SpotifyCatalog
+    lake: RawLake
+    genres: GenreStore
+    repository: ArtistRepository
+
+
+def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts) -> IngestSummary:
+    """Fetch one batch into every store. The lake and DynamoDB are written before
+    PostgreSQL, so a crash in between is repaired by running the batch again."""
+    fetched, not_found = ports.spotify.fetch_artists(artist_ids)
+    for item in fetched:
+        ports.lake.put_raw(item, as_of.date())
+        ports.genres.put_genres(item.artist.id, item.artist.genres)
+    ports.repository.save_fetched(fetched, as_of)
+    return IngestSummary(
+        ingested=tuple(item.artist.id for item in fetched), not_found=tuple(not_found)
+    )

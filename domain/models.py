@@ -1,0 +1,138 @@
+"""The nouns of Sixpotify: what the bot knows about artists and what it says to people."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Artist(_Frozen):
+    """An artist as the bot shows it. Popularity and followers are absent for apps
+    in Spotify's Development Mode."""
+
+    id: str
+    name: str
+    genres: tuple[str, ...] = ()
+    popularity: int | None = None
+    followers: int | None = None
+    image_url: str | None = None
+    spotify_url: str
+
+
+class Track(_Frozen):
+    id: str
+    artist_id: str
+    name: str
+    popularity: int | None = None
+    spotify_url: str
+
+
+class AudioFeatures(_Frozen):
+    track_id: str
+    danceability: float
+    energy: float
+    key: int
+    loudness: float
+    mode: int
+    speechiness: float
+    acousticness: float
+    instrumentalness: float
+    liveness: float
+    valence: float
+    tempo: float
+    duration_ms: int
+    time_signature: int
+
+
+class FetchedArtist(_Frozen):
+    """Everything one ingestion learned about an artist, with Spotify's answers kept
+    verbatim for the raw lake."""
+
+    artist: Artist
+    top_tracks: tuple[Track, ...] = ()
+    audio_features: tuple[AudioFeatures, ...] = ()
+    raw: Mapping[str, Any] = Field(default_factory=dict)
+
+
+class Neighbour(_Frozen):
+    """One row of an artist's similar-artists list: rank 1 is the closest."""
+
+    artist_id: str
+    similar_id: str
+    rank: int
+    score: float
+
+
+class Waiter(_Frozen):
+    """A Messenger user who asked for an artist the bot did not know yet."""
+
+    artist_id: str
+    user_id: str
+    query: str
+    requested_at: datetime
+
+
+class IncomingText(_Frozen):
+    """A text a Messenger user sent to the page."""
+
+    user_id: str
+    message_id: str
+    text: str
+
+
+class Button(_Frozen):
+    kind: Literal["web_url", "postback"]
+    title: str
+    url: str | None = None
+    payload: str | None = None
+
+
+class Card(_Frozen):
+    title: str
+    subtitle: str
+    image_url: str | None
+    buttons: tuple[Button, ...]
+
+
+class TextReply(_Frozen):
+    text: str
+
+
+class CarouselReply(_Frozen):
+    cards: tuple[Card, ...]
+
+
+Reply = TextReply | CarouselReply
+
+
+class IngestSummary(_Frozen):
+    """What one FetchArtists batch did; not_found IDs are poison and never retried."""
+
+    ingested: tuple[str, ...]
+    not_found: tuple[str, ...]
+
+
+class ArtistRequest(_Frozen):
+    """One queued artist ID: the body of an artist-requests message."""
+
+    artist_id: str
+    requested_at: datetime
+
+
+class IngestPlan(_Frozen):
+    """The ingest workflow's work list: every ID once, in batches Spotify accepts in one call.
+
+    as_of comes from the requests themselves, so replaying the same input stamps the same
+    fetched_at and writes the same lake keys.
+    """
+
+    as_of: datetime
+    artist_ids: tuple[str, ...]
+    batches: tuple[tuple[str, ...], ...]

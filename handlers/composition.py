@@ -1,0 +1,177 @@
+"""The composition root: the one place that turns settings into adapters.
+
+Built once per cold start and shared by every invocation of the process. Tests and the
+local stack swap in their own through `use`, never by patching modules.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+import boto3
+import requests
+
+from adapters.dynamodb import DynamoGenreStore, DynamoProcessedMessages, DynamoWaiterStore
+from adapters.messenger import GraphMessenger
+from adapters.postgres.repository import PostgresArtistRepository, connect_pool
+from adapters.s3_lake import S3RawLake
+from adapters.spotify import SpotipyCatalog, make_spotify_client
+from adapters.sqs_queue import SqsWorkQueue
+from domain.conversation import ConversationPorts
+from domain.ingest import IngestPorts
+from domain.notify import NotifyPorts
+from handlers.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from domain.ports import (
+        ArtistRepository,
+        GenreStore,
+        Messenger,
+        ProcessedMessages,
+        RawLake,
+        SpotifyCatalog,
+        WaiterStore,
+        WorkQueue,
+    )
+
+
+_Port = TypeVar("_Port")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dependencies:
+    """Adapters built lazily, once, so each function connects only to what it uses.
+
+    `overrides` replaces adapters by name ("spotify", "messenger", ...): how tests put a
+    fake in front of the real stack.
+    """
+
+    def __init__(self, settings: Settings, overrides: Mapping[str, object] | None = None) -> None:
+        self.settings = settings
+        self._built: dict[str, object] = dict(overrides or {})
+        self._lock = threading.RLock()
+
+    def _once(self, name: str, build: Callable[[], _Port]) -> _Port:
+        # Handlers of the local stack run on several threads: build each adapter once.
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return cast(_Port, self._built[name])
+
+    def _client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]  # one factory for several services
+            region_name=self.settings.aws_region,
+            endpoint_url=self.settings.aws_endpoint_url,
+        )
+
+    @property
+    def repository(self) -> ArtistRepository:
+        return self._once(
+            "repository",
+            lambda: PostgresArtistRepository(
+                connect_pool(self.settings.database_url.get_secret_value())
+            ),
+        )
+
+    @property
+    def spotify(self) -> SpotifyCatalog:
+        return self._once(
+            "spotify",
+            lambda: SpotipyCatalog(
+                make_spotify_client(
+                    api_url=self.settings.spotify_api_url,
+                    token_url=self.settings.spotify_auth_url,
+                    client_id=self.settings.spotify_client_id,
+                    client_secret=self.settings.spotify_client_secret,
+                )
+            ),
+        )
+
+    @property
+    def messenger(self) -> Messenger:
+        return self._once(
+            "messenger",
+            lambda: GraphMessenger(
+                requests.Session(), self.settings.graph_api_url, self.settings.page_access_token
+            ),
+        )
+
+    @property
+    def lake(self) -> RawLake:
+        return self._once("lake", lambda: S3RawLake(self._client("s3"), self.settings.lake_bucket))
+
+    @property
+    def genres(self) -> GenreStore:
+        return self._once(
+            "genres", lambda: DynamoGenreStore(self._client("dynamodb"), self.settings.genres_table)
+        )
+
+    @property
+    def waiters(self) -> WaiterStore:
+        return self._once(
+            "waiters",
+            lambda: DynamoWaiterStore(self._client("dynamodb"), self.settings.waiters_table),
+        )
+
+    @property
+    def processed(self) -> ProcessedMessages:
+        return self._once(
+            "processed",
+            lambda: DynamoProcessedMessages(
+                self._client("dynamodb"), self.settings.messages_table, utc_now
+            ),
+        )
+
+    @property
+    def queue(self) -> WorkQueue:
+        return self._once(
+            "queue", lambda: SqsWorkQueue(self._client("sqs"), self.settings.requests_queue_url)
+        )
+
+    def conversation(self) -> ConversationPorts:
+        return ConversationPorts(
+            repository=self.repository,
+            spotify=self.spotify,
+            waiters=self.waiters,
+            queue=self.queue,
+            messenger=self.messenger,
+            processed=self.processed,
+        )
+
+    def ingest(self) -> IngestPorts:
+        return IngestPorts(
+            spotify=self.spotify, lake=self.lake, genres=self.genres, repository=self.repository
+        )
+
+    def notify(self) -> NotifyPorts:
+        return NotifyPorts(
+            repository=self.repository, waiters=self.waiters, messenger=self.messenger
+        )
+
+
+_lock = threading.Lock()
+_current: Dependencies | None = None
+
+
+def dependencies() -> Dependencies:
+    """This process's dependencies, built from the environment on first use."""
+    global _current  # noqa: PLW0603  # the per-cold-start cache is process state by nature
+    with _lock:
+        if _current is None:
+            _current = Dependencies(load_settings())
+        return _current
+
+
+def use(replacement: Dependencies | None) -> None:
+    """Make every handler in this process use `replacement` (None: rebuild from the
+    environment on next use)."""
+    global _current  # noqa: PLW0603
+    with _lock:
+        _current = replacement

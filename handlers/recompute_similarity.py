@@ -1,0 +1,15 @@
+"""Ingest step 3: neighbours for the new artists and for those whose lists they enter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.recompute import recompute_similarity
+from handlers.composition import dependencies
+from handlers.events import ArtistIdsInput
+
+
+def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
+    request = ArtistIdsInput.model_validate(event)
+    rewritten = recompute_similarity(request.artist_ids, dependencies().repository)
+    return {"rewritten": len(rewritten)}

@@ -1,0 +1,175 @@
+"""AWS on one machine: moto in server mode, with Step Functions really executing and the
+ingest workflow's Lambda tasks running our handlers in this process."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import requests
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from handlers import fetch_artists, notify_waiters, plan_batches, recompute_similarity
+from local import lambda_dispatch
+from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+@dataclass(frozen=True)
+class LocalNames:
+    """Resource names of one local stack; a prefix keeps parallel stacks apart."""
+
+    prefix: str = "sixpotify"
+
+    @property
+    def lake_bucket(self) -> str:
+        return f"{self.prefix}-lake"
+
+    @property
+    def genres_table(self) -> str:
+        return f"{self.prefix}-genres"
+
+    @property
+    def waiters_table(self) -> str:
+        return f"{self.prefix}-waiters"
+
+    @property
+    def messages_table(self) -> str:
+        return f"{self.prefix}-processed-messages"
+
+    @property
+    def requests_queue(self) -> str:
+        return f"{self.prefix}-artist-requests"
+
+    @property
+    def dead_letter_queue(self) -> str:
+        return f"{self.prefix}-artist-requests-dlq"
+
+    @property
+    def ingest_state_machine(self) -> str:
+        return f"{self.prefix}-ingest"
+
+    def function(self, step: str) -> str:
+        return f"{self.prefix}-{step}"
+
+
+@dataclass(frozen=True)
+class LocalResources:
+    lake_bucket: str
+    genres_table: str
+    waiters_table: str
+    messages_table: str
+    requests_queue_url: str
+    dead_letter_queue_url: str
+    ingest_state_machine_arn: str
+
+
+INGEST_FUNCTIONS = {
+    IngestSubstitution.PLAN_BATCHES: ("plan-batches", plan_batches.handle),
+    IngestSubstitution.FETCH_ARTISTS: ("fetch-artists", fetch_artists.handle),
+    IngestSubstitution.RECOMPUTE_SIMILARITY: ("recompute-similarity", recompute_similarity.handle),
+    IngestSubstitution.NOTIFY_WAITERS: ("notify-waiters", notify_waiters.handle),
+}
+
+
+class LocalAws:
+    """A moto server on a free loopback port. Only one per process: moto's Step Functions
+    interpreter finds its server through the MOTO_PORT environment variable."""
+
+    def __init__(self) -> None:
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint_url = ""
+
+    def start(self) -> None:
+        for name, value in _CREDENTIALS.items():
+            os.environ.setdefault(name, value)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        os.environ["MOTO_PORT"] = str(port)
+        response = requests.post(
+            f"{self.endpoint_url}/moto-api/config",
+            json={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": False},
+            },
+            timeout=5,
+        )
+        response.raise_for_status()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]  # one factory for several services
+            region_name=REGION,
+            endpoint_url=self.endpoint_url,
+        )
+
+    def create_resources(self, names: LocalNames) -> LocalResources:
+        """Everything the CDK stacks create that the local stack needs."""
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=names.lake_bucket)
+        dynamodb = self.client("dynamodb")
+        _create_table(dynamodb, names.genres_table, ["artist_id"])
+        _create_table(dynamodb, names.waiters_table, ["artist_id", "user_id"])
+        _create_table(dynamodb, names.messages_table, ["message_id"])
+
+        sqs = self.client("sqs")
+        dlq_url = sqs.create_queue(QueueName=names.dead_letter_queue)["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        queue_url = sqs.create_queue(
+            QueueName=names.requests_queue,
+            Attributes={
+                "VisibilityTimeout": "60",
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}
+                ),
+            },
+        )["QueueUrl"]
+
+        lambda_dispatch.register(
+            {names.function(step): handler for step, handler in INGEST_FUNCTIONS.values()}
+        )
+        definition = substitute(
+            INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
+            {
+                substitution: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{names.function(step)}"
+                for substitution, (step, _) in INGEST_FUNCTIONS.items()
+            },
+        )
+        stepfunctions = self.client("stepfunctions")
+        machine_arn = stepfunctions.create_state_machine(
+            name=names.ingest_state_machine,
+            definition=definition,
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.prefix}-ingest",
+        )["stateMachineArn"]
+        return LocalResources(
+            lake_bucket=names.lake_bucket,
+            genres_table=names.genres_table,
+            waiters_table=names.waiters_table,
+            messages_table=names.messages_table,
+            requests_queue_url=queue_url,
+            dead_letter_queue_url=dlq_url,
+            ingest_state_machine_arn=machine_arn,
+        )
+
+
+def _create_table(client: Any, name: str, key: list[str]) -> None:
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in key],
+        KeySchema=[
+            {"AttributeName": k, "KeyType": t} for k, t in zip(key, ("HASH", "RANGE"), strict=False)
+        ],
+    )

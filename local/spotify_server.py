@@ -1,0 +1,637 @@
+"""A local HTTP server that answers like the Spotify Web API, over the local catalog.
+
+It speaks the client-credentials token flow and the read endpoints the product uses, with
+Spotify's JSON shapes and error bodies, so that spotipy talks to it unchanged. It counts
+every call per endpoint, and can play Development Mode or inject faults (429 with
+Retry-After, 5xx, latency) so that the product's degradation paths can be exercised.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from pydantic import SecretStr
+
+from local.catalog import Catalog, CatalogArtist, CatalogAudioFeatures, CatalogTrack
+
+logger = logging.getLogger(__name__)
+
+_BASE62_ID = re.compile(r"[0-9A-Za-z]{22}")
+_MARKET = re.compile(r"[A-Z]{2}|from_token")
+_SEARCH_TYPES = frozenset({"album", "artist", "playlist", "track", "show", "episode", "audiobook"})
+_MAX_ARTIST_IDS = 50
+_MAX_AUDIO_FEATURE_IDS = 100
+_MAX_SEARCH_LIMIT = 50
+_DEFAULT_SEARCH_LIMIT = 20
+_MAX_SEARCH_OFFSET = 1000
+_IMAGE_SIZE = 640
+
+
+class Endpoint(StrEnum):
+    """The routes the stand-in serves, as keys of `SpotifyServer.calls`."""
+
+    TOKEN = "POST /api/token"  # noqa: S105  # a route, not a credential
+    SEARCH = "GET /v1/search"
+    ARTIST = "GET /v1/artists/{id}"
+    ARTISTS = "GET /v1/artists"
+    TOP_TRACKS = "GET /v1/artists/{id}/top-tracks"
+    AUDIO_FEATURES = "GET /v1/audio-features"
+    AUDIO_FEATURE = "GET /v1/audio-features/{id}"
+
+
+class AccessMode(Enum):
+    """What Spotify lets the app call.
+
+    EXTENDED_QUOTA apps may call everything. DEVELOPMENT apps (the rules since 2026-02,
+    on top of the 2024-11 audio-features cut for new apps) get 403 from batch artists,
+    top tracks and audio features, and artist objects without popularity or followers.
+    """
+
+    EXTENDED_QUOTA = "extended-quota"
+    DEVELOPMENT = "development"
+
+
+_CLOSED_IN_DEVELOPMENT = frozenset(
+    {Endpoint.ARTISTS, Endpoint.TOP_TRACKS, Endpoint.AUDIO_FEATURES, Endpoint.AUDIO_FEATURE}
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One scripted misbehaviour: wait `delay_seconds`, then answer `status` (with
+    Retry-After when given) instead of the real answer; a None status answers normally
+    after the delay."""
+
+    status: int | None = None
+    retry_after_seconds: int | None = None
+    delay_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def _api_error(status: int, message: str) -> _Response:
+    return _Response(status, {"error": {"status": status, "message": message}})
+
+
+def _oauth_error(error: str, description: str) -> _Response:
+    return _Response(400, {"error": error, "error_description": description})
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+    def param(self, name: str) -> str | None:
+        return _first(self.query, name)
+
+
+class SpotifyServer:
+    """The Spotify Web API stand-in; `start()` it (or use it as a context manager), point
+    spotipy at `api_url` and `token_url`, and read `calls` afterwards."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        client_id: str,
+        client_secret: str | SecretStr,
+        *,
+        port: int = 0,
+        mode: AccessMode = AccessMode.EXTENDED_QUOTA,
+        token_lifetime_seconds: int = 3600,
+    ) -> None:
+        self.catalog = catalog
+        self.mode = mode
+        self._client_id = client_id
+        self._client_secret = SecretStr(
+            client_secret.get_secret_value()
+            if isinstance(client_secret, SecretStr)
+            else client_secret
+        )
+        self._port = port
+        self._token_lifetime_seconds = token_lifetime_seconds
+        self._lock = threading.Lock()
+        self._calls: Counter[Endpoint] = Counter()
+        self._token_expiry: dict[str, float] = {}
+        self._faults: dict[Endpoint, list[Fault]] = {}
+        self._http: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        state = f"running at {self.api_url}" if self._http else "stopped"
+        return f"SpotifyServer({state}, mode={self.mode.value})"
+
+    # Life cycle
+
+    def start(self) -> None:
+        if self._http is not None:
+            raise RuntimeError("the Spotify stand-in is already running")
+        self._http = _HttpServer(("127.0.0.1", self._port), _Handler, self)
+        # A short poll interval lets stop() return quickly.
+        self._thread = threading.Thread(
+            target=self._http.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="spotify-stand-in",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._http is None:
+            return
+        self._http.shutdown()
+        self._http.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._http = None
+        self._thread = None
+
+    def __enter__(self) -> SpotifyServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._http is None:
+            raise RuntimeError("the Spotify stand-in is not running")
+        host, port = self._http.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/v1/"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.base_url}/api/token"
+
+    # What tests and benchmarks observe and steer
+
+    @property
+    def calls(self) -> Counter[Endpoint]:
+        """A snapshot of how many requests each endpoint received since the last reset."""
+        with self._lock:
+            return Counter(self._calls)
+
+    def reset_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+    def inject_fault(self, endpoint: Endpoint, fault: Fault, times: int = 1) -> None:
+        """Make the next `times` requests to `endpoint` misbehave as `fault` says."""
+        with self._lock:
+            self._faults.setdefault(endpoint, []).extend([fault] * times)
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def revoke_tokens(self) -> None:
+        """Forget every issued token, as if they had all expired."""
+        with self._lock:
+            self._token_expiry.clear()
+
+    # Request handling
+
+    def _handle(self, request: _Request) -> _Response:
+        route = _route(request.method, request.path)
+        if route is None:
+            return _api_error(404, "Service not found")
+        endpoint, path_id = route
+        with self._lock:
+            self._calls[endpoint] += 1
+            queued = self._faults.get(endpoint)
+            fault = queued.pop(0) if queued else None
+        if fault is not None:
+            time.sleep(fault.delay_seconds)
+            if fault.status is not None:
+                return self._fault_response(fault)
+        if endpoint is Endpoint.TOKEN:
+            return self._issue_token(request)
+        refusal = self._check_bearer(request.headers.get("authorization"))
+        if refusal is not None:
+            return refusal
+        if self.mode is AccessMode.DEVELOPMENT and endpoint in _CLOSED_IN_DEVELOPMENT:
+            return _api_error(403, "Forbidden")
+        return self._answer(endpoint, path_id, request)
+
+    def _answer(self, endpoint: Endpoint, path_id: str | None, request: _Request) -> _Response:
+        match endpoint:
+            case Endpoint.SEARCH:
+                return self._search(request)
+            case Endpoint.ARTIST:
+                return self._artist(path_id or "")
+            case Endpoint.ARTISTS:
+                return self._artists(request)
+            case Endpoint.TOP_TRACKS:
+                return self._top_tracks(path_id or "", request)
+            case Endpoint.AUDIO_FEATURES:
+                return self._audio_features_batch(request)
+            case Endpoint.AUDIO_FEATURE:
+                return self._audio_feature(path_id or "")
+        raise AssertionError(f"no handler for {endpoint}")
+
+    @staticmethod
+    def _fault_response(fault: Fault) -> _Response:
+        status = fault.status or 500
+        headers = {}
+        if fault.retry_after_seconds is not None:
+            headers["Retry-After"] = str(fault.retry_after_seconds)
+        message = "API rate limit exceeded" if status == 429 else HTTPStatus(status).phrase
+        return _Response(status, {"error": {"status": status, "message": message}}, headers)
+
+    def _issue_token(self, request: _Request) -> _Response:
+        form = parse_qs(request.body.decode("utf-8", errors="replace"))
+        grant_type = _first(form, "grant_type")
+        if grant_type is None:
+            return _oauth_error("unsupported_grant_type", "grant_type parameter is missing")
+        if grant_type != "client_credentials":
+            return _oauth_error(
+                "unsupported_grant_type",
+                "grant_type must be client_credentials, authorization_code or refresh_token",
+            )
+        client_id, client_secret = _client_credentials(request.headers.get("authorization"), form)
+        if not (
+            hmac.compare_digest(client_id.encode(), self._client_id.encode())
+            and hmac.compare_digest(
+                client_secret.encode(), self._client_secret.get_secret_value().encode()
+            )
+        ):
+            return _oauth_error("invalid_client", "Invalid client")
+        token = secrets.token_urlsafe(48)
+        with self._lock:
+            self._token_expiry[token] = time.monotonic() + self._token_lifetime_seconds
+        return _Response(
+            200,
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": self._token_lifetime_seconds,
+            },
+        )
+
+    def _check_bearer(self, authorization: str | None) -> _Response | None:
+        if not authorization:
+            return _api_error(401, "No token provided")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return _api_error(400, "Only valid bearer authentication supported")
+        with self._lock:
+            expiry = self._token_expiry.get(token.strip())
+        if expiry is None:
+            return _api_error(401, "Invalid access token")
+        if expiry <= time.monotonic():
+            return _api_error(401, "The access token expired")
+        return None
+
+    def _search(self, request: _Request) -> _Response:
+        query = request.param("q")
+        if not query or not query.strip():
+            return _api_error(400, "No search query")
+        type_param = request.param("type")
+        if not type_param:
+            return _api_error(400, "Missing parameter type")
+        types = [part.strip() for part in type_param.split(",")]
+        unknown = [kind for kind in types if kind not in _SEARCH_TYPES]
+        if unknown:
+            return _api_error(400, f"Bad search type field {unknown[0]}")
+        limit = _integer(request.param("limit"), _DEFAULT_SEARCH_LIMIT, 1, _MAX_SEARCH_LIMIT)
+        if limit is None:
+            return _api_error(400, "Invalid limit")
+        offset = _integer(request.param("offset"), 0, 0, _MAX_SEARCH_OFFSET)
+        if offset is None:
+            return _api_error(400, "Invalid offset")
+        body: dict[str, Any] = {}
+        for kind in types:
+            if kind == "artist":
+                page = self.catalog.search(query, limit=limit, offset=offset)
+                items = [self._artist_json(artist) for artist in page.items]
+                total = page.total
+            else:
+                # The catalog holds artists only; other kinds are answered, but empty.
+                items, total = [], 0
+            body[f"{kind}s"] = self._paging(
+                query, kind, items=items, total=total, limit=limit, offset=offset
+            )
+        return _Response(200, body)
+
+    def _paging(
+        self, query: str, kind: str, *, items: list[Any], total: int, limit: int, offset: int
+    ) -> dict[str, Any]:
+        def page_url(page_offset: int) -> str:
+            return (
+                f"{self.api_url}search?offset={page_offset}&limit={limit}"
+                f"&query={quote(query)}&type={kind}"
+            )
+
+        has_next = offset + limit < total
+        return {
+            "href": page_url(offset),
+            "items": items,
+            "limit": limit,
+            "next": page_url(offset + limit) if has_next else None,
+            "offset": offset,
+            "previous": page_url(max(0, offset - limit)) if offset > 0 else None,
+            "total": total,
+        }
+
+    def _artist(self, artist_id: str) -> _Response:
+        if not _BASE62_ID.fullmatch(artist_id):
+            return _api_error(400, "invalid id")
+        artist = self.catalog.artist(artist_id)
+        if artist is None:
+            return _api_error(404, "Resource not found")
+        return _Response(200, self._artist_json(artist))
+
+    def _artists(self, request: _Request) -> _Response:
+        ids = _id_list(request.param("ids"))
+        refusal = _check_ids(ids, _MAX_ARTIST_IDS)
+        if refusal is not None:
+            return refusal
+        artists = [self.catalog.artist(artist_id) for artist_id in ids]
+        return _Response(200, {"artists": [self._artist_json(a) if a else None for a in artists]})
+
+    def _top_tracks(self, artist_id: str, request: _Request) -> _Response:
+        if not _BASE62_ID.fullmatch(artist_id):
+            return _api_error(400, "invalid id")
+        # spotipy still sends the market under its former name, `country`.
+        market = request.param("market") or request.param("country")
+        if market is not None and not _MARKET.fullmatch(market):
+            return _api_error(400, "Invalid market code")
+        artist = self.catalog.artist(artist_id)
+        if artist is None:
+            return _api_error(404, "Resource not found")
+        tracks = self.catalog.top_tracks(artist_id)
+        return _Response(200, {"tracks": [self._track_json(track, artist) for track in tracks]})
+
+    def _audio_features_batch(self, request: _Request) -> _Response:
+        ids = _id_list(request.param("ids"))
+        refusal = _check_ids(ids, _MAX_AUDIO_FEATURE_IDS)
+        if refusal is not None:
+            return refusal
+        features = [self.catalog.audio_features(track_id) for track_id in ids]
+        return _Response(
+            200,
+            {"audio_features": [self._features_json(f) if f else None for f in features]},
+        )
+
+    def _audio_feature(self, track_id: str) -> _Response:
+        if not _BASE62_ID.fullmatch(track_id):
+            return _api_error(400, "invalid id")
+        features = self.catalog.audio_features(track_id)
+        if features is None:
+            return _api_error(404, "analysis not found")
+        return _Response(200, self._features_json(features))
+
+    # Spotify's JSON shapes
+
+    def _artist_json(self, artist: CatalogArtist) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "external_urls": {"spotify": artist.spotify_url},
+            "followers": {"href": None, "total": artist.followers},
+            "genres": list(artist.genres),
+            "href": f"{self.api_url}artists/{artist.id}",
+            "id": artist.id,
+            "images": _images(artist.image_url),
+            "name": artist.name,
+            "popularity": artist.popularity,
+            "type": "artist",
+            "uri": f"spotify:artist:{artist.id}",
+        }
+        if self.mode is AccessMode.DEVELOPMENT:
+            del body["followers"], body["popularity"]
+        if artist.generated:
+            body["generated"] = True
+        return body
+
+    def _simplified_artist_json(self, artist: CatalogArtist) -> dict[str, Any]:
+        return {
+            "external_urls": {"spotify": artist.spotify_url},
+            "href": f"{self.api_url}artists/{artist.id}",
+            "id": artist.id,
+            "name": artist.name,
+            "type": "artist",
+            "uri": f"spotify:artist:{artist.id}",
+        }
+
+    def _track_json(self, track: CatalogTrack, artist: CatalogArtist) -> dict[str, Any]:
+        album = track.album
+        artists = [self._simplified_artist_json(artist)]
+        body: dict[str, Any] = {
+            "album": {
+                "album_type": album.album_type,
+                "artists": artists,
+                "external_urls": {"spotify": f"https://open.spotify.com/album/{album.id}"},
+                "href": f"{self.api_url}albums/{album.id}",
+                "id": album.id,
+                "images": _images(artist.image_url),
+                "is_playable": True,
+                "name": album.name,
+                "release_date": album.release_date,
+                "release_date_precision": "day",
+                "total_tracks": album.total_tracks,
+                "type": "album",
+                "uri": f"spotify:album:{album.id}",
+            },
+            "artists": artists,
+            "disc_number": 1,
+            "duration_ms": track.duration_ms,
+            "explicit": track.explicit,
+            "external_ids": {"isrc": f"QZ{track.id[:10].upper()}"},
+            "external_urls": {"spotify": track.spotify_url},
+            "href": f"{self.api_url}tracks/{track.id}",
+            "id": track.id,
+            "is_local": False,
+            "is_playable": True,
+            "name": track.name,
+            "popularity": track.popularity,
+            "preview_url": None,
+            "track_number": track.track_number,
+            "type": "track",
+            "uri": f"spotify:track:{track.id}",
+        }
+        if track.generated:
+            body["generated"] = True
+        return body
+
+    def _features_json(self, features: CatalogAudioFeatures) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "acousticness": features.acousticness,
+            "analysis_url": f"{self.api_url}audio-analysis/{features.track_id}",
+            "danceability": features.danceability,
+            "duration_ms": features.duration_ms,
+            "energy": features.energy,
+            "id": features.track_id,
+            "instrumentalness": features.instrumentalness,
+            "key": features.key,
+            "liveness": features.liveness,
+            "loudness": features.loudness,
+            "mode": features.mode,
+            "speechiness": features.speechiness,
+            "tempo": features.tempo,
+            "time_signature": features.time_signature,
+            "track_href": f"{self.api_url}tracks/{features.track_id}",
+            "type": "audio_features",
+            "uri": f"spotify:track:{features.track_id}",
+            "valence": features.valence,
+        }
+        if features.generated:
+            body["generated"] = True
+        return body
+
+
+_ROUTES: tuple[tuple[str, re.Pattern[str], Endpoint], ...] = (
+    ("POST", re.compile(r"/api/token/?"), Endpoint.TOKEN),
+    ("GET", re.compile(r"/v1/search/?"), Endpoint.SEARCH),
+    ("GET", re.compile(r"/v1/artists/?"), Endpoint.ARTISTS),
+    ("GET", re.compile(r"/v1/artists/(?P<id>[^/]+)/?"), Endpoint.ARTIST),
+    ("GET", re.compile(r"/v1/artists/(?P<id>[^/]+)/top-tracks/?"), Endpoint.TOP_TRACKS),
+    ("GET", re.compile(r"/v1/audio-features/?"), Endpoint.AUDIO_FEATURES),
+    ("GET", re.compile(r"/v1/audio-features/(?P<id>[^/]+)/?"), Endpoint.AUDIO_FEATURE),
+)
+
+
+def _route(method: str, path: str) -> tuple[Endpoint, str | None] | None:
+    for route_method, pattern, endpoint in _ROUTES:
+        matched = pattern.fullmatch(path)
+        if matched and method == route_method:
+            return endpoint, matched.groupdict().get("id")
+    return None
+
+
+def _client_credentials(
+    authorization: str | None, form: Mapping[str, list[str]]
+) -> tuple[str, str]:
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() == "basic" and encoded:
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return "", ""
+        client_id, _, client_secret = decoded.partition(":")
+        return client_id, client_secret
+    return _first(form, "client_id") or "", _first(form, "client_secret") or ""
+
+
+def _first(values: Mapping[str, list[str]], name: str) -> str | None:
+    found = values.get(name)
+    return found[0] if found else None
+
+
+def _integer(raw: str | None, default: int, lowest: int, highest: int) -> int | None:
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    return value if lowest <= value <= highest else None
+
+
+def _id_list(raw: str | None) -> list[str]:
+    return [part.strip() for part in (raw or "").split(",") if part.strip()]
+
+
+def _check_ids(ids: Sequence[str], most: int) -> _Response | None:
+    if not ids:
+        return _api_error(400, "Missing required field: ids")
+    if len(ids) > most:
+        return _api_error(400, "Too many ids requested")
+    if not all(_BASE62_ID.fullmatch(one) for one in ids):
+        return _api_error(400, "invalid id")
+    return None
+
+
+def _images(url: str | None) -> list[dict[str, Any]]:
+    return [{"url": url, "height": _IMAGE_SIZE, "width": _IMAGE_SIZE}] if url else []
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        stand_in: SpotifyServer,
+    ) -> None:
+        super().__init__(address, handler)
+        self.stand_in = stand_in
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that time out and hang up are part of the fault scenarios, not news.
+        logger.debug(
+            "spotify stand-in: connection from %s ended badly", client_address, exc_info=True
+        )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, keep-alive clients would wait
+    # for a delayed ACK (about 40 ms) on every call.
+    disable_nagle_algorithm = True
+    server: _HttpServer
+
+    def do_GET(self) -> None:  # the name http.server dispatches to
+        self._serve()
+
+    def do_POST(self) -> None:  # the name http.server dispatches to
+        self._serve()
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        request = _Request(
+            method=self.command,
+            path=url.path,
+            query=parse_qs(url.query),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+        )
+        response = self.server.stand_in._handle(request)
+        payload = json.dumps(response.body).encode("utf-8")
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # overridden signature
+        # The request line carries no credentials (they travel in headers and bodies).
+        logger.debug("spotify stand-in: " + format, *args)

@@ -1,0 +1,215 @@
+"""The whole system on one machine: every stand-in started, wired, and ready for a chat.
+
+`LocalStack` is what `sixpotify local up`, `sixpotify demo` and the end-to-end tests run.
+The handlers run in this process, exactly the functions AWS would run, built by the same
+composition root from the same settings model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from pydantic import SecretStr
+
+from adapters.postgres.migrator import apply_migrations
+from handlers import composition, webhook
+from handlers.settings import Settings
+from local.aws import REGION, LocalAws, LocalNames, LocalResources
+from local.catalog import Catalog, load_catalog
+from local.gateway import LocalGateway
+from local.graph_sink import GraphSink
+from local.pipe import LocalPipe
+from local.postgres import database_url_from_environment_or_embedded
+from local.spotify_server import SpotifyServer
+
+_log = logging.getLogger(__name__)
+LOCAL_JSON = "local.json"
+PAGE_ID = "100000000000001"
+
+
+class ExecutionFailedError(RuntimeError):
+    """An ingest execution ended in another state than SUCCEEDED."""
+
+
+@dataclass(frozen=True)
+class LocalEndpoints:
+    """What a client of the running stack needs; written to .sixpotify/local.json."""
+
+    webhook_url: str
+    graph_sent_url: str
+    spotify_url: str
+    database_url: str
+    verify_token: str
+    app_secret: str
+    page_id: str
+    aws_endpoint_url: str
+    ingest_state_machine_arn: str
+    requests_queue_url: str
+    dead_letter_queue_url: str
+
+
+@dataclass
+class LocalStack:
+    """A running stack; get one from `start_local_stack`."""
+
+    endpoints: LocalEndpoints
+    resources: LocalResources
+    aws: LocalAws
+    spotify: SpotifyServer
+    graph: GraphSink
+    pipe: LocalPipe
+    catalog: Catalog
+    state_dir: Path
+    _exit: contextlib.ExitStack
+
+    def write_local_json(self) -> Path:
+        """Publish the endpoints for `sixpotify chat` and other clients until exit."""
+        path = self.state_dir / LOCAL_JSON
+        path.write_text(json.dumps(asdict(self.endpoints), indent=2) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        self._exit.callback(path.unlink, missing_ok=True)
+        return path
+
+    def ingest(self, artist_ids: Sequence[str], name: str, timeout_seconds: float = 300) -> Any:
+        """Run the ingest workflow over these IDs, as the daily refresh does, and wait."""
+        stepfunctions = self.aws.client("stepfunctions")
+        execution_arn = stepfunctions.start_execution(
+            stateMachineArn=self.resources.ingest_state_machine_arn,
+            name=name,
+            input=json.dumps({"artist_ids": list(artist_ids)}),
+        )["executionArn"]
+        return self.wait_for_execution(execution_arn, timeout_seconds)
+
+    def wait_for_execution(self, execution_arn: str, timeout_seconds: float = 300) -> Any:
+        """The execution's output once it succeeded; ExecutionFailedError otherwise."""
+        stepfunctions = self.aws.client("stepfunctions")
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            execution = stepfunctions.describe_execution(executionArn=execution_arn)
+            status = execution["status"]
+            if status == "SUCCEEDED":
+                return json.loads(execution["output"])
+            if status != "RUNNING":
+                raise ExecutionFailedError(
+                    f"{execution_arn} ended {status}: {execution.get('error')} "
+                    f"{execution.get('cause', '')[:500]}"
+                )
+            time.sleep(0.1)
+        raise ExecutionFailedError(f"{execution_arn} still running after {timeout_seconds} s")
+
+    def seed(self, held_back_names: Sequence[str] = ()) -> int:
+        """Ingest the catalog's Spotify artists, except the held-back ones, which stay
+        unknown so a chat about them is a miss. Returns how many were ingested."""
+        held_back = {name.casefold() for name in held_back_names}
+        artist_ids = sorted(
+            artist.id
+            for artist in self.catalog.artists.values()
+            if not artist.generated and artist.name.casefold() not in held_back
+        )
+        self.ingest(artist_ids, name=f"seed-{int(time.time() * 1000)}")
+        return len(artist_ids)
+
+
+@contextlib.contextmanager
+def start_local_stack(
+    state_dir: Path, catalog: Catalog | None = None, database_url: str | None = None
+) -> Iterator[LocalStack]:
+    """Every stand-in started and wired; all of it stops when the block ends.
+
+    The database is `database_url` if given, else DATABASE_URL, else an embedded server
+    keeping its data under state_dir.
+    """
+    with contextlib.ExitStack() as exit_stack:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if database_url is None:
+            database_url = exit_stack.enter_context(
+                database_url_from_environment_or_embedded(state_dir / "pgdata")
+            )
+        yield _start(state_dir, catalog or load_catalog(), database_url, exit_stack)
+
+
+def _start(
+    state_dir: Path, catalog: Catalog, database_url: str, exit_stack: contextlib.ExitStack
+) -> LocalStack:
+    with contextlib.closing(psycopg2.connect(database_url)) as connection:
+        apply_migrations(connection)
+
+    spotify_id, spotify_secret = "sixpotify-local", secrets.token_urlsafe(24)
+    spotify = SpotifyServer(catalog, spotify_id, spotify_secret)
+    spotify.start()
+    exit_stack.callback(spotify.stop)
+
+    page_token, app_secret, verify_token = (secrets.token_urlsafe(24) for _ in range(3))
+    graph = GraphSink(page_token, PAGE_ID)
+    graph.start()
+    exit_stack.callback(graph.stop)
+
+    aws = LocalAws()
+    aws.start()
+    exit_stack.callback(aws.stop)
+    resources = aws.create_resources(LocalNames())
+
+    settings = Settings(
+        aws_region=REGION,
+        aws_endpoint_url=aws.endpoint_url,
+        database_url=SecretStr(database_url),
+        lake_bucket=resources.lake_bucket,
+        genres_table=resources.genres_table,
+        waiters_table=resources.waiters_table,
+        messages_table=resources.messages_table,
+        requests_queue_url=resources.requests_queue_url,
+        spotify_api_url=spotify.api_url,
+        spotify_auth_url=spotify.token_url,
+        spotify_client_id=spotify_id,
+        spotify_client_secret=SecretStr(spotify_secret),
+        graph_api_url=graph.api_url,
+        page_access_token=SecretStr(page_token),
+        app_secret=SecretStr(app_secret),
+        verify_token=SecretStr(verify_token),
+    )
+    composition.use(composition.Dependencies(settings))
+    exit_stack.callback(composition.use, None)
+
+    gateway = LocalGateway({"GET /webhook": webhook.handle, "POST /webhook": webhook.handle})
+    gateway.start()
+    exit_stack.callback(gateway.stop)
+
+    sqs = aws.client("sqs")
+    queue_arn = sqs.get_queue_attributes(
+        QueueUrl=resources.requests_queue_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    pipe = LocalPipe(
+        sqs,
+        aws.client("stepfunctions"),
+        resources.requests_queue_url,
+        queue_arn,
+        resources.ingest_state_machine_arn,
+    )
+    pipe.start()
+    exit_stack.callback(pipe.stop)
+
+    endpoints = LocalEndpoints(
+        webhook_url=f"{gateway.url}/webhook",
+        graph_sent_url=graph.sent_url,
+        spotify_url=spotify.api_url,
+        database_url=database_url,
+        verify_token=verify_token,
+        app_secret=app_secret,
+        page_id=PAGE_ID,
+        aws_endpoint_url=aws.endpoint_url,
+        ingest_state_machine_arn=resources.ingest_state_machine_arn,
+        requests_queue_url=resources.requests_queue_url,
+        dead_letter_queue_url=resources.dead_letter_queue_url,
+    )
+    return LocalStack(
+        endpoints, resources, aws, spotify, graph, pipe, catalog, state_dir, exit_stack
+    )

@@ -1,0 +1,65 @@
+"""Puts the stacks of one stage together and has cdk-nag check them on every synth."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import App, Environment, Tags, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.chat_stack import ChatStack
+from stacks.data_stack import DataStack
+from stacks.names import PROJECT, ResourceNames
+from stacks.pipeline_stack import PipelineStack
+from stacks.stage_config import StageConfig
+from stacks.workflow_definitions import INGEST_WORKFLOW_FILE
+
+
+@dataclass(frozen=True)
+class SixpotifyStacks:
+    data: DataStack
+    pipeline: PipelineStack
+    chat: ChatStack
+
+
+def build_application(
+    app: App, config: StageConfig, *, ingest_workflow: Path = INGEST_WORKFLOW_FILE
+) -> SixpotifyStacks:
+    names = ResourceNames(config.name)
+    # The CLI sets the account from the caller's credentials; without them the stacks stay
+    # account-agnostic, which is all synthesis needs.
+    environment = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=config.region)
+
+    data = DataStack(
+        app,
+        names.data_stack,
+        config=config,
+        env=environment,
+        description="Sixpotify data: raw lake bucket and DynamoDB tables",
+    )
+    pipeline = PipelineStack(
+        app,
+        names.pipeline_stack,
+        config=config,
+        data=data,
+        ingest_workflow=ingest_workflow,
+        env=environment,
+        description="Sixpotify ingest: request queue, pipe, state machine and its functions",
+    )
+    chat = ChatStack(
+        app,
+        names.chat_stack,
+        config=config,
+        data=data,
+        requests_queue=pipeline.requests_queue,
+        env=environment,
+        description="Sixpotify chat: Messenger webhook API and its function",
+    )
+    for stack in (data, pipeline, chat):
+        Tags.of(stack).add("project", PROJECT)
+        Tags.of(stack).add("stage", config.name)
+
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return SixpotifyStacks(data=data, pipeline=pipeline, chat=chat)

@@ -1,0 +1,70 @@
+"""The conversation: Messenger's webhook endpoint and the function behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stacks.data_stack import DataStack
+from stacks.function_environment import function_environment
+from stacks.handler_function import HandlerFunction
+from stacks.lambda_code import application_code
+from stacks.names import WEBHOOK_PATH, Handler, ResourceNames
+from stacks.stage_config import StageConfig
+from stacks.webhook_api import WebhookApi
+
+
+class ChatStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        data: DataStack,
+        requests_queue: sqs.IQueue,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        names = ResourceNames(config.name)
+
+        self.webhook = HandlerFunction(
+            self,
+            "Webhook",
+            handler=Handler.WEBHOOK,
+            function_name=names.function(Handler.WEBHOOK),
+            description="Answers Messenger: verification, replies, and queueing unknown artists",
+            code=application_code(bundling=config.bundling),
+            environment=function_environment(
+                config=config, data=data, requests_queue=requests_queue
+            ),
+            # Messenger retries a delivery that is not acknowledged within 20 seconds.
+            memory_size=512,
+            timeout=Duration.seconds(15),
+            log_retention=config.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        ).function
+        data.waiters_table.grant_write_data(self.webhook)
+        data.messages_table.grant_write_data(self.webhook)
+        requests_queue.grant_send_messages(self.webhook)
+
+        self.api = WebhookApi(
+            self,
+            "MessengerWebhook",
+            api_name=names.webhook_api,
+            path=WEBHOOK_PATH,
+            handler=self.webhook,
+            rate_limit=config.webhook_rate_limit,
+            burst_limit=config.webhook_burst_limit,
+            log_retention=config.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        CfnOutput(
+            self,
+            "WebhookUrl",
+            value=self.api.webhook_url,
+            description="Callback URL to enter in the Messenger app's webhook settings",
+        )

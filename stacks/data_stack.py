@@ -1,0 +1,56 @@
+"""Where the data lives: the raw lake and the DynamoDB tables. Nothing here runs code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from adapters.s3_lake import RAW_ARTISTS_PREFIX
+from stacks.lake_bucket import LakeBucket
+from stacks.names import ResourceNames, TableKey
+from stacks.on_demand_table import OnDemandTable
+from stacks.stage_config import StageConfig
+
+
+class DataStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: StageConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        names = ResourceNames(config.name)
+        removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+
+        lake = LakeBucket(
+            self, "Lake", raw_prefix=RAW_ARTISTS_PREFIX, removal_policy=removal_policy
+        )
+        self.lake_bucket: s3.IBucket = lake.bucket
+        self.raw_artists_writer: iam.IManagedPolicy = lake.raw_writer
+        self.genres_table: dynamodb.ITable = OnDemandTable(
+            self,
+            "Genres",
+            table_name=names.genres_table,
+            partition_key=TableKey.ARTIST_ID,
+            removal_policy=removal_policy,
+        ).table
+        self.waiters_table: dynamodb.ITable = OnDemandTable(
+            self,
+            "Waiters",
+            table_name=names.waiters_table,
+            partition_key=TableKey.ARTIST_ID,
+            sort_key=TableKey.USER_ID,
+            time_to_live_attribute=TableKey.EXPIRES_AT,
+            removal_policy=removal_policy,
+        ).table
+        self.messages_table: dynamodb.ITable = OnDemandTable(
+            self,
+            "ProcessedMessages",
+            table_name=names.messages_table,
+            partition_key=TableKey.MESSAGE_ID,
+            time_to_live_attribute=TableKey.EXPIRES_AT,
+            removal_policy=removal_policy,
+        ).table

@@ -1,0 +1,90 @@
+"""The raw data lake bucket, with the bucket that receives its server access logs."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from aws_cdk import Acknowledgment, CfnElement, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+_ACCESS_LOG_DAYS = 90
+_NONCURRENT_VERSION_DAYS = 30
+
+
+class LakeBucket(Construct):
+    """Private, encrypted, TLS-only and versioned; every request is logged to a sibling bucket.
+
+    `raw_writer` is the policy that lets a role put objects under `raw_prefix` and nowhere else.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        raw_prefix: str,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            # Server access log delivery only supports S3-managed keys.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(_ACCESS_LOG_DAYS))],
+            removal_policy=removal_policy,
+        )
+        Validations.of(self.access_logs).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="This bucket is the access log target; logging it would log the logs",
+            )
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="lake/",
+            lifecycle_rules=[
+                # Replays rewrite the same keys: keep old versions for recovery, not forever.
+                s3.LifecycleRule(
+                    noncurrent_version_expiration=Duration.days(_NONCURRENT_VERSION_DAYS)
+                )
+            ],
+            removal_policy=removal_policy,
+        )
+        self.raw_writer = self._raw_writer_policy(raw_prefix)
+
+    def _raw_writer_policy(self, raw_prefix: str) -> iam.ManagedPolicy:
+        # Defined next to the bucket so that the wildcard finding names a local resource and can
+        # be acknowledged exactly; a consuming stack would only see an opaque cross-stack token.
+        objects = f"{raw_prefix}/*"
+        policy = iam.ManagedPolicy(
+            self,
+            "RawWriter",
+            description=f"Put objects under {objects} of the lake bucket",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(objects)]
+                )
+            ],
+        )
+        bucket_id = Stack.of(self).get_logical_id(cast(CfnElement, self.bucket.node.default_child))
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{objects}]",
+                reason="Object keys (day partition, artist ID) are known only at run time; the "
+                "wildcard is confined to the raw prefix",
+            )
+        )
+        return policy

@@ -1,0 +1,125 @@
+"""The one code asset every function runs: the application packages plus their dependencies.
+
+Dependencies are installed for the Lambda platform by pip on this machine, so synthesis needs no
+Docker. With bundling off the asset is the bare source tree: enough to synthesize and test
+templates, not to run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import jsii
+from aws_cdk import (
+    BundlingFileAccess,
+    BundlingOptions,
+    BundlingOutput,
+    DockerImage,
+    DockerVolume,
+    IgnoreMode,
+    ILocalBundling,
+)
+from aws_cdk import aws_lambda as lambda_
+
+REPOSITORY_ROOT: Final = Path(__file__).resolve().parent.parent
+RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE: Final = lambda_.Architecture.X86_64
+WHEEL_PLATFORM: Final = "manylinux2014_x86_64"  # matches ARCHITECTURE
+APPLICATION_PACKAGES: Final = ("domain", "adapters", "handlers")
+REQUIREMENTS_FILE: Final = "requirements.txt"
+
+# Git-ignore syntax, read as an allow list: every top-level entry (tests, .venv, node_modules,
+# cdk.out, local, docs, ...) stays out unless it is one of the packages the handlers import.
+ASSET_EXCLUDES: Final = (
+    "/*",
+    *(f"!/{package}/" for package in APPLICATION_PACKAGES),
+    f"!/{REQUIREMENTS_FILE}",
+    "__pycache__/",
+    "*.pyc",
+)
+
+
+def application_code(*, bundling: bool) -> lambda_.Code:
+    if not bundling:
+        return lambda_.Code.from_asset(
+            str(REPOSITORY_ROOT), exclude=list(ASSET_EXCLUDES), ignore_mode=IgnoreMode.GIT
+        )
+    return lambda_.Code.from_asset(
+        str(REPOSITORY_ROOT),
+        exclude=list(ASSET_EXCLUDES),
+        ignore_mode=IgnoreMode.GIT,
+        bundling=BundlingOptions(
+            image=RUNTIME.bundling_image,
+            local=PipInstallBundling(REPOSITORY_ROOT, _python_version(RUNTIME)),
+        ),
+    )
+
+
+def _python_version(runtime: lambda_.Runtime) -> str:
+    """`python3.14` -> `3.14`: the interpreter whose wheels pip must pick."""
+    return runtime.name.removeprefix("python")
+
+
+@jsii.implements(ILocalBundling)
+class PipInstallBundling:
+    """Installs requirements.txt for the Lambda platform and copies the application packages."""
+
+    def __init__(self, source: Path, python_version: str) -> None:
+        self._source = source
+        self._python_version = python_version
+
+    def _install_command(self, output_dir: str) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--requirement",
+            str(self._source / REQUIREMENTS_FILE),
+            "--platform",
+            WHEEL_PLATFORM,
+            "--implementation",
+            "cp",
+            "--python-version",
+            self._python_version,
+            "--only-binary=:all:",
+            "--target",
+            output_dir,
+        ]
+
+    def try_bundle(
+        self,
+        output_dir: str,
+        *,
+        image: DockerImage,
+        bundling_file_access: BundlingFileAccess | None = None,
+        command: Sequence[str] | None = None,
+        entrypoint: Sequence[str] | None = None,
+        environment: Mapping[str, str] | None = None,
+        local: ILocalBundling | None = None,
+        network: str | None = None,
+        output_type: BundlingOutput | None = None,
+        platform: str | None = None,
+        security_opt: str | None = None,
+        user: str | None = None,
+        volumes: Sequence[DockerVolume | dict[str, Any]] | None = None,
+        volumes_from: Sequence[str] | None = None,
+        working_directory: str | None = None,
+    ) -> bool:
+        # A failure raises rather than returning False: False would fall back to Docker.
+        subprocess.run(self._install_command(output_dir), check=True)  # noqa: S603  # fixed argv
+        for package in APPLICATION_PACKAGES:
+            shutil.copytree(
+                self._source / package,
+                Path(output_dir) / package,
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                dirs_exist_ok=True,
+            )
+        return True

@@ -1,0 +1,124 @@
+"""Every name the infrastructure gives out, in one place.
+
+Standard library only: the local runtime imports these names too, so that a table, a queue or
+an environment variable is called the same on one machine as on AWS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+PROJECT: Final = "sixpotify"
+
+
+class Handler:
+    """The Lambda entry points, as `module.function` inside the code asset."""
+
+    WEBHOOK: Final = "handlers.webhook.handle"
+    PLAN_BATCHES: Final = "handlers.plan_batches.handle"
+    FETCH_ARTISTS: Final = "handlers.fetch_artists.handle"
+    RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"
+    NOTIFY_WAITERS: Final = "handlers.notify_waiters.handle"
+
+
+class EnvironmentVariable:
+    """What the functions read at cold start (see handlers/settings.py)."""
+
+    DATABASE_URL: Final = "DATABASE_URL"
+    LAKE_BUCKET: Final = "SIXPOTIFY_LAKE_BUCKET"
+    GENRES_TABLE: Final = "SIXPOTIFY_GENRES_TABLE"
+    WAITERS_TABLE: Final = "SIXPOTIFY_WAITERS_TABLE"
+    MESSAGES_TABLE: Final = "SIXPOTIFY_MESSAGES_TABLE"
+    REQUESTS_QUEUE_URL: Final = "SIXPOTIFY_REQUESTS_QUEUE_URL"
+    SPOTIFY_CLIENT_ID: Final = "SIXPOTIFY_SPOTIFY_CLIENT_ID"
+    SPOTIFY_CLIENT_SECRET: Final = "SIXPOTIFY_SPOTIFY_CLIENT_SECRET"
+    PAGE_ACCESS_TOKEN: Final = "SIXPOTIFY_PAGE_ACCESS_TOKEN"
+    APP_SECRET: Final = "SIXPOTIFY_APP_SECRET"
+    VERIFY_TOKEN: Final = "SIXPOTIFY_VERIFY_TOKEN"
+
+
+# The application secret is one JSON document; this maps each variable to its field.
+SECRET_FIELDS: Final[dict[str, str]] = {
+    EnvironmentVariable.SPOTIFY_CLIENT_ID: "spotifyClientId",
+    EnvironmentVariable.SPOTIFY_CLIENT_SECRET: "spotifyClientSecret",
+    EnvironmentVariable.PAGE_ACCESS_TOKEN: "pageAccessToken",
+    EnvironmentVariable.APP_SECRET: "appSecret",
+    EnvironmentVariable.VERIFY_TOKEN: "verifyToken",
+}
+
+
+class TableKey:
+    """Key and time-to-live attributes of the DynamoDB tables (see adapters/dynamodb.py)."""
+
+    ARTIST_ID: Final = "artist_id"
+    USER_ID: Final = "user_id"
+    MESSAGE_ID: Final = "message_id"
+    EXPIRES_AT: Final = "expires_at"
+
+
+WEBHOOK_PATH: Final = "/webhook"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Physical names for one stage; a stage is one deployment (dev, prod, ...)."""
+
+    stage: str
+
+    def _named(self, suffix: str) -> str:
+        return f"{PROJECT}-{self.stage}-{suffix}"
+
+    @property
+    def data_stack(self) -> str:
+        return self._named("data")
+
+    @property
+    def pipeline_stack(self) -> str:
+        return self._named("pipeline")
+
+    @property
+    def chat_stack(self) -> str:
+        return self._named("chat")
+
+    @property
+    def genres_table(self) -> str:
+        return self._named("genres")
+
+    @property
+    def waiters_table(self) -> str:
+        return self._named("waiters")
+
+    @property
+    def messages_table(self) -> str:
+        return self._named("processed-messages")
+
+    @property
+    def requests_queue(self) -> str:
+        return self._named("artist-requests")
+
+    @property
+    def requests_dead_letter_queue(self) -> str:
+        return self._named("artist-requests-dlq")
+
+    @property
+    def requests_pipe(self) -> str:
+        return self._named("artist-requests-to-ingest")
+
+    @property
+    def ingest_state_machine(self) -> str:
+        return self._named("ingest")
+
+    @property
+    def ingest_log_group(self) -> str:
+        # The vended-logs prefix keeps CloudWatch's resource policy from growing per group.
+        return f"/aws/vendedlogs/states/{self.ingest_state_machine}"
+
+    @property
+    def webhook_api(self) -> str:
+        return self._named("messenger-webhook")
+
+    def function(self, handler: str) -> str:
+        """`handlers.plan_batches.handle` -> `sixpotify-dev-plan-batches`."""
+        module = handler.split(".")[-2]
+        return self._named(module.replace("_", "-"))

@@ -1,0 +1,129 @@
+"""The ingest pipeline: queue, pipe, state machine and the four functions it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from stacks.data_stack import DataStack
+from stacks.function_environment import function_environment
+from stacks.handler_function import HandlerFunction
+from stacks.lambda_code import application_code
+from stacks.ingest_state_machine import IngestStateMachine
+from stacks.names import Handler, ResourceNames
+from stacks.request_queue import RequestQueue
+from stacks.requests_pipe import RequestsPipe
+from stacks.stage_config import StageConfig
+from stacks.workflow_definitions import IngestSubstitution
+
+
+class PipelineStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        data: DataStack,
+        ingest_workflow: Path,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        names = ResourceNames(config.name)
+        self._config = config
+        # One asset per stack: a Code object binds to the first stack that uses it.
+        self._code = application_code(bundling=config.bundling)
+
+        requests = RequestQueue(
+            self,
+            "ArtistRequests",
+            queue_name=names.requests_queue,
+            dead_letter_queue_name=names.requests_dead_letter_queue,
+        )
+        self.requests_queue: sqs.IQueue = requests.queue
+        self.dead_letter_queue: sqs.IQueue = requests.dead_letter_queue
+        self._environment = function_environment(
+            config=config, data=data, requests_queue=self.requests_queue
+        )
+
+        plan_batches = self._function(
+            "PlanBatches",
+            Handler.PLAN_BATCHES,
+            "Turns queued artist requests into batches of unique Spotify IDs",
+            memory_size=256,
+            timeout=Duration.seconds(30),
+        )
+        fetch_artists = self._function(
+            "FetchArtists",
+            Handler.FETCH_ARTISTS,
+            "Fetches a batch of artists from Spotify into the lake and the stores",
+            memory_size=512,
+            timeout=Duration.minutes(2),
+        )
+        fetch_artists.role.add_managed_policy(data.raw_artists_writer)
+        data.genres_table.grant_write_data(fetch_artists.function)
+        recompute_similarity = self._function(
+            "RecomputeSimilarity",
+            Handler.RECOMPUTE_SIMILARITY,
+            "Recomputes the nearest neighbours of new artists",
+            memory_size=1024,
+            timeout=Duration.minutes(5),
+        )
+        notify_waiters = self._function(
+            "NotifyWaiters",
+            Handler.NOTIFY_WAITERS,
+            "Answers the Messenger users who were waiting for newly fetched artists",
+            memory_size=256,
+            timeout=Duration.minutes(1),
+        )
+        data.waiters_table.grant_read_write_data(notify_waiters.function)
+
+        self.ingest = IngestStateMachine(
+            self,
+            "Ingest",
+            definition_file=ingest_workflow,
+            functions={
+                IngestSubstitution.PLAN_BATCHES: plan_batches.function,
+                IngestSubstitution.FETCH_ARTISTS: fetch_artists.function,
+                IngestSubstitution.RECOMPUTE_SIMILARITY: recompute_similarity.function,
+                IngestSubstitution.NOTIFY_WAITERS: notify_waiters.function,
+            },
+            state_machine_name=names.ingest_state_machine,
+            log_group_name=names.ingest_log_group,
+            log_retention=config.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        RequestsPipe(
+            self,
+            "RequestsToIngest",
+            pipe_name=names.requests_pipe,
+            source=self.requests_queue,
+            target=self.ingest.state_machine,
+        )
+
+    def _function(
+        self,
+        construct_id: str,
+        handler: str,
+        description: str,
+        *,
+        memory_size: int,
+        timeout: Duration,
+    ) -> HandlerFunction:
+        return HandlerFunction(
+            self,
+            construct_id,
+            handler=handler,
+            function_name=ResourceNames(self._config.name).function(handler),
+            description=description,
+            code=self._code,
+            environment=self._environment,
+            memory_size=memory_size,
+            timeout=timeout,
+            log_retention=self._config.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )

@@ -1,0 +1,37 @@
+"""The artist-requests queue and the dead-letter queue behind it."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+MAX_RECEIVE_COUNT = 5
+_DEAD_LETTER_RETENTION = Duration.days(14)
+
+
+class RequestQueue(Construct):
+    """Encrypted, TLS-only; a message that fails MAX_RECEIVE_COUNT times moves aside."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, queue_name: str, dead_letter_queue_name: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetters",
+            queue_name=dead_letter_queue_name,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=_DEAD_LETTER_RETENTION,
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            queue_name=queue_name,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
+            ),
+        )

@@ -1,0 +1,87 @@
+"""A stage's settings, read from cdk.json context.
+
+Choose the stage with `-c sixpotify:stage=NAME`; its block lives under `sixpotify:stages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from aws_cdk import aws_logs as logs
+
+STAGE_KEY: Final = "sixpotify:stage"
+STAGES_KEY: Final = "sixpotify:stages"
+# Off in tests and quick synths: the code asset is then the source tree without dependencies.
+BUNDLING_KEY: Final = "sixpotify:bundling"
+
+
+class StageConfigError(ValueError):
+    """The context does not describe a usable stage."""
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    region: str
+    log_retention: logs.RetentionDays
+    retain_data: bool
+    application_secret_name: str
+    # Placeholder until the RDS work lands: the one spot that will point at RDS Proxy instead.
+    database_url: str
+    webhook_rate_limit: int
+    webhook_burst_limit: int
+    bundling: bool
+
+    @classmethod
+    def from_context(cls, lookup: Callable[[str], Any]) -> StageConfig:
+        """`lookup` is `node.try_get_context`: None for a missing key."""
+        name = lookup(STAGE_KEY)
+        stages = lookup(STAGES_KEY)
+        if not isinstance(name, str) or not isinstance(stages, Mapping):
+            raise StageConfigError(f"context needs {STAGE_KEY!r} and {STAGES_KEY!r}")
+        block = stages.get(name)
+        if not isinstance(block, Mapping):
+            known = ", ".join(sorted(stages))
+            raise StageConfigError(f"stage {name!r} is not one of: {known}")
+        try:
+            return cls(
+                name=name,
+                region=str(block["region"]),
+                log_retention=_retention(str(block["logRetention"])),
+                retain_data=_flag(block["retainData"]),
+                application_secret_name=str(block["applicationSecretName"]),
+                database_url=_credential_free(str(block["databaseUrl"])),
+                webhook_rate_limit=int(block["webhookRateLimit"]),
+                webhook_burst_limit=int(block["webhookBurstLimit"]),
+                bundling=_flag(lookup(BUNDLING_KEY), default=True),
+            )
+        except KeyError as missing:
+            raise StageConfigError(f"stage {name!r} lacks {missing}") from None
+
+
+def _flag(value: object, *, default: bool | None = None) -> bool:
+    # Values given with `-c key=value` on the command line arrive as strings.
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    raise StageConfigError(f"expected true or false, got {value!r}")
+
+
+def _retention(name: str) -> logs.RetentionDays:
+    try:
+        return logs.RetentionDays[name]
+    except KeyError:
+        raise StageConfigError(f"logRetention {name!r} is not a RetentionDays name") from None
+
+
+def _credential_free(database_url: str) -> str:
+    # The URL lands in the template in clear text, so it may name a host but never a password.
+    if urlsplit(database_url).password is not None:
+        raise StageConfigError("databaseUrl must not carry a password; use a secret for it")
+    return database_url

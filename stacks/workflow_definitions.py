@@ -1,0 +1,59 @@
+"""The state machine definitions in workflows/ and the `${...}` substitutions they expect.
+
+Standard library only: CDK passes the same names to CloudFormation's DefinitionSubstitutions,
+and the local runtime renders the same file with `substitute` before running it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+WORKFLOWS_DIRECTORY: Final = Path(__file__).resolve().parent.parent / "workflows"
+INGEST_WORKFLOW_FILE: Final = WORKFLOWS_DIRECTORY / "ingest.asl.json"
+
+
+class IngestSubstitution:
+    """The placeholders of the ingest workflow, each replaced by a function's ARN."""
+
+    PLAN_BATCHES: Final = "PlanBatchesFunctionArn"
+    FETCH_ARTISTS: Final = "FetchArtistsFunctionArn"
+    RECOMPUTE_SIMILARITY: Final = "RecomputeSimilarityFunctionArn"
+    NOTIFY_WAITERS: Final = "NotifyWaitersFunctionArn"
+
+
+INGEST_SUBSTITUTIONS: Final = (
+    IngestSubstitution.PLAN_BATCHES,
+    IngestSubstitution.FETCH_ARTISTS,
+    IngestSubstitution.RECOMPUTE_SIMILARITY,
+    IngestSubstitution.NOTIFY_WAITERS,
+)
+
+# The syntax of CloudFormation's DefinitionSubstitutions.
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+
+
+class UnresolvedSubstitutionError(ValueError):
+    """A definition names a placeholder that the mapping does not provide."""
+
+    def __init__(self, missing: frozenset[str]) -> None:
+        super().__init__("no value for substitution(s): " + ", ".join(sorted(missing)))
+        self.missing = missing
+
+
+def placeholders(text: str) -> frozenset[str]:
+    """The names of every `${Name}` in a definition."""
+    return frozenset(_PLACEHOLDER.findall(text))
+
+
+def substitute(text: str, mapping: Mapping[str, str]) -> str:
+    """Replace every `${Name}` with `mapping[Name]`, as CloudFormation does at deploy time.
+
+    Values are inserted verbatim, so they must already be valid inside a JSON string (ARNs are).
+    """
+    missing = placeholders(text) - mapping.keys()
+    if missing:
+        raise UnresolvedSubstitutionError(missing)
+    return _PLACEHOLDER.sub(lambda match: mapping[match.group(1)], text)

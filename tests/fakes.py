@@ -1,0 +1,156 @@
+"""In-memory implementations of the domain's ports, for tests that need no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from domain.models import Artist, FetchedArtist, Neighbour, Reply, Waiter
+from domain.names import normalize_name
+from domain.similarity import cosine
+
+
+def artist(artist_id: str, name: str, *genres: str, popularity: int = 50) -> Artist:
+    return Artist(
+        id=artist_id,
+        name=name,
+        genres=genres,
+        popularity=popularity,
+        spotify_url=f"https://open.spotify.com/artist/{artist_id}",
+        image_url=f"https://i.scdn.co/image/{artist_id}",
+    )
+
+
+@dataclass
+class InMemoryArtists:
+    artists: dict[str, Artist] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    vectors: dict[str, list[float]] = field(default_factory=dict)
+    neighbours: dict[str, list[Neighbour]] = field(default_factory=dict)
+    fetched_at: dict[str, datetime] = field(default_factory=dict)
+
+    def find_by_alias(self, normalized_name: str) -> Artist | None:
+        matches = [a for a in self.artists.values() if normalize_name(a.name) == normalized_name]
+        if normalized_name in self.aliases:
+            matches.append(self.artists[self.aliases[normalized_name]])
+        return max(matches, key=lambda a: a.popularity or 0, default=None)
+
+    def add_alias(self, normalized_name: str, artist_id: str, source: str) -> None:
+        self.aliases[normalized_name] = artist_id
+
+    def get_artists(self, artist_ids: Sequence[str]) -> list[Artist]:
+        return [self.artists[i] for i in artist_ids if i in self.artists]
+
+    def save_fetched(self, fetched: Sequence[FetchedArtist], fetched_at: datetime) -> None:
+        for item in fetched:
+            if self.fetched_at.get(item.artist.id, fetched_at) <= fetched_at:
+                self.artists[item.artist.id] = item.artist
+                self.fetched_at[item.artist.id] = fetched_at
+
+    def save_vectors(self, vectors: Mapping[str, Sequence[float]]) -> None:
+        self.vectors.update({k: list(v) for k, v in vectors.items()})
+
+    def nearest(self, artist_id: str, limit: int) -> list[tuple[str, float]]:
+        if artist_id not in self.vectors:
+            return []
+        mine = self.vectors[artist_id]
+        scored = [
+            (other, cosine(mine, vector))
+            for other, vector in self.vectors.items()
+            if other != artist_id
+        ]
+        scored = [(other, score) for other, score in scored if score > 0]
+        scored.sort(key=lambda pair: (-pair[1], -(self.artists[pair[0]].popularity or 0), pair[0]))
+        return scored[:limit]
+
+    def neighbour_floors(self, artist_ids: Sequence[str]) -> dict[str, tuple[int, float]]:
+        return {
+            i: (len(self.neighbours[i]), min(n.score for n in self.neighbours[i]))
+            for i in artist_ids
+            if self.neighbours.get(i)
+        }
+
+    def replace_neighbours(self, artist_id: str, neighbours: Sequence[Neighbour]) -> None:
+        self.neighbours[artist_id] = list(neighbours)
+
+    def similar_artists(self, artist_id: str, limit: int) -> list[Artist]:
+        ranked = sorted(self.neighbours.get(artist_id, []), key=lambda n: n.rank)
+        return [self.artists[n.similar_id] for n in ranked[:limit]]
+
+
+@dataclass
+class FakeSpotify:
+    catalog: dict[str, Artist] = field(default_factory=dict)
+    other_names: dict[str, str] = field(default_factory=dict)
+    searches: list[str] = field(default_factory=list)
+
+    def search_artist(self, query: str) -> Artist | None:
+        self.searches.append(query)
+        wanted = normalize_name(query)
+        if wanted in self.other_names:
+            return self.catalog[self.other_names[wanted]]
+        return next((a for a in self.catalog.values() if normalize_name(a.name) == wanted), None)
+
+    def fetch_artists(self, artist_ids: Sequence[str]) -> tuple[list[FetchedArtist], list[str]]:
+        found = [FetchedArtist(artist=self.catalog[i]) for i in artist_ids if i in self.catalog]
+        return found, [i for i in artist_ids if i not in self.catalog]
+
+
+@dataclass
+class RecordingLake:
+    keys: list[str] = field(default_factory=list)
+
+    def put_raw(self, fetched: FetchedArtist, day: date) -> str:
+        key = f"dt={day.isoformat()}/{fetched.artist.id}.json"
+        self.keys.append(key)
+        return key
+
+
+@dataclass
+class InMemoryGenres:
+    genres: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def put_genres(self, artist_id: str, genres: Sequence[str]) -> None:
+        self.genres[artist_id] = tuple(genres)
+
+
+@dataclass
+class InMemoryWaiters:
+    waiters: dict[tuple[str, str], Waiter] = field(default_factory=dict)
+
+    def add(self, waiter: Waiter) -> None:
+        self.waiters[(waiter.artist_id, waiter.user_id)] = waiter
+
+    def waiting_for(self, artist_id: str) -> list[Waiter]:
+        return [w for (a, _), w in self.waiters.items() if a == artist_id]
+
+    def remove(self, waiter: Waiter) -> None:
+        self.waiters.pop((waiter.artist_id, waiter.user_id), None)
+
+
+@dataclass
+class InMemoryProcessed:
+    seen: set[str] = field(default_factory=set)
+
+    def first_delivery(self, message_id: str) -> bool:
+        if message_id in self.seen:
+            return False
+        self.seen.add(message_id)
+        return True
+
+
+@dataclass
+class RecordingQueue:
+    enqueued: list[tuple[str, datetime]] = field(default_factory=list)
+
+    def enqueue(self, artist_id: str, requested_at: datetime) -> None:
+        self.enqueued.append((artist_id, requested_at))
+
+
+@dataclass
+class RecordingMessenger:
+    sent: list[tuple[str, Reply]] = field(default_factory=list)
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        self.sent.append((user_id, reply))
