@@ -18,7 +18,7 @@ class VerificationFailedError(SixpotifyError):
 
 
 class SpotifyUnavailableError(SixpotifyError):
-    """Spotify failed (5xx, timeout) after the adapter's own retries."""
+    """Spotify failed (5xx, timeout, refused credentials); the workflow retries with backoff."""
 
 
 class SpotifyRateLimitedError(SixpotifyError):

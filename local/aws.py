@@ -4,6 +4,7 @@ ingest workflow's Lambda tasks running our handlers in this process."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,8 @@ class LocalAws:
         self.endpoint_url = ""
 
     def start(self) -> None:
+        # moto's server logs every request at INFO: noise next to a chat transcript.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         for name, value in _CREDENTIALS.items():
             os.environ.setdefault(name, value)
         self._server.start()

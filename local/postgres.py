@@ -9,12 +9,17 @@ open the same data directory share one server; it stops when the last of them le
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
-from pgserver.postgres_server import get_server
+with warnings.catch_warnings():
+    # pgserver asks platformdirs for a runtime directory at import; without a desktop
+    # session it warns that XDG_RUNTIME_DIR is unset, which is expected on servers and CI.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+    from pgserver.postgres_server import get_server
 
 
 class EmbeddedPostgres:

@@ -32,10 +32,10 @@ class EnvironmentVariable:
     MESSAGES_TABLE: Final = "SIXPOTIFY_MESSAGES_TABLE"
     REQUESTS_QUEUE_URL: Final = "SIXPOTIFY_REQUESTS_QUEUE_URL"
     SPOTIFY_CLIENT_ID: Final = "SIXPOTIFY_SPOTIFY_CLIENT_ID"
-    SPOTIFY_CLIENT_SECRET: Final = "SIXPOTIFY_SPOTIFY_CLIENT_SECRET"
-    PAGE_ACCESS_TOKEN: Final = "SIXPOTIFY_PAGE_ACCESS_TOKEN"
-    APP_SECRET: Final = "SIXPOTIFY_APP_SECRET"
-    VERIFY_TOKEN: Final = "SIXPOTIFY_VERIFY_TOKEN"
+    SPOTIFY_CLIENT_SECRET: Final = "SIXPOTIFY_SPOTIFY_CLIENT_SECRET"  # noqa: S105  # a name, not a value
+    PAGE_ACCESS_TOKEN: Final = "SIXPOTIFY_PAGE_ACCESS_TOKEN"  # noqa: S105  # a name, not a value
+    APP_SECRET: Final = "SIXPOTIFY_APP_SECRET"  # noqa: S105  # a name, not a value
+    VERIFY_TOKEN: Final = "SIXPOTIFY_VERIFY_TOKEN"  # noqa: S105  # a name, not a value
 
 
 # The application secret is one JSON document; this maps each variable to its field.

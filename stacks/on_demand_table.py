@@ -1,4 +1,4 @@
-"""A DynamoDB table as every table of the project is: on demand, recoverable, optionally expiring."""
+"""A DynamoDB table as the project makes them: on demand, recoverable, optionally expiring."""
 
 from __future__ import annotations
 

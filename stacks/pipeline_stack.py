@@ -12,8 +12,8 @@ from constructs import Construct
 from stacks.data_stack import DataStack
 from stacks.function_environment import function_environment
 from stacks.handler_function import HandlerFunction
-from stacks.lambda_code import application_code
 from stacks.ingest_state_machine import IngestStateMachine
+from stacks.lambda_code import application_code
 from stacks.names import Handler, ResourceNames
 from stacks.request_queue import RequestQueue
 from stacks.requests_pipe import RequestsPipe

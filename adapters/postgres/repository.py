@@ -127,7 +127,8 @@ class PostgresArtistRepository:
                     _upsert_audio_features(cursor, item.top_tracks, item.audio_features)
 
     def save_vectors(self, vectors: Mapping[str, Sequence[float]]) -> None:
-        """Store each artist's embedding, replacing the one it had."""
+        """Store each artist's embedding, replacing the one it had; an unchanged embedding
+        keeps its updated_at, so a replay leaves the row as it was."""
         rows = []
         for artist_id in sorted(vectors):
             embedding = vectors[artist_id]
@@ -144,7 +145,8 @@ class PostgresArtistRepository:
                 cursor,
                 "INSERT INTO artist_vectors (artist_id, embedding) VALUES %s"
                 " ON CONFLICT (artist_id) DO UPDATE"
-                " SET embedding = excluded.embedding, updated_at = now()",
+                " SET embedding = excluded.embedding, updated_at = now()"
+                " WHERE artist_vectors.embedding IS DISTINCT FROM excluded.embedding",
                 rows,
                 template="(%s, %s::vector)",
             )

@@ -1,0 +1,105 @@
+"""Reading synthesized templates: find resources, follow references across stacks, and list
+what each IAM role may do."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Templates = Mapping[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A resource of one of the app's templates, optionally narrowed by an ARN suffix."""
+
+    stack: str
+    logical_id: str
+    suffix: str = ""
+
+
+Target = ResourceRef | str
+
+
+@dataclass(frozen=True)
+class Grant:
+    actions: frozenset[str]
+    resource: Target
+
+
+def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, Any]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def logical_id_where(
+    template: Mapping[str, Any], resource_type: str, prop: str, value: object
+) -> str:
+    matches = [
+        logical_id
+        for logical_id, resource in resources_of_type(template, resource_type).items()
+        if resource["Properties"].get(prop) == value
+    ]
+    assert len(matches) == 1, f"expected one {resource_type} with {prop}={value!r}: {matches}"
+    return matches[0]
+
+
+def resolve(value: Any, stack: str, templates: Templates) -> Target:
+    """A reference as the resource it points to, following outputs into other stacks."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return ResourceRef(stack, value["Ref"])
+    if "Fn::GetAtt" in value:
+        return ResourceRef(stack, value["Fn::GetAtt"][0])
+    if "Fn::GetStackOutput" in value:
+        producer = value["Fn::GetStackOutput"]["StackName"]
+        output = templates[producer]["Outputs"][value["Fn::GetStackOutput"]["OutputName"]]
+        return resolve(output["Value"], producer, templates)
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        resolved = [resolve(part, stack, templates) for part in parts]
+        references = [part for part in resolved if isinstance(part, ResourceRef)]
+        if len(references) == 1 and resolved[0] is references[0] and separator == "":
+            suffix = "".join(str(part) for part in resolved[1:])
+            return ResourceRef(references[0].stack, references[0].logical_id, suffix)
+    raise AssertionError(f"cannot tell what {value!r} in {stack} points to")
+
+
+def role_of_function(template: Mapping[str, Any], handler: str) -> str:
+    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
+    role: str = template["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role
+
+
+def grants_of_role(stack: str, role_id: str, templates: Templates) -> set[Grant]:
+    """Every (actions, resource) pair the role's inline and managed policies allow."""
+    template = templates[stack]
+    documents: list[tuple[str, Mapping[str, Any]]] = [
+        (stack, policy["Properties"]["PolicyDocument"])
+        for policy in resources_of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+    ]
+    role = template["Resources"][role_id]["Properties"]
+    assert "Policies" not in role, "inline role policies are not read here"
+    for arn in role.get("ManagedPolicyArns", []):
+        managed = resolve(arn, stack, templates)
+        assert isinstance(managed, ResourceRef), f"{role_id} uses a policy from outside: {arn}"
+        resource = templates[managed.stack]["Resources"][managed.logical_id]
+        assert resource["Type"] == "AWS::IAM::ManagedPolicy"
+        documents.append((managed.stack, resource["Properties"]["PolicyDocument"]))
+
+    grants: set[Grant] = set()
+    for owner, document in documents:
+        for statement in document["Statement"]:
+            assert statement["Effect"] == "Allow"
+            actions = statement["Action"]
+            actions = frozenset([actions] if isinstance(actions, str) else actions)
+            targets = statement["Resource"]
+            for target in targets if isinstance(targets, list) else [targets]:
+                grants.add(Grant(actions, resolve(target, owner, templates)))
+    return grants

@@ -1,0 +1,181 @@
+"""Each role reaches exactly the resources its code touches, and nothing by wildcard but X-Ray
+and log delivery."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.s3_lake import RAW_ARTISTS_PREFIX
+from stacks.names import Handler
+from tests.infra.conftest import Synthesized
+from tests.infra.template_queries import (
+    Grant,
+    ResourceRef,
+    grants_of_role,
+    logical_id_where,
+    resources_of_type,
+    role_of_function,
+)
+
+TRACING = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
+LOG_WRITING = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
+TABLE_READS = frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"})
+
+# Per handler: the app resources it may reach besides its own log group, and actions that must
+# be among those allowed there (what its adapters call).
+EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
+    Handler.PLAN_BATCHES: {},
+    Handler.FETCH_ARTISTS: {
+        "raw lake objects": frozenset({"s3:PutObject"}),
+        "genres table": frozenset({"dynamodb:PutItem"}),
+    },
+    Handler.RECOMPUTE_SIMILARITY: {},
+    Handler.NOTIFY_WAITERS: {
+        "waiters table": frozenset({"dynamodb:Query", "dynamodb:DeleteItem"}),
+    },
+    Handler.WEBHOOK: {
+        "waiters table": frozenset({"dynamodb:PutItem"}),
+        "messages table": frozenset({"dynamodb:PutItem"}),
+        "requests queue": frozenset({"sqs:SendMessage"}),
+    },
+}
+
+
+def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
+    names = synthesized.names
+    data = synthesized.template_json(names.data_stack)
+    pipeline = synthesized.template_json(names.pipeline_stack)
+    (lake_id,) = [
+        logical_id
+        for logical_id, bucket in resources_of_type(data, "AWS::S3::Bucket").items()
+        if "VersioningConfiguration" in bucket["Properties"]
+    ]
+
+    def table(name: str) -> ResourceRef:
+        return ResourceRef(
+            names.data_stack, logical_id_where(data, "AWS::DynamoDB::Table", "TableName", name)
+        )
+
+    return {
+        "raw lake objects": ResourceRef(names.data_stack, lake_id, f"/{RAW_ARTISTS_PREFIX}/*"),
+        "genres table": table(names.genres_table),
+        "waiters table": table(names.waiters_table),
+        "messages table": table(names.messages_table),
+        "requests queue": ResourceRef(
+            names.pipeline_stack,
+            logical_id_where(pipeline, "AWS::SQS::Queue", "QueueName", names.requests_queue),
+        ),
+    }
+
+
+def stack_of(synthesized: Synthesized, handler: str) -> str:
+    names = synthesized.names
+    return names.chat_stack if handler == Handler.WEBHOOK else names.pipeline_stack
+
+
+@pytest.mark.parametrize("handler", sorted(EXPECTED_REACH))
+def test_each_function_reaches_only_what_its_handler_uses(
+    synthesized: Synthesized, handler: str
+) -> None:
+    # Given the function's role and what the app defines
+    templates = synthesized.templates()
+    stack = stack_of(synthesized, handler)
+    template = templates[stack]
+    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
+    own_logs = ResourceRef(
+        stack,
+        template["Resources"][function_id]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"],
+    )
+    resources = app_resources(synthesized)
+    expected = EXPECTED_REACH[handler]
+
+    # When every statement of its policies is resolved to the resource it names
+    grants = grants_of_role(stack, role_of_function(template, handler), templates)
+
+    # Then wildcards serve tracing only, logs go to its own group, and the rest is exactly
+    # the expected resources with the actions the handler needs
+    assert {grant.actions for grant in grants if grant.resource == "*"} == {TRACING}
+    assert {grant.actions for grant in grants if grant.resource == own_logs} == {LOG_WRITING}
+    reached = {
+        grant.resource: grant.actions
+        for grant in grants
+        if grant.resource not in ("*", own_logs)
+    }
+    assert set(reached) == {resources[name] for name in expected}
+    for name, needed in expected.items():
+        assert needed <= reached[resources[name]], name
+
+
+def test_webhook_only_writes_to_its_tables_and_cannot_consume_the_queue(
+    synthesized: Synthesized,
+) -> None:
+    # Given the webhook's role
+    templates = synthesized.templates()
+    stack = synthesized.names.chat_stack
+    role = role_of_function(templates[stack], Handler.WEBHOOK)
+
+    # When its grants are listed
+    actions = set().union(*(grant.actions for grant in grants_of_role(stack, role, templates)))
+
+    # Then it can neither read a table nor take messages off the queue
+    assert not actions & TABLE_READS
+    assert not actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
+
+
+def test_state_machine_may_invoke_its_four_functions_and_nothing_else(
+    synthesized: Synthesized,
+) -> None:
+    # Given the pipeline's state machine and its four functions
+    templates = synthesized.templates()
+    stack = synthesized.names.pipeline_stack
+    template = templates[stack]
+    (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
+    role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    functions = {
+        ResourceRef(stack, logical_id_where(template, "AWS::Lambda::Function", "Handler", h))
+        for h in (
+            Handler.PLAN_BATCHES,
+            Handler.FETCH_ARTISTS,
+            Handler.RECOMPUTE_SIMILARITY,
+            Handler.NOTIFY_WAITERS,
+        )
+    }
+
+    # When its role's grants are listed
+    grants = grants_of_role(stack, role_id, templates)
+
+    # Then it invokes exactly those functions, and its wildcard covers log delivery and tracing
+    invoked = {grant.resource for grant in grants if "lambda:InvokeFunction" in grant.actions}
+    assert invoked == functions
+    assert all(
+        grant.actions == {"lambda:InvokeFunction"} for grant in grants if grant.resource != "*"
+    )
+    wildcard_actions = set().union(*(g.actions for g in grants if g.resource == "*"))
+    assert {action.split(":")[0] for action in wildcard_actions} == {"logs", "xray"}
+
+
+def test_pipe_consumes_the_requests_queue_and_starts_only_the_ingest_machine(
+    synthesized: Synthesized,
+) -> None:
+    # Given the pipe
+    templates = synthesized.templates()
+    stack = synthesized.names.pipeline_stack
+    template = templates[stack]
+    (pipe,) = resources_of_type(template, "AWS::Pipes::Pipe").values()
+    role_id = pipe["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    queue = ResourceRef(
+        stack,
+        logical_id_where(
+            template, "AWS::SQS::Queue", "QueueName", synthesized.names.requests_queue
+        ),
+    )
+    (machine_id,) = resources_of_type(template, "AWS::StepFunctions::StateMachine")
+
+    # When its role's grants are listed
+    grants = grants_of_role(stack, role_id, templates)
+
+    # Then it touches the queue and starts the state machine, nothing more
+    assert {grant.resource for grant in grants} == {queue, ResourceRef(stack, machine_id)}
+    assert Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id)) in grants
+    queue_actions = set().union(*(g.actions for g in grants if g.resource == queue))
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= queue_actions

@@ -1,0 +1,90 @@
+"""Lambda invocations inside moto reach our handlers in-process (local/lambda_dispatch.py)."""
+
+import json
+from typing import Any
+
+import pytest
+
+from local import lambda_dispatch
+from local.aws import ACCOUNT, REGION
+from local.stack import LocalStack
+
+
+class FlakyError(Exception):
+    pass
+
+
+def _doubler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return {"doubled": event["value"] * 2, "remaining_ms": context.get_remaining_time_in_millis()}
+
+
+def _failer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise FlakyError("the dependency is down")
+
+
+@pytest.fixture(scope="module")
+def registered(local_stack: LocalStack) -> LocalStack:
+    lambda_dispatch.register({"test-doubler": _doubler, "test-failer": _failer})
+    return local_stack
+
+
+def test_a_direct_invoke_runs_the_handler_with_a_lambda_context(registered: LocalStack) -> None:
+    # When the Lambda API is asked to invoke the function by ARN
+    response = registered.aws.client("lambda").invoke(
+        FunctionName=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:test-doubler",
+        Payload=json.dumps({"value": 21}),
+    )
+    # Then the handler's result comes back, computed in this process
+    payload = json.loads(response["Payload"].read())
+    assert payload["doubled"] == 42
+    assert payload["remaining_ms"] > 0
+    assert "FunctionError" not in response
+
+
+def test_a_handler_exception_is_a_function_error_named_by_its_class(
+    registered: LocalStack,
+) -> None:
+    # When the handler raises
+    response = registered.aws.client("lambda").invoke(
+        FunctionName="test-failer", Payload=json.dumps({})
+    )
+    # Then Lambda reports an unhandled error whose type is the exception's class
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload == {"errorType": "FlakyError", "errorMessage": "the dependency is down"}
+
+
+def test_a_state_machine_task_can_catch_a_handler_error_by_type(registered: LocalStack) -> None:
+    # Given a workflow that calls the failing function and catches FlakyError
+    definition = {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "test-failer", "Payload.$": "$"},
+                "Catch": [{"ErrorEquals": ["FlakyError"], "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "Result": {"outcome": "caught"}, "End": True},
+        },
+    }
+    client = registered.aws.client("stepfunctions")
+    machine = client.create_state_machine(
+        name="test-catch",
+        definition=json.dumps(definition),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/test",
+    )
+    # When it runs
+    execution = client.start_execution(
+        stateMachineArn=machine["stateMachineArn"], name="catch-1", input="{}"
+    )
+    # Then the error was caught by its type
+    assert registered.wait_for_execution(execution["executionArn"], 60) == {"outcome": "caught"}
+
+
+def test_function_names_are_read_from_names_arns_and_qualified_arns() -> None:
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:sixpotify-fetch-artists"
+    assert lambda_dispatch.function_name_of("sixpotify-fetch-artists") == "sixpotify-fetch-artists"
+    assert lambda_dispatch.function_name_of(arn) == "sixpotify-fetch-artists"
+    assert lambda_dispatch.function_name_of(f"{arn}:$LATEST") == "sixpotify-fetch-artists"

@@ -1,0 +1,134 @@
+"""The webhook through the local gateway, with real signatures, as Messenger calls it."""
+
+import json
+
+import requests
+
+from local.chat import ChatClient, messenger_event, sign
+from local.stack import LocalStack
+from tests.stack_probes import execution_count, item_count, queue_depth, table_rows
+
+
+def _post(stack: LocalStack, body: bytes, signature: str | None) -> requests.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return requests.post(stack.endpoints.webhook_url, data=body, headers=headers, timeout=10)
+
+
+def _miss_body(stack: LocalStack) -> bytes:
+    event = messenger_event(stack.endpoints.page_id, "2400000000000099", "Drake")
+    return json.dumps(event).encode()
+
+
+def _assert_no_trace(stack: LocalStack, executions_before: int) -> None:
+    resources = stack.resources
+    assert stack.graph.sent() == []
+    assert queue_depth(stack) == 0
+    assert execution_count(stack) == executions_before
+    assert item_count(stack, resources.waiters_table) == 0
+    assert item_count(stack, resources.messages_table) == 0
+    assert table_rows(stack, "artists") == []
+    assert table_rows(stack, "artist_aliases") == []
+
+
+def test_subscription_check_echoes_the_challenge(clean_stack: LocalStack) -> None:
+    # When Messenger verifies the webhook with our token
+    response = requests.get(
+        clean_stack.endpoints.webhook_url,
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": clean_stack.endpoints.verify_token,
+            "hub.challenge": "1158201444",
+        },
+        timeout=10,
+    )
+    # Then the challenge comes back as it was sent
+    assert response.status_code == 200
+    assert response.text == "1158201444"
+
+
+def test_subscription_check_with_a_wrong_token_or_mode_is_refused(clean_stack: LocalStack) -> None:
+    url = clean_stack.endpoints.webhook_url
+    good = clean_stack.endpoints.verify_token
+    for mode, token in (("subscribe", "guess"), ("unsubscribe", good), ("subscribe", None)):
+        params = {"hub.mode": mode, "hub.challenge": "42"}
+        if token is not None:
+            params["hub.verify_token"] = token
+        # When the check is made with a wrong token, a wrong mode, or no token
+        response = requests.get(url, params=params, timeout=10)
+        # Then it is refused without echoing the challenge
+        assert response.status_code == 403
+        assert "42" not in response.text
+
+
+def test_a_wrong_signature_is_refused_and_leaves_no_trace(clean_stack: LocalStack) -> None:
+    # Given a real event signed with another secret
+    body = _miss_body(clean_stack)
+    before = execution_count(clean_stack)
+    # When it is posted
+    response = _post(clean_stack, body, sign(body, "not-the-app-secret"))
+    # Then it is refused, and nothing was queued, sent or stored
+    assert response.status_code == 403
+    _assert_no_trace(clean_stack, before)
+
+
+def test_a_missing_signature_is_refused_and_leaves_no_trace(clean_stack: LocalStack) -> None:
+    body = _miss_body(clean_stack)
+    before = execution_count(clean_stack)
+    # When an unsigned event is posted
+    response = _post(clean_stack, body, None)
+    # Then it is refused, and nothing was queued, sent or stored
+    assert response.status_code == 403
+    _assert_no_trace(clean_stack, before)
+
+
+def test_a_signature_over_other_bytes_is_refused(clean_stack: LocalStack) -> None:
+    # Given a signature over the body before someone changed one byte of it
+    body = _miss_body(clean_stack)
+    signature = sign(body, clean_stack.endpoints.app_secret)
+    tampered = body.replace(b"Drake", b"Drakf")
+    before = execution_count(clean_stack)
+    # When the changed body is posted with the old signature / Then it is refused
+    assert _post(clean_stack, tampered, signature).status_code == 403
+    _assert_no_trace(clean_stack, before)
+
+
+def test_a_signed_body_that_is_not_an_event_is_a_bad_request(clean_stack: LocalStack) -> None:
+    for body in (b"not json", b'{"object": "page"}', b'{"object": "instagram", "entry": []}'):
+        # When a correctly signed but malformed body is posted
+        response = _post(clean_stack, body, sign(body, clean_stack.endpoints.app_secret))
+        # Then it is a 400 that says what is wrong, and nothing is sent
+        assert response.status_code == 400
+        assert response.text
+        assert clean_stack.graph.sent() == []
+
+
+def test_a_miss_is_queued_and_acknowledged(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # When a user asks for an artist the bot does not know
+    response = messenger_user.say("Drake")
+    # Then Messenger gets its 200 and the user is told the bot is looking
+    assert response.status_code == 200
+    assert response.text == "EVENT_RECEIVED"
+    first = messenger_user.replies(at_least=1)[0]["body"]
+    assert "looking them up" in first["message"]["text"]
+    assert first["recipient"]["id"] == messenger_user.user_id
+
+
+def test_a_redelivered_event_gets_one_reply(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given a signed event for a name nobody knows
+    body = json.dumps(
+        messenger_event(clean_stack.endpoints.page_id, messenger_user.user_id, "Zzyzx Quartet")
+    ).encode()
+    signature = sign(body, clean_stack.endpoints.app_secret)
+    # When Messenger delivers it twice
+    assert _post(clean_stack, body, signature).status_code == 200
+    assert _post(clean_stack, body, signature).status_code == 200
+    # Then the user got a single answer
+    replies = messenger_user.replies(at_least=2, timeout_seconds=1)
+    assert len(replies) == 1
+    assert "couldn't find" in replies[0]["body"]["message"]["text"]

@@ -1,0 +1,85 @@
+"""Reading back what the local stack stored, for assertions."""
+
+from __future__ import annotations
+
+import json
+from contextlib import closing
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from local.stack import LocalStack
+
+STORED_TABLES = (
+    "artists",
+    "artist_aliases",
+    "artist_genres",
+    "tracks",
+    "audio_features",
+    "artist_vectors",
+    "artist_similarity",
+)
+
+
+def table_rows(stack: LocalStack, table: str) -> list[tuple[Any, ...]]:
+    """Every row of a table, in a stable order (pgvector values arrive as text)."""
+    query = sql.SQL("SELECT * FROM {} ORDER BY 1, 2").format(sql.Identifier(table))
+    with (
+        closing(psycopg2.connect(stack.endpoints.database_url)) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(query)
+        return list(cursor.fetchall())
+
+
+def snapshot_tables(stack: LocalStack) -> dict[str, list[tuple[Any, ...]]]:
+    return {table: table_rows(stack, table) for table in STORED_TABLES}
+
+
+def lake_objects(stack: LocalStack) -> dict[str, bytes]:
+    s3 = stack.aws.client("s3")
+    bucket = stack.resources.lake_bucket
+    objects: dict[str, bytes] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            objects[item["Key"]] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+    return objects
+
+
+def item_count(stack: LocalStack, table: str) -> int:
+    return int(stack.aws.client("dynamodb").scan(TableName=table, Select="COUNT")["Count"])
+
+
+def execution_count(stack: LocalStack) -> int:
+    client = stack.aws.client("stepfunctions")
+    arn = stack.resources.ingest_state_machine_arn
+    return len(client.list_executions(stateMachineArn=arn)["executions"])
+
+
+def queue_depth(stack: LocalStack) -> int:
+    attributes = stack.aws.client("sqs").get_queue_attributes(
+        QueueUrl=stack.resources.requests_queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(value) for value in attributes.values())
+
+
+def pipe_input(stack: LocalStack, requests: list[dict[str, str]]) -> str:
+    """An execution input shaped as the pipe delivers a batch of queue messages."""
+    return json.dumps(
+        [
+            {
+                "messageId": f"message-{index}",
+                "receiptHandle": f"handle-{index}",
+                "body": json.dumps(request),
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:sixpotify-artist-requests",
+                "awsRegion": "us-east-1",
+            }
+            for index, request in enumerate(requests)
+        ]
+    )
