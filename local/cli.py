@@ -84,3 +84,7 @@ def _chat(user_id: str) -> int:
         for message in user.replies(at_least=1, timeout_seconds=5):
             print(render(message["body"]))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -15,9 +15,8 @@ import secrets
 import string
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +24,8 @@ from io import BufferedIOBase
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
+
+from local.lambda_context import LocalLambdaContext
 
 _log = logging.getLogger(__name__)
 
@@ -43,18 +44,6 @@ _SHUTDOWN_POLL_SECONDS = 0.05
 _QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 _NOT_FOUND = {"message": "Not Found"}
 _INTERNAL_ERROR = {"message": "Internal Server Error"}
-
-
-@dataclass(frozen=True)
-class LocalLambdaContext:
-    """The part of Lambda's context object the handlers read."""
-
-    aws_request_id: str
-    function_name: str
-    _deadline: float = field(repr=False)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 @dataclass(frozen=True)
@@ -143,9 +132,8 @@ class LocalGateway:
         handler = self._routes[route_key]
         event = self._event(request, route_key, request_id)
         context = LocalLambdaContext(
-            aws_request_id=str(uuid.uuid4()),
             function_name=getattr(handler, "__name__", "handler"),
-            _deadline=time.monotonic() + self._timeout_seconds,
+            timeout_seconds=self._timeout_seconds,
         )
         try:
             return _http_response(handler(event, context), request_id)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
-import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from local.lambda_context import LocalLambdaContext
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -25,20 +24,6 @@ _log = logging.getLogger(__name__)
 _registry: dict[str, LambdaHandler] = {}
 _registry_lock = threading.Lock()
 DEFAULT_TIMEOUT_SECONDS = 900
-
-
-@dataclass
-class LocalLambdaContext:
-    """The parts of Lambda's context object our handlers use."""
-
-    function_name: str
-    timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _started: float = field(default_factory=time.monotonic)
-
-    def get_remaining_time_in_millis(self) -> int:
-        elapsed = time.monotonic() - self._started
-        return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
 def function_name_of(name_or_arn: str) -> str:
@@ -71,7 +56,9 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
         return _failure(response_headers, "ResourceNotFoundException", f"no function {name}")
     try:
         event = json.loads(body) if body else {}
-        result = handler(event, LocalLambdaContext(function_name=name))
+        result = handler(
+            event, LocalLambdaContext(function_name=name, timeout_seconds=DEFAULT_TIMEOUT_SECONDS)
+        )
     except Exception as error:
         # The Lambda runtime reports the exception's class as errorType, which is what
         # the workflow's Retry and Catch match on.

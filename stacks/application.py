@@ -61,5 +61,7 @@ def build_application(
         Tags.of(stack).add("project", PROJECT)
         Tags.of(stack).add("stage", config.name)
 
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
+    )
     return SixpotifyStacks(data=data, pipeline=pipeline, chat=chat)

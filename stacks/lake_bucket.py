@@ -39,7 +39,7 @@ class LakeBucket(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(_ACCESS_LOG_DAYS))],
             removal_policy=removal_policy,
         )
-        Validations.of(self.access_logs).acknowledge(
+        Validations.of(self.access_logs.node.find_child("Resource")).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-S1",
                 reason="This bucket is the access log target; logging it would log the logs",

@@ -78,7 +78,7 @@ class WebhookApi(Construct):
             integration=integrations.HttpLambdaIntegration("Webhook", handler),
         )
         for route in routes:
-            Validations.of(route).acknowledge(
+            Validations.of(route.node.find_child("Resource")).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions-APIG4",
                     reason="Messenger cannot present AWS credentials or tokens: the function "

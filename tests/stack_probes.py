@@ -10,16 +10,8 @@ import psycopg2
 from psycopg2 import sql
 
 from local.stack import LocalStack
+from tests.fixtures.postgres import ARTIST_TABLES
 
-STORED_TABLES = (
-    "artists",
-    "artist_aliases",
-    "artist_genres",
-    "tracks",
-    "audio_features",
-    "artist_vectors",
-    "artist_similarity",
-)
 
 
 def table_rows(stack: LocalStack, table: str) -> list[tuple[Any, ...]]:
@@ -34,7 +26,7 @@ def table_rows(stack: LocalStack, table: str) -> list[tuple[Any, ...]]:
 
 
 def snapshot_tables(stack: LocalStack) -> dict[str, list[tuple[Any, ...]]]:
-    return {table: table_rows(stack, table) for table in STORED_TABLES}
+    return {table: table_rows(stack, table) for table in ARTIST_TABLES}
 
 
 def lake_objects(stack: LocalStack) -> dict[str, bytes]:

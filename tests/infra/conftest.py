@@ -1,71 +1,12 @@
-"""One synthesis of the whole app per test session, with the context cdk.json gives the CLI."""
+"""One synthesis of the whole app per test session, shared by every infra test."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
 import pytest
-from aws_cdk import App, cx_api
-from aws_cdk.assertions import Template
 
-from stacks.application import SixpotifyStacks, build_application
-from stacks.names import ResourceNames
-from stacks.stage_config import BUNDLING_KEY, StageConfig
-
-REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
-
-
-def cdk_json_context() -> dict[str, Any]:
-    context: dict[str, Any] = json.loads((REPOSITORY_ROOT / "cdk.json").read_text())["context"]
-    return context
-
-
-@dataclass(frozen=True)
-class Synthesized:
-    config: StageConfig
-    stacks: SixpotifyStacks
-    assembly: cx_api.CloudAssembly
-
-    @property
-    def names(self) -> ResourceNames:
-        return ResourceNames(self.config.name)
-
-    def template(self, stack_name: str) -> Template:
-        return Template.from_json(self.template_json(stack_name))
-
-    def template_json(self, stack_name: str) -> Mapping[str, Any]:
-        template: Mapping[str, Any] = self.assembly.get_stack_by_name(stack_name).template
-        return template
-
-    def templates(self) -> dict[str, Mapping[str, Any]]:
-        return {
-            stack.stack_name: self.template_json(stack.stack_name)
-            for stack in (self.stacks.data, self.stacks.pipeline, self.stacks.chat)
-        }
-
-    def staged_file(self, stack_name: str, object_key: str) -> Path:
-        """The assembly's copy of the file asset that the template names by S3 key."""
-        manifest = json.loads(
-            (Path(self.assembly.directory) / f"{stack_name}.assets.json").read_text()
-        )
-        for asset in manifest["files"].values():
-            keys = {destination["objectKey"] for destination in asset["destinations"].values()}
-            if object_key in keys:
-                return Path(self.assembly.directory) / asset["source"]["path"]
-        raise LookupError(f"{stack_name} stages no asset with key {object_key}")
+from tests.infra.synthesis import Synthesized, synthesize
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    # Bundling off: templates are what is under test, not pip's work.
-    app = App(
-        context={**cdk_json_context(), BUNDLING_KEY: False},
-        outdir=str(tmp_path_factory.mktemp("cdk") / "cdk.out"),
-    )
-    config = StageConfig.from_context(app.node.try_get_context)
-    stacks = build_application(app, config)
-    return Synthesized(config=config, stacks=stacks, assembly=app.synth())
+    return synthesize(tmp_path_factory.mktemp("cdk") / "cdk.out")

@@ -7,7 +7,7 @@ import pytest
 
 from adapters.s3_lake import RAW_ARTISTS_PREFIX
 from stacks.names import Handler
-from tests.infra.conftest import Synthesized
+from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     Grant,
     ResourceRef,
@@ -78,7 +78,7 @@ def test_each_function_reaches_only_what_its_handler_uses(
     synthesized: Synthesized, handler: str
 ) -> None:
     # Given the function's role and what the app defines
-    templates = synthesized.templates()
+    templates = synthesized.templates
     stack = stack_of(synthesized, handler)
     template = templates[stack]
     function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
@@ -97,9 +97,7 @@ def test_each_function_reaches_only_what_its_handler_uses(
     assert {grant.actions for grant in grants if grant.resource == "*"} == {TRACING}
     assert {grant.actions for grant in grants if grant.resource == own_logs} == {LOG_WRITING}
     reached = {
-        grant.resource: grant.actions
-        for grant in grants
-        if grant.resource not in ("*", own_logs)
+        grant.resource: grant.actions for grant in grants if grant.resource not in ("*", own_logs)
     }
     assert set(reached) == {resources[name] for name in expected}
     for name, needed in expected.items():
@@ -110,7 +108,7 @@ def test_webhook_only_writes_to_its_tables_and_cannot_consume_the_queue(
     synthesized: Synthesized,
 ) -> None:
     # Given the webhook's role
-    templates = synthesized.templates()
+    templates = synthesized.templates
     stack = synthesized.names.chat_stack
     role = role_of_function(templates[stack], Handler.WEBHOOK)
 
@@ -126,7 +124,7 @@ def test_state_machine_may_invoke_its_four_functions_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
     # Given the pipeline's state machine and its four functions
-    templates = synthesized.templates()
+    templates = synthesized.templates
     stack = synthesized.names.pipeline_stack
     template = templates[stack]
     (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
@@ -158,7 +156,7 @@ def test_pipe_consumes_the_requests_queue_and_starts_only_the_ingest_machine(
     synthesized: Synthesized,
 ) -> None:
     # Given the pipe
-    templates = synthesized.templates()
+    templates = synthesized.templates
     stack = synthesized.names.pipeline_stack
     template = templates[stack]
     (pipe,) = resources_of_type(template, "AWS::Pipes::Pipe").values()

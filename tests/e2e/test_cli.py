@@ -1,0 +1,101 @@
+"""`sixpotify local up` and `sixpotify chat` as a developer runs them, in their own processes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REQUIRED_KEYS = {
+    "webhook_url",
+    "graph_sent_url",
+    "spotify_url",
+    "database_url",
+    "verify_token",
+    "app_secret",
+    "page_id",
+}
+
+
+def _sixpotify(*args: str) -> list[str]:
+    return [sys.executable, "-m", "local.cli", *args]
+
+
+def _environment() -> dict[str, str]:
+    # An embedded database in the working folder, not whatever DATABASE_URL names.
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return environment
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str], timeout_seconds: float) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while not path.exists():
+        assert process.poll() is None, f"local up exited early:\n{process.stdout.read()}"  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "local up did not become ready"
+        time.sleep(0.2)
+
+
+def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -> None:
+    # Given `sixpotify local up` running in a fresh folder
+    local_json = tmp_path / ".sixpotify" / "local.json"
+    up = subprocess.Popen(
+        _sixpotify("local", "up", "--no-seed"),
+        cwd=tmp_path,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(local_json, up, timeout_seconds=60)
+        details = json.loads(local_json.read_text())
+        # Then local.json names every endpoint a client needs, readable by its owner only
+        assert details.keys() >= REQUIRED_KEYS
+        assert local_json.stat().st_mode & 0o077 == 0
+        assert requests.get(details["graph_sent_url"], timeout=5).json() == []
+
+        # When a developer chats with it
+        chat = subprocess.run(
+            _sixpotify("chat", "--user", "2400000000000123"),
+            cwd=tmp_path,
+            env=_environment(),
+            input="Zzyzx Quartet\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        # Then the bot's answer is printed, and it went through the Graph sink
+        assert chat.returncode == 0, chat.stderr
+        assert "couldn't find" in chat.stdout
+        [sent] = requests.get(details["graph_sent_url"], timeout=5).json()
+        assert sent["body"]["recipient"]["id"] == "2400000000000123"
+    finally:
+        # When it is stopped
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=30)
+    # Then it exits cleanly and takes local.json with it
+    assert up.returncode == 0
+    assert not local_json.exists()
+
+
+def test_chat_without_a_running_stack_says_how_to_start_one(tmp_path: Path) -> None:
+    # When chat runs where no stack is up
+    chat = subprocess.run(
+        _sixpotify("chat"),
+        cwd=tmp_path,
+        env=_environment(),
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # Then it fails with a hint
+    assert chat.returncode == 1
+    assert "sixpotify local up" in chat.stdout

@@ -1,0 +1,64 @@
+"""cdk-nag's AWS Solutions pack runs on every synth: nothing is left unanswered, and each
+acknowledged finding is one we chose, with its reason, on the one resource it concerns."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from tests.infra.synthesis import Synthesized
+
+# Every acknowledged finding of the app. A new one must be added here, on purpose.
+EXPECTED_ACKNOWLEDGMENTS = Counter(
+    {
+        # X-Ray on each of the five functions, and log delivery plus X-Ray on the state machine
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 6,
+        ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/raw/spotify/artists/*]"): 1,
+        ("AWS::S3::Bucket", "AwsSolutions-S1"): 1,
+        ("AWS::ApiGatewayV2::Route", "AwsSolutions-APIG4"): 2,
+    }
+)
+
+
+def test_synthesis_left_no_finding_unanswered(synthesized: Synthesized) -> None:
+    # Given the validation report the synthesis wrote
+    report_file = Path(synthesized.assembly.directory) / "validation-report.json"
+
+    # When its plugin reports are read
+    reports = json.loads(report_file.read_text())["pluginReports"]
+
+    # Then no plugin reported an error or a warning
+    violations = [
+        (report["pluginName"], violation["ruleName"], violation["severity"])
+        for report in reports
+        for violation in report.get("violations", [])
+    ]
+    assert violations == []
+
+
+def test_acknowledged_findings_are_the_expected_ones_each_with_a_reason(
+    synthesized: Synthesized,
+) -> None:
+    # Given every template of the app
+    resources = [
+        resource
+        for template in synthesized.templates.values()
+        for resource in template["Resources"].values()
+    ]
+
+    # When the acknowledgments cdk-nag recorded in their metadata are collected
+    acknowledged = [
+        (resource["Type"], rule)
+        for resource in resources
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
+    ]
+
+    # Then they are exactly the expected findings, and each explains itself
+    found = Counter(
+        (resource_type, re.sub(r"<[^>]*\.Arn>", "<>", rule["id"]))
+        for resource_type, rule in acknowledged
+    )
+    assert found == EXPECTED_ACKNOWLEDGMENTS
+    assert all(len(rule["reason"]) > 40 for _, rule in acknowledged)

@@ -1,0 +1,134 @@
+"""The pipeline stack: queue with dead letters, pipe, and the ingest state machine as written
+in workflows/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from stacks.names import Handler
+from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
+from tests.infra.synthesis import Synthesized
+from tests.infra.template_queries import logical_id_where, resources_of_type
+
+SUBSTITUTED_HANDLERS = {
+    IngestSubstitution.PLAN_BATCHES: Handler.PLAN_BATCHES,
+    IngestSubstitution.FETCH_ARTISTS: Handler.FETCH_ARTISTS,
+    IngestSubstitution.RECOMPUTE_SIMILARITY: Handler.RECOMPUTE_SIMILARITY,
+    IngestSubstitution.NOTIFY_WAITERS: Handler.NOTIFY_WAITERS,
+}
+
+
+def test_requests_queue_redrives_to_its_dead_letter_queue_after_five_receives(
+    synthesized: Synthesized,
+) -> None:
+    # Given the pipeline's queues
+    names = synthesized.names
+    template = synthesized.template_json(names.pipeline_stack)
+
+    # When the requests queue and the dead-letter queue are looked up by name
+    queue_id = logical_id_where(template, "AWS::SQS::Queue", "QueueName", names.requests_queue)
+    dead_letters_id = logical_id_where(
+        template, "AWS::SQS::Queue", "QueueName", names.requests_dead_letter_queue
+    )
+
+    # Then the first sends to the second after five failed receives, and both are encrypted
+    queue = template["Resources"][queue_id]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dead_letters_id, "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    for queue_properties in resources_of_type(template, "AWS::SQS::Queue").values():
+        assert queue_properties["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_pipe_starts_ingest_with_batches_of_queued_requests(synthesized: Synthesized) -> None:
+    # Given the pipeline stack
+    names = synthesized.names
+    template = synthesized.template_json(names.pipeline_stack)
+    queue_id = logical_id_where(template, "AWS::SQS::Queue", "QueueName", names.requests_queue)
+    (machine_id,) = resources_of_type(template, "AWS::StepFunctions::StateMachine")
+
+    # When its pipe is read
+    (pipe,) = resources_of_type(template, "AWS::Pipes::Pipe").values()
+
+    # Then it reads the requests queue in batches and starts executions without waiting
+    properties = pipe["Properties"]
+    assert properties["Source"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert properties["SourceParameters"]["SqsQueueParameters"] == {
+        "BatchSize": 10,
+        "MaximumBatchingWindowInSeconds": 5,
+    }
+    assert properties["Target"] == {"Ref": machine_id}
+    assert properties["TargetParameters"] == {
+        "StepFunctionStateMachineParameters": {"InvocationType": "FIRE_AND_FORGET"}
+    }
+
+
+def test_state_machine_is_standard_logged_and_traced(synthesized: Synthesized) -> None:
+    # Given the pipeline stack
+    template = synthesized.template_json(synthesized.names.pipeline_stack)
+
+    # When its state machine is read
+    (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
+
+    # Then it is a STANDARD machine logging every event and sending traces
+    properties = machine["Properties"]
+    assert properties["StateMachineName"] == synthesized.names.ingest_state_machine
+    assert properties["StateMachineType"] == "STANDARD"
+    assert properties["LoggingConfiguration"]["Level"] == "ALL"
+    assert properties["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_deployed_definition_is_the_workflow_file_with_each_function_arn(
+    synthesized: Synthesized,
+) -> None:
+    # Given the state machine's staged definition and its deploy-time substitutions
+    template = synthesized.template_json(synthesized.names.pipeline_stack)
+    (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
+    properties = machine["Properties"]
+    staged = synthesized.staged_file(
+        synthesized.names.pipeline_stack, properties["DefinitionS3Location"]["Key"]
+    )
+    function_arns = {
+        name: f"<{logical_id_where(template, 'AWS::Lambda::Function', 'Handler', handler)}.Arn>"
+        for name, handler in SUBSTITUTED_HANDLERS.items()
+    }
+
+    # When CloudFormation's substitution is played on the staged file
+    deployed = substitute(
+        staged.read_text(encoding="utf-8"),
+        {name: _rendered(value) for name, value in properties["DefinitionSubstitutions"].items()},
+    )
+
+    # Then it equals the workflow file with each placeholder bound to its own function
+    expected = substitute(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"), function_arns)
+    assert json.loads(deployed) == json.loads(expected)
+
+
+def test_code_asset_holds_the_application_packages_and_nothing_else(
+    synthesized: Synthesized,
+) -> None:
+    # Given a function's code asset as staged in the assembly
+    template = synthesized.template_json(synthesized.names.pipeline_stack)
+    function_id = logical_id_where(
+        template, "AWS::Lambda::Function", "Handler", Handler.FETCH_ARTISTS
+    )
+    asset_path = template["Resources"][function_id]["Metadata"]["aws:asset:path"]
+    asset = Path(synthesized.assembly.directory) / asset_path
+
+    # When its top level is listed
+    entries = {entry.name for entry in asset.iterdir()}
+
+    # Then it is the packages the handlers import plus the requirements, without caches
+    assert entries == {"domain", "adapters", "handlers", "requirements.txt"}
+    assert (asset / "handlers" / "fetch_artists.py").is_file()
+    assert not list(asset.rglob("__pycache__"))
+
+
+def _rendered(value: object) -> str:
+    """A substitution value as a comparable string: `<LogicalId.Arn>` for a GetAtt."""
+    if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return f"<{logical_id}.{attribute}>"
+    return json.dumps(value)
