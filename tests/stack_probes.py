@@ -13,7 +13,6 @@ from local.stack import LocalStack
 from tests.fixtures.postgres import ARTIST_TABLES
 
 
-
 def table_rows(stack: LocalStack, table: str) -> list[tuple[Any, ...]]:
     """Every row of a table, in a stable order (pgvector values arrive as text)."""
     query = sql.SQL("SELECT * FROM {} ORDER BY 1, 2").format(sql.Identifier(table))
