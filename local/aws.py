@@ -15,49 +15,12 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from handlers import fetch_artists, notify_waiters, plan_batches, recompute_similarity
 from local import lambda_dispatch
+from stacks.names import Handler, ResourceNames
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
-
-
-@dataclass(frozen=True)
-class LocalNames:
-    """Resource names of one local stack; a prefix keeps parallel stacks apart."""
-
-    prefix: str = "sixpotify"
-
-    @property
-    def lake_bucket(self) -> str:
-        return f"{self.prefix}-lake"
-
-    @property
-    def genres_table(self) -> str:
-        return f"{self.prefix}-genres"
-
-    @property
-    def waiters_table(self) -> str:
-        return f"{self.prefix}-waiters"
-
-    @property
-    def messages_table(self) -> str:
-        return f"{self.prefix}-processed-messages"
-
-    @property
-    def requests_queue(self) -> str:
-        return f"{self.prefix}-artist-requests"
-
-    @property
-    def dead_letter_queue(self) -> str:
-        return f"{self.prefix}-artist-requests-dlq"
-
-    @property
-    def ingest_state_machine(self) -> str:
-        return f"{self.prefix}-ingest"
-
-    def function(self, step: str) -> str:
-        return f"{self.prefix}-{step}"
 
 
 @dataclass(frozen=True)
@@ -71,11 +34,16 @@ class LocalResources:
     ingest_state_machine_arn: str
 
 
+LOCAL_STAGE = ResourceNames(stage="local")
+# The workflow's placeholders, the Lambda entry point behind each, and its function here.
 INGEST_FUNCTIONS = {
-    IngestSubstitution.PLAN_BATCHES: ("plan-batches", plan_batches.handle),
-    IngestSubstitution.FETCH_ARTISTS: ("fetch-artists", fetch_artists.handle),
-    IngestSubstitution.RECOMPUTE_SIMILARITY: ("recompute-similarity", recompute_similarity.handle),
-    IngestSubstitution.NOTIFY_WAITERS: ("notify-waiters", notify_waiters.handle),
+    IngestSubstitution.PLAN_BATCHES: (Handler.PLAN_BATCHES, plan_batches.handle),
+    IngestSubstitution.FETCH_ARTISTS: (Handler.FETCH_ARTISTS, fetch_artists.handle),
+    IngestSubstitution.RECOMPUTE_SIMILARITY: (
+        Handler.RECOMPUTE_SIMILARITY,
+        recompute_similarity.handle,
+    ),
+    IngestSubstitution.NOTIFY_WAITERS: (Handler.NOTIFY_WAITERS, notify_waiters.handle),
 }
 
 
@@ -116,17 +84,18 @@ class LocalAws:
             endpoint_url=self.endpoint_url,
         )
 
-    def create_resources(self, names: LocalNames) -> LocalResources:
+    def create_resources(self, names: ResourceNames = LOCAL_STAGE) -> LocalResources:
         """Everything the CDK stacks create that the local stack needs."""
-        s3 = self.client("s3")
-        s3.create_bucket(Bucket=names.lake_bucket)
+        # In AWS the bucket's name is generated; here one per stage is enough.
+        lake_bucket = f"{names.ingest_state_machine}-lake"
+        self.client("s3").create_bucket(Bucket=lake_bucket)
         dynamodb = self.client("dynamodb")
         _create_table(dynamodb, names.genres_table, ["artist_id"])
         _create_table(dynamodb, names.waiters_table, ["artist_id", "user_id"])
         _create_table(dynamodb, names.messages_table, ["message_id"])
 
         sqs = self.client("sqs")
-        dlq_url = sqs.create_queue(QueueName=names.dead_letter_queue)["QueueUrl"]
+        dlq_url = sqs.create_queue(QueueName=names.requests_dead_letter_queue)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
             "Attributes"
         ]["QueueArn"]
@@ -141,23 +110,23 @@ class LocalAws:
         )["QueueUrl"]
 
         lambda_dispatch.register(
-            {names.function(step): handler for step, handler in INGEST_FUNCTIONS.values()}
+            {names.function(entry): handler for entry, handler in INGEST_FUNCTIONS.values()}
         )
         definition = substitute(
             INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
             {
-                substitution: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{names.function(step)}"
-                for substitution, (step, _) in INGEST_FUNCTIONS.items()
+                substitution: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{names.function(entry)}"
+                for substitution, (entry, _) in INGEST_FUNCTIONS.items()
             },
         )
         stepfunctions = self.client("stepfunctions")
         machine_arn = stepfunctions.create_state_machine(
             name=names.ingest_state_machine,
             definition=definition,
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.prefix}-ingest",
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.ingest_state_machine}",
         )["stateMachineArn"]
         return LocalResources(
-            lake_bucket=names.lake_bucket,
+            lake_bucket=lake_bucket,
             genres_table=names.genres_table,
             waiters_table=names.waiters_table,
             messages_table=names.messages_table,

@@ -13,7 +13,6 @@ import logging
 import re
 import secrets
 import string
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,10 +20,10 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BufferedIOBase
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from local.background_server import BackgroundHttpServer
 from local.lambda_context import LocalLambdaContext
 
 _log = logging.getLogger(__name__)
@@ -39,8 +38,6 @@ _ROUTE_KEY = re.compile(rf"^(?:{'|'.join(_METHODS)}) /\S*$")
 # form-encoded ones and those without a Content-Type included, arrives base64-encoded.
 _TEXT_MEDIA_TYPES = ("application/json", "application/xml", "application/javascript")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# How long stop() may wait for the serving loop to notice it.
-_SHUTDOWN_POLL_SECONDS = 0.05
 _QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 _NOT_FOUND = {"message": "Not Found"}
 _INTERNAL_ERROR = {"message": "Internal Server Error"}
@@ -68,10 +65,14 @@ class _MalformedResultError(Exception):
     """A handler result API Gateway could not turn into an HTTP response."""
 
 
-class LocalGateway:
+class LocalGateway(BackgroundHttpServer):
     """Routes "METHOD /path" (also "ANY /path" and "$default") to Lambda handlers."""
 
+    _description = "the gateway"
+    _thread_name = "local-gateway"
+
     def __init__(self, routes: Mapping[str, LambdaHandler], *, timeout_seconds: float = 30) -> None:
+        super().__init__()
         malformed = [key for key in routes if key != DEFAULT_ROUTE and not _ROUTE_KEY.match(key)]
         if malformed:
             raise ValueError(f"route keys must read 'METHOD /path' or '$default': {malformed}")
@@ -80,48 +81,13 @@ class LocalGateway:
         self._api_id = "".join(
             secrets.choice(string.ascii_lowercase + string.digits) for _ in range(10)
         )
-        self._server: _GatewayServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the gateway is already running")
-        self._server = _GatewayServer(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
-            name="local-gateway",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return _GatewayServer(address, self)
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the gateway is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self.base_url
 
     def _answer(self, request: _Request) -> _Response:
         request_id = _request_id()
@@ -317,8 +283,8 @@ class _GatewayServer(ThreadingHTTPServer):
     # Concurrent clients beyond the default backlog of 5 would wait a second for a SYN retry.
     request_queue_size = 64
 
-    def __init__(self, gateway: LocalGateway) -> None:
-        super().__init__(("127.0.0.1", 0), _GatewayRequestHandler)
+    def __init__(self, address: tuple[str, int], gateway: LocalGateway) -> None:
+        super().__init__(address, _GatewayRequestHandler)
         self.gateway = gateway
 
 

@@ -17,9 +17,10 @@ import threading
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local.background_server import BackgroundHttpServer
 
 _log = logging.getLogger(__name__)
 
@@ -56,8 +57,6 @@ _UNKNOWN_PATH = 2500
 _UNSUPPORTED_POST_SUBCODE = 33
 
 _MESSAGES_PATH = re.compile(r"^/v\d+\.\d+/(?P<node>[^/]+)/messages/?$")
-# How long stop() may wait for the serving loop to notice it.
-_SHUTDOWN_POLL_SECONDS = 0.05
 _QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 
 
@@ -89,57 +88,29 @@ class _GraphError(Exception):
         return {"error": error}
 
 
-class GraphSink:
+class GraphSink(BackgroundHttpServer):
     """Messenger's Send API on 127.0.0.1: validates each send and keeps the accepted ones."""
 
+    _description = "the Graph sink"
+    _thread_name = "graph-sink"
+
     def __init__(self, page_access_token: str, page_id: str) -> None:
+        super().__init__()
         self._page_access_token = page_access_token
         self._page_id = page_id
         self._sent: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server: _SinkServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._server is not None:
-            raise RuntimeError("the Graph sink is already running")
-        self._server = _SinkServer(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": _SHUTDOWN_POLL_SECONDS},
-            name="graph-sink",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server is None or self._thread is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return _SinkServer(address, self)
 
     @property
     def api_url(self) -> str:
-        return f"{self._base_url}/{API_VERSION}"
+        return f"{self.base_url}/{API_VERSION}"
 
     @property
     def sent_url(self) -> str:
-        return f"{self._base_url}/sent"
+        return f"{self.base_url}/sent"
 
     def sent(self) -> list[dict[str, Any]]:
         """Every accepted send, oldest first: {"received_at", "message_id", "body"}, where
@@ -150,13 +121,6 @@ class GraphSink:
     def clear(self) -> None:
         with self._lock:
             self._sent.clear()
-
-    @property
-    def _base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the Graph sink is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     def _answer_get(self, target: str) -> tuple[HTTPStatus, Any]:
         if urlsplit(target).path.rstrip("/") == "/sent":
@@ -442,8 +406,8 @@ class _SinkServer(ThreadingHTTPServer):
     # Concurrent clients beyond the default backlog of 5 would wait a second for a SYN retry.
     request_queue_size = 64
 
-    def __init__(self, sink: GraphSink) -> None:
-        super().__init__(("127.0.0.1", 0), _SinkRequestHandler)
+    def __init__(self, address: tuple[str, int], sink: GraphSink) -> None:
+        super().__init__(address, _SinkRequestHandler)
         self.sink = sink
 
 

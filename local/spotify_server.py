@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from pydantic import SecretStr
 
+from local.background_server import BackgroundHttpServer
 from local.catalog import Catalog, CatalogArtist, CatalogAudioFeatures, CatalogTrack
 
 logger = logging.getLogger(__name__)
@@ -111,9 +111,12 @@ class _Request:
         return _first(self.query, name)
 
 
-class SpotifyServer:
+class SpotifyServer(BackgroundHttpServer):
     """The Spotify Web API stand-in; `start()` it (or use it as a context manager), point
     spotipy at `api_url` and `token_url`, and read `calls` afterwards."""
+
+    _description = "the Spotify stand-in"
+    _thread_name = "spotify-stand-in"
 
     def __init__(
         self,
@@ -125,6 +128,7 @@ class SpotifyServer:
         mode: AccessMode = AccessMode.EXTENDED_QUOTA,
         token_lifetime_seconds: int = 3600,
     ) -> None:
+        super().__init__(port=port)
         self.catalog = catalog
         self.mode = mode
         self._client_id = client_id
@@ -133,62 +137,20 @@ class SpotifyServer:
             if isinstance(client_secret, SecretStr)
             else client_secret
         )
-        self._port = port
         self._token_lifetime_seconds = token_lifetime_seconds
         self._lock = threading.Lock()
         self._calls: Counter[Endpoint] = Counter()
         self._token_expiry: dict[str, float] = {}
         self._faults: dict[Endpoint, list[Fault]] = {}
-        self._http: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
 
     def __repr__(self) -> str:
-        state = f"running at {self.api_url}" if self._http else "stopped"
+        state = f"running at {self.api_url}" if self.running else "stopped"
         return f"SpotifyServer({state}, mode={self.mode.value})"
 
     # Life cycle
 
-    def start(self) -> None:
-        if self._http is not None:
-            raise RuntimeError("the Spotify stand-in is already running")
-        self._http = _HttpServer(("127.0.0.1", self._port), _Handler, self)
-        # A short poll interval lets stop() return quickly.
-        self._thread = threading.Thread(
-            target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="spotify-stand-in",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._http is None:
-            return
-        self._http.shutdown()
-        self._http.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._http = None
-        self._thread = None
-
-    def __enter__(self) -> SpotifyServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._http is None:
-            raise RuntimeError("the Spotify stand-in is not running")
-        host, port = self._http.server_address[:2]
-        return f"http://{host!s}:{port}"
+    def _make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
+        return _HttpServer(address, _Handler, self)
 
     @property
     def api_url(self) -> str:

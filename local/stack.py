@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from adapters.postgres.migrator import apply_migrations
 from handlers import composition, webhook
 from handlers.settings import Settings
-from local.aws import REGION, LocalAws, LocalNames, LocalResources
+from local.aws import REGION, LocalAws, LocalResources
 from local.catalog import Catalog, load_catalog
 from local.gateway import LocalGateway
 from local.graph_sink import GraphSink
@@ -156,7 +156,7 @@ def _start(
     aws = LocalAws()
     aws.start()
     exit_stack.callback(aws.stop)
-    resources = aws.create_resources(LocalNames())
+    resources = aws.create_resources()
 
     settings = Settings(
         aws_region=REGION,

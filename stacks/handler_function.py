@@ -16,8 +16,8 @@ from stacks.lambda_code import ARCHITECTURE, RUNTIME
 class HandlerFunction(Construct):
     """A function whose role starts empty: callers grant exactly what the handler touches.
 
-    The role carries no managed policy; it may write its own log group and send traces, and
-    nothing else until granted.
+    The role starts without managed policies: it may write its own log group and send traces,
+    and nothing else until granted.
     """
 
     def __init__(

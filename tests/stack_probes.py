@@ -9,6 +9,7 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
+from local.aws import ACCOUNT, LOCAL_STAGE, REGION
 from local.stack import LocalStack
 from tests.fixtures.postgres import ARTIST_TABLES
 
@@ -68,8 +69,8 @@ def pipe_input(stack: LocalStack, requests: list[dict[str, str]]) -> str:
                 "messageAttributes": {},
                 "md5OfBody": "",
                 "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:sixpotify-artist-requests",
-                "awsRegion": "us-east-1",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{LOCAL_STAGE.requests_queue}",
+                "awsRegion": REGION,
             }
             for index, request in enumerate(requests)
         ]

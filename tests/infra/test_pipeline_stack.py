@@ -4,7 +4,6 @@ in workflows/."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from stacks.names import Handler
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
@@ -114,8 +113,8 @@ def test_code_asset_holds_the_application_packages_and_nothing_else(
     function_id = logical_id_where(
         template, "AWS::Lambda::Function", "Handler", Handler.FETCH_ARTISTS
     )
-    asset_path = template["Resources"][function_id]["Metadata"]["aws:asset:path"]
-    asset = Path(synthesized.assembly.directory) / asset_path
+    code = template["Resources"][function_id]["Properties"]["Code"]
+    asset = synthesized.staged_file(synthesized.names.pipeline_stack, code["S3Key"])
 
     # When its top level is listed
     entries = {entry.name for entry in asset.iterdir()}

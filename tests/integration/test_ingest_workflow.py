@@ -1,6 +1,7 @@
 """The ingest state machine, executed by moto, with the real handlers and stores."""
 
 import json
+from typing import Any
 
 from local.stack import LocalStack
 from tests.stack_probes import item_count, lake_objects, pipe_input, snapshot_tables, table_rows
@@ -13,7 +14,7 @@ UNKNOWN = "0000000000000000000000"
 REQUESTED_AT = "2026-11-27T10:00:00+00:00"
 
 
-def _run(stack: LocalStack, name: str, artist_ids: list[str]) -> dict[str, object]:
+def _run(stack: LocalStack, name: str, artist_ids: list[str]) -> dict[str, Any]:
     client = stack.aws.client("stepfunctions")
     requests = [{"artist_id": i, "requested_at": REQUESTED_AT} for i in artist_ids]
     execution = client.start_execution(
@@ -21,7 +22,7 @@ def _run(stack: LocalStack, name: str, artist_ids: list[str]) -> dict[str, objec
         name=name,
         input=pipe_input(stack, requests),
     )
-    output: dict[str, object] = stack.wait_for_execution(execution["executionArn"], 120)
+    output: dict[str, Any] = stack.wait_for_execution(execution["executionArn"], 120)
     return output
 
 
@@ -46,7 +47,7 @@ def test_a_batch_from_the_queue_lands_in_every_store(clean_stack: LocalStack) ->
     ]
     # And genres are in DynamoDB; the unknown ID is reported, not retried
     assert item_count(clean_stack, clean_stack.resources.genres_table) == 3
-    [batch] = output["fetched"]  # type: ignore[misc]
+    [batch] = output["fetched"]
     assert batch["not_found"] == [UNKNOWN]
 
 
