@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -45,6 +45,8 @@ class DynamoWaiterStore:
                 "user_id": {"S": waiter.user_id},
                 "query": {"S": waiter.query},
                 "requested_at": {"S": waiter.requested_at.isoformat()},
+                "wants": {"S": waiter.wants},
+                "language": {"S": waiter.language},
                 "expires_at": {"N": str(expires_at)},
             },
         )
@@ -59,12 +61,7 @@ class DynamoWaiterStore:
             ConsistentRead=True,
         ):
             waiters.extend(
-                Waiter(
-                    artist_id=item["artist_id"]["S"],
-                    user_id=item["user_id"]["S"],
-                    query=item["query"]["S"],
-                    requested_at=datetime.fromisoformat(item["requested_at"]["S"]),
-                )
+                Waiter.model_validate({name: _plain(value) for name, value in item.items()})
                 for item in page["Items"]
             )
         return waiters
@@ -74,6 +71,12 @@ class DynamoWaiterStore:
             TableName=self._table,
             Key={"artist_id": {"S": waiter.artist_id}, "user_id": {"S": waiter.user_id}},
         )
+
+
+def _plain(value: Mapping[str, Any]) -> Any:
+    """A DynamoDB attribute value as the plain value it holds (strings and numbers)."""
+    [(kind, held)] = value.items()
+    return int(held) if kind == "N" else held
 
 
 class DynamoProcessedMessages:

@@ -95,9 +95,17 @@ def typing_on_payload(user_id: str) -> dict[str, Any]:
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:
-    if isinstance(reply, TextReply):
-        return {"text": reply.text}
-    return {"attachment": {"type": "template", "payload": generic_template(reply)}}
+    message: dict[str, Any] = (
+        {"text": reply.text}
+        if isinstance(reply, TextReply)
+        else {"attachment": {"type": "template", "payload": generic_template(reply)}}
+    )
+    if reply.quick_replies:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": quick.title, "payload": quick.payload}
+            for quick in reply.quick_replies
+        ]
+    return message
 
 
 def generic_template(carousel: CarouselReply) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
 from domain.models import Artist, AudioFeatures, FetchedArtist, Track
 from domain.names import normalize_name
+from domain.songs import normalize_title
 
 ARTISTS_PER_REQUEST = 50
 AUDIO_FEATURES_PER_REQUEST = 100
@@ -98,6 +99,35 @@ class SpotipyCatalog:
             candidates[0],
         )
         return _artist(best)
+
+    def search_track(self, query: str) -> Track | None:
+        """Spotify's best match for a typed song title, credited to its first artist."""
+        if not query.strip():
+            return None
+        answer = self._call(
+            "search",
+            lambda: self._client.search(q=query, type="track", limit=SEARCH_CANDIDATES),
+        )
+        # Local files and unavailable tracks come back without an ID or artists.
+        candidates = [
+            (item, artist_id)
+            for item in answer["tracks"]["items"]
+            if item and item.get("id") and (artist_id := _first_artist_id(item)) is not None
+        ]
+        if not candidates:
+            return None
+        # "California Love" is "California Love - Original Version" on Spotify; a title
+        # that matches once such notes are dropped beats a more popular near miss.
+        wanted = normalize_title(query)
+        best, artist_id = next(
+            (
+                (item, artist_id)
+                for item, artist_id in candidates
+                if normalize_title(item["name"]) == wanted
+            ),
+            candidates[0],
+        )
+        return _track(best, artist_id)
 
     def fetch_artists(self, artist_ids: Sequence[str]) -> tuple[list[FetchedArtist], list[str]]:
         asked = list(dict.fromkeys(artist_ids))
@@ -249,22 +279,30 @@ def _spotify_url(item: Mapping[str, Any], kind: str) -> str:
     return str(url) if url else f"https://open.spotify.com/{kind}/{item['id']}"
 
 
+def _first_artist_id(track: Mapping[str, Any]) -> str | None:
+    return next(
+        (str(artist["id"]) for artist in track.get("artists") or () if artist and artist.get("id")),
+        None,
+    )
+
+
+def _track(item: Mapping[str, Any], artist_id: str) -> Track:
+    return Track(
+        id=item["id"],
+        artist_id=artist_id,
+        name=item["name"],
+        popularity=item.get("popularity"),
+        spotify_url=_spotify_url(item, "track"),
+    )
+
+
 def _fetched(
     item: Mapping[str, Any],
     top_tracks: Mapping[str, Any],
     features_by_track: Mapping[str, Mapping[str, Any]],
 ) -> FetchedArtist:
     track_items = [track for track in top_tracks.get("tracks") or () if track and track.get("id")]
-    tracks = tuple(
-        Track(
-            id=track["id"],
-            artist_id=item["id"],
-            name=track["name"],
-            popularity=track.get("popularity"),
-            spotify_url=_spotify_url(track, "track"),
-        )
-        for track in track_items
-    )
+    tracks = tuple(_track(track, item["id"]) for track in track_items)
     features_items = [
         features_by_track[track.id] for track in tracks if track.id in features_by_track
     ]

@@ -1,4 +1,5 @@
-"""What the bot does with a text a person sends: answer from what it knows, or go and find out."""
+"""What the bot does with what a person sends: answer from what it knows, ask back when
+unsure, or go and find out and come back on its own."""
 
 from __future__ import annotations
 
@@ -6,23 +7,42 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import replies
-from domain.models import IncomingText, Waiter
+from domain.models import (
+    Artist,
+    IncomingAttachment,
+    IncomingEvent,
+    IncomingPostback,
+    IncomingText,
+    Language,
+    Track,
+    Waiter,
+)
 from domain.names import normalize_name
+from domain.payloads import parse_payload
 from domain.ports import (
     ArtistRepository,
     Messenger,
+    NameIndex,
     ProcessedMessages,
     SpotifyCatalog,
+    TrackCatalog,
     WaiterStore,
     WorkQueue,
 )
+from domain.resolution import Ambiguous, Found, resolve
+from domain.songs import normalize_title, parse_song_request, song_cards
 
 SIMILAR_SHOWN = replies.CAROUSEL_LIMIT - 1
+TRACKS_PER_ARTIST = 3
+# Matching needs no more than a long artist name; the rest of a pasted essay is ignored.
+QUERY_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class ConversationPorts:
     repository: ArtistRepository
+    names: NameIndex
+    tracks: TrackCatalog
     spotify: SpotifyCatalog
     waiters: WaiterStore
     queue: WorkQueue
@@ -30,38 +50,159 @@ class ConversationPorts:
     processed: ProcessedMessages
 
 
-def answer_text(message: IncomingText, now: datetime, ports: ConversationPorts) -> None:
-    """Reply to one text; a redelivered message gets no second reply."""
-    if not ports.processed.first_delivery(message.message_id):
+def converse(event: IncomingEvent, now: datetime, ports: ConversationPorts) -> None:
+    """Answer one event; a redelivered event gets no second answer."""
+    if not ports.processed.first_delivery(event.message_id):
         return
-    query = " ".join(message.text.split())
-    key = normalize_name(query)
-    if not key:
-        ports.messenger.send(message.user_id, replies.type_a_name())
-        return
+    conversation = _Conversation(event.user_id, now, ports)
+    match event:
+        case IncomingText(text=text):
+            conversation.on_text(text)
+        case IncomingPostback(payload=payload):
+            conversation.on_postback(payload)
+        case IncomingAttachment():
+            conversation.reply_text("type_a_name", "en")
 
-    known = ports.repository.find_by_alias(key)
-    if known is not None:
-        similar = ports.repository.similar_artists(known.id, SIMILAR_SHOWN)
-        ports.messenger.send(message.user_id, replies.recommendation(known, similar))
-        return
 
-    found = ports.spotify.search_artist(query)
-    if found is None:
-        ports.messenger.send(message.user_id, replies.not_found(query))
-        return
+@dataclass(frozen=True)
+class _Conversation:
+    user_id: str
+    now: datetime
+    ports: ConversationPorts
 
-    already_known = ports.repository.get_artists([found.id])
-    if already_known:
-        # Typed differently from any name we had (another script, a nickname): remember
-        # it so the next person who types it costs no Spotify call.
-        ports.repository.add_alias(key, found.id, "spotify-search")
-        similar = ports.repository.similar_artists(found.id, SIMILAR_SHOWN)
-        ports.messenger.send(message.user_id, replies.recommendation(already_known[0], similar))
-        return
+    def on_text(self, text: str) -> None:
+        query = replies.clip(" ".join(text.split()), QUERY_LIMIT)
+        language = replies.language_of(query)
+        if not normalize_name(query):
+            self.reply_text("type_a_name", language)
+            return
+        self.ports.messenger.show_typing(self.user_id)
+        title = parse_song_request(query)
+        if title is not None:
+            self.songs_like_title(title, language)
+        else:
+            self.artists_like_name(query, language)
 
-    ports.waiters.add(
-        Waiter(artist_id=found.id, user_id=message.user_id, query=query, requested_at=now)
-    )
-    ports.queue.enqueue(found.id, now)
-    ports.messenger.send(message.user_id, replies.looking_up(found.name))
+    def on_postback(self, payload: str) -> None:
+        command = parse_payload(payload)
+        known = self.ports.repository.get_artists([command.artist_id]) if command else []
+        if command is None or not known:
+            self.reply_text("type_a_name", command.language if command else "en")
+            return
+        self.ports.messenger.show_typing(self.user_id)
+        if command.action == "SONGS":
+            self.send_songs(known[0], known[0].name, command.language)
+        else:
+            self.send_recommendation(known[0], command.language)
+
+    def artists_like_name(self, query: str, language: Language) -> None:
+        resolution = resolve(query, self.ports.names)
+        if isinstance(resolution, Found):
+            self.send_recommendation(self._artist(resolution.artist_id), language)
+            return
+        if isinstance(resolution, Ambiguous):
+            self.ports.messenger.send(
+                self.user_id, replies.did_you_mean(resolution.options, language)
+            )
+            return
+        found = self.ports.spotify.search_artist(resolution.search_as)
+        if found is None:
+            self.reply_text("not_found", language, query=query)
+        elif self._learn_name(query, found):
+            self.send_recommendation(found, language)
+        else:
+            self._wait_for(found.id, query, "artists", language)
+            self.reply_text("looking_up", language, name=found.name)
+
+    def songs_like_title(self, title: str, language: Language) -> None:
+        track = self.ports.tracks.find_track(normalize_title(title))
+        if track is None:
+            track = self.ports.spotify.search_track(title)
+        if track is None:
+            # "songs like Drake": no song has that title, but an artist has that name.
+            resolution = resolve(title, self.ports.names)
+            if isinstance(resolution, Found):
+                artist = self._artist(resolution.artist_id)
+                self.send_songs(artist, artist.name, language)
+            else:
+                self.reply_text("song_not_found", language, query=title)
+            return
+        self._songs_like_track(track, language)
+
+    def _songs_like_track(self, track: Track, language: Language) -> None:
+        known = self.ports.repository.get_artists([track.artist_id])
+        if known:
+            self.send_songs(known[0], track.name, language)
+            return
+        self._wait_for(track.artist_id, track.name, "songs", language)
+        self.reply_text("looking_up_songs", language, title=track.name)
+
+    def send_recommendation(self, artist: Artist, language: Language) -> None:
+        send_recommendation(self.user_id, artist, language, self.ports)
+
+    def send_songs(self, artist: Artist, title: str, language: Language) -> None:
+        send_songs(self.user_id, artist, title, language, self.ports)
+
+    def reply_text(self, key: str, language: Language, **values: str) -> None:
+        self.ports.messenger.send(self.user_id, replies.text(key, language, **values))
+
+    def _artist(self, artist_id: str) -> Artist:
+        return self.ports.repository.get_artists([artist_id])[0]
+
+    def _learn_name(self, query: str, found: Artist) -> bool:
+        """Remember what the user typed for an artist Spotify found that the bot already
+        knows ("에스파" for aespa), so the next person's query costs no Spotify call."""
+        if not self.ports.repository.get_artists([found.id]):
+            return False
+        self.ports.repository.add_alias(normalize_name(query), found.id, "spotify-search")
+        return True
+
+    def _wait_for(self, artist_id: str, query: str, wants: str, language: Language) -> None:
+        self.ports.waiters.add(
+            Waiter(
+                artist_id=artist_id,
+                user_id=self.user_id,
+                query=query,
+                requested_at=self.now,
+                wants="songs" if wants == "songs" else "artists",
+                language=language,
+            )
+        )
+        self.ports.queue.enqueue(artist_id, self.now)
+
+
+def send_recommendation(
+    user_id: str,
+    artist: Artist,
+    language: Language,
+    ports: ConversationPorts | RecommendationPorts,
+) -> None:
+    similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
+    ports.messenger.send(user_id, replies.recommendation(artist, similar, language))
+
+
+def send_songs(
+    user_id: str,
+    artist: Artist,
+    title: str,
+    language: Language,
+    ports: ConversationPorts | RecommendationPorts,
+) -> None:
+    similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
+    tracks = ports.tracks.top_tracks([a.id for a in similar], TRACKS_PER_ARTIST)
+    cards = song_cards(tracks, similar, artist, language)
+    if not cards.cards:
+        ports.messenger.send(user_id, replies.text("no_similar_yet", language, name=artist.name))
+        return
+    intro = replies.text("songs_found", language, title=title, name=artist.name)
+    ports.messenger.send(user_id, intro)
+    ports.messenger.send(user_id, cards)
+
+
+@dataclass(frozen=True)
+class RecommendationPorts:
+    """What answering needs, for the steps that answer without a conversation."""
+
+    repository: ArtistRepository
+    tracks: TrackCatalog
+    messenger: Messenger

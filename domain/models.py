@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,21 +70,60 @@ class Neighbour(_Frozen):
     score: float
 
 
+class NameCandidate(_Frozen):
+    """A name the bot knows (an artist's own, an alias, a shipped name) that may be what
+    someone typed. artist_id is empty for a shipped name whose artist is not stored yet."""
+
+    key: str
+    artist_id: str
+    artist_name: str
+    popularity: int | None = None
+
+
+Language = Literal["en", "ko"]
+
+
 class Waiter(_Frozen):
-    """A Messenger user who asked for an artist the bot did not know yet."""
+    """A Messenger user who asked about an artist the bot did not know yet: for similar
+    artists, or for songs like theirs."""
 
     artist_id: str
     user_id: str
     query: str
     requested_at: datetime
+    wants: Literal["artists", "songs"] = "artists"
+    language: Language = "en"
 
 
 class IncomingText(_Frozen):
     """A text a Messenger user sent to the page."""
 
+    kind: Literal["text"] = "text"
     user_id: str
     message_id: str
     text: str
+
+
+class IncomingPostback(_Frozen):
+    """A tap on a button or a quick reply: the payload the bot attached to it."""
+
+    kind: Literal["postback"] = "postback"
+    user_id: str
+    message_id: str
+    payload: str
+
+
+class IncomingAttachment(_Frozen):
+    """A sticker, image, audio or anything else that is not text."""
+
+    kind: Literal["attachment"] = "attachment"
+    user_id: str
+    message_id: str
+
+
+IncomingEvent = Annotated[
+    IncomingText | IncomingPostback | IncomingAttachment, Field(discriminator="kind")
+]
 
 
 class Button(_Frozen):
@@ -101,12 +140,21 @@ class Card(_Frozen):
     buttons: tuple[Button, ...]
 
 
+class QuickReply(_Frozen):
+    """A button under a message that sends `payload` back when tapped."""
+
+    title: str
+    payload: str
+
+
 class TextReply(_Frozen):
     text: str
+    quick_replies: tuple[QuickReply, ...] = ()
 
 
 class CarouselReply(_Frozen):
     cards: tuple[Card, ...]
+    quick_replies: tuple[QuickReply, ...] = ()
 
 
 Reply = TextReply | CarouselReply

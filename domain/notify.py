@@ -1,4 +1,4 @@
-"""Push the answer to everyone who asked for an artist the bot had to look up."""
+"""Push the answer to everyone who asked about an artist the bot had to look up."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain import replies
+from domain.conversation import RecommendationPorts, send_recommendation, send_songs
 from domain.models import Artist, Waiter
 from domain.names import normalize_name
-from domain.ports import ArtistRepository, Messenger, WaiterStore
+from domain.ports import ArtistRepository, Messenger, TrackCatalog, WaiterStore
 
 # Messenger lets a page message a user freely only within 24 hours of the user's message.
 MESSAGING_WINDOW = timedelta(hours=24)
-SIMILAR_SHOWN = replies.CAROUSEL_LIMIT - 1
 
 
 @dataclass(frozen=True)
 class NotifyPorts:
     repository: ArtistRepository
+    tracks: TrackCatalog
     waiters: WaiterStore
     messenger: Messenger
 
@@ -40,11 +41,17 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
 
 
 def _answer(waiter: Waiter, artist: Artist | None, ports: NotifyPorts) -> None:
+    language = waiter.language
     if artist is None:
-        ports.messenger.send(waiter.user_id, replies.no_longer_found(waiter.query))
+        ports.messenger.send(
+            waiter.user_id, replies.text("no_longer_found", language, name=waiter.query)
+        )
+        return
+    answering = RecommendationPorts(ports.repository, ports.tracks, ports.messenger)
+    if waiter.wants == "songs":
+        send_songs(waiter.user_id, artist, waiter.query, language, answering)
         return
     # What the user typed ("에스파") now leads straight to the artist for everyone.
     ports.repository.add_alias(normalize_name(waiter.query), artist.id, "spotify-search")
-    similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
-    ports.messenger.send(waiter.user_id, replies.here_they_are(artist.name))
-    ports.messenger.send(waiter.user_id, replies.recommendation(artist, similar))
+    ports.messenger.send(waiter.user_id, replies.text("found", language, name=artist.name))
+    send_recommendation(waiter.user_id, artist, language, answering)

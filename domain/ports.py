@@ -7,7 +7,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from domain.models import Artist, FetchedArtist, Neighbour, Reply, Waiter
+from domain.models import (
+    Artist,
+    FetchedArtist,
+    IncomingEvent,
+    NameCandidate,
+    Neighbour,
+    Reply,
+    Track,
+    Waiter,
+)
 
 
 class ArtistRepository(Protocol):
@@ -41,9 +50,40 @@ class ArtistRepository(Protocol):
     def similar_artists(self, artist_id: str, limit: int) -> list[Artist]: ...
 
 
+class NameIndex(Protocol):
+    """Every name the bot can recognise an artist by, searchable by similarity."""
+
+    def candidates(self, key: str, limit: int) -> list[NameCandidate]:
+        """Up to limit names that share the most character trigrams with the normalized
+        key, exact matches included, in the order domain.names.rank_candidates defines.
+
+        Names come from stored artists, their aliases, and the names shipped with the
+        product; a shipped name whose artist is not stored yet has an empty artist_id and
+        the name to search Spotify for as artist_name.
+        """
+        ...
+
+
+class TrackCatalog(Protocol):
+    """Tracks the bot has stored (the top tracks of known artists)."""
+
+    def find_track(self, normalized_title: str) -> Track | None:
+        """A stored track whose normalized title matches, the most popular first."""
+        ...
+
+    def top_tracks(self, artist_ids: Sequence[str], per_artist: int) -> dict[str, list[Track]]:
+        """Up to per_artist top tracks of each artist, best first."""
+        ...
+
+
 class SpotifyCatalog(Protocol):
     def search_artist(self, query: str) -> Artist | None:
         """Spotify's best match for a typed name, or None."""
+        ...
+
+    def search_track(self, query: str) -> Track | None:
+        """Spotify's best match for a typed song title, or None; its artist_id is the
+        track's first artist."""
         ...
 
     def fetch_artists(self, artist_ids: Sequence[str]) -> tuple[list[FetchedArtist], list[str]]:
@@ -79,5 +119,15 @@ class WorkQueue(Protocol):
     def enqueue(self, artist_id: str, requested_at: datetime) -> None: ...
 
 
+class Inbox(Protocol):
+    """Where the webhook leaves events to be answered once Messenger has its 200."""
+
+    def hand_off(self, events: Sequence[IncomingEvent]) -> None: ...
+
+
 class Messenger(Protocol):
     def send(self, user_id: str, reply: Reply) -> None: ...
+
+    def show_typing(self, user_id: str) -> None:
+        """The typing indicator, until the next message or 20 seconds pass."""
+        ...

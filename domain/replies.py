@@ -1,63 +1,172 @@
-"""What the bot says: recommendation carousels and short texts, within Messenger's limits."""
+"""What the bot says, in the user's language, within Messenger's limits."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.models import Artist, Button, Card, CarouselReply, TextReply
+from domain import payloads
+from domain.models import (
+    Artist,
+    Button,
+    Card,
+    CarouselReply,
+    Language,
+    NameCandidate,
+    QuickReply,
+    TextReply,
+)
 
+# Messenger's limits for a generic template and its parts.
 CAROUSEL_LIMIT = 10
 TITLE_LIMIT = 80
 SUBTITLE_LIMIT = 80
+BUTTON_TITLE_LIMIT = 20
+QUICK_REPLY_TITLE_LIMIT = 20
+TEXT_LIMIT = 2000
 _ELLIPSIS = "…"
 
+_TEXTS: dict[str, dict[Language, str]] = {
+    "looking_up": {
+        "en": "I don't know {name} yet. I'm looking them up on Spotify and will message you "
+        "with similar artists in a moment.",
+        "ko": "{name}은(는) 아직 모르는 아티스트예요. Spotify에서 찾아보고 비슷한 아티스트를 "
+        "곧 보내드릴게요.",
+    },
+    "looking_up_songs": {
+        "en": "I don't know who sings {title} yet. I'm looking it up on Spotify and will "
+        "message you with songs like it in a moment.",
+        "ko": "{title}은(는) 아직 모르는 노래예요. Spotify에서 찾아보고 비슷한 노래를 곧 "
+        "보내드릴게요.",
+    },
+    "found": {
+        "en": "Found {name}! Here are artists like them:",
+        "ko": "{name}을(를) 찾았어요! 비슷한 아티스트예요:",
+    },
+    "songs_found": {
+        "en": "Songs like {title}, from artists similar to {name}:",
+        "ko": "{title}와(과) 비슷한 노래예요. {name}와(과) 비슷한 아티스트들의 곡이에요:",
+    },
+    "not_found": {
+        "en": 'I couldn\'t find an artist called "{query}" on Spotify. Check the spelling, '
+        'or try another artist, like aespa or Drake. You can also ask for "songs like '
+        'California Love".',
+        "ko": '"{query}"(이)라는 아티스트를 Spotify에서 찾지 못했어요. 철자를 확인하거나 '
+        '에스파, 아이유 같은 다른 아티스트를 입력해 보세요. "California Love 같은 노래"처럼 '
+        "노래를 물어볼 수도 있어요.",
+    },
+    "song_not_found": {
+        "en": 'I couldn\'t find a song called "{query}" on Spotify. Try the title as it '
+        "appears on Spotify, or send me an artist's name instead.",
+        "ko": '"{query}"(이)라는 노래를 Spotify에서 찾지 못했어요. Spotify에 나오는 제목으로 '
+        "다시 입력하거나 아티스트 이름을 보내 주세요.",
+    },
+    "no_longer_found": {
+        "en": "Sorry, Spotify has no details for {name} right now.",
+        "ko": "죄송해요, 지금은 Spotify에 {name}에 대한 정보가 없어요.",
+    },
+    "no_similar_yet": {
+        "en": "I don't know any artists similar to {name} yet.",
+        "ko": "아직 {name}와(과) 비슷한 아티스트를 몰라요.",
+    },
+    "did_you_mean": {
+        "en": "Did you mean one of these?",
+        "ko": "혹시 이 중에 찾는 아티스트가 있나요?",
+    },
+    "type_a_name": {
+        "en": "Send me the name of an artist you like, and I'll find similar ones. You can "
+        'also ask for "songs like California Love".',
+        "ko": '좋아하는 아티스트 이름을 보내 주시면 비슷한 아티스트를 찾아드릴게요. "California '
+        'Love 같은 노래"처럼 노래를 물어볼 수도 있어요.',
+    },
+    "song_by_similar_artist": {
+        "en": "{artist} · similar to {seed}",
+        "ko": "{artist} · {seed}와(과) 비슷한 아티스트",
+    },
+    "open_in_spotify": {"en": "Open in Spotify", "ko": "Spotify에서 열기"},
+    "play_on_spotify": {"en": "Play on Spotify", "ko": "Spotify에서 듣기"},
+    "more_like_this": {"en": "More like this", "ko": "비슷한 아티스트 더 보기"},
+    "songs_like": {"en": "Songs like {name}", "ko": "{name} 같은 노래"},
+    "more_like": {"en": "More like {name}", "ko": "{name} 같은 아티스트"},
+    "no_genres": {"en": "No genres on Spotify yet", "ko": "아직 장르 정보가 없어요"},
+}
 
-def recommendation(artist: Artist, similar: Sequence[Artist]) -> CarouselReply:
-    """The artist's own card first, then the most similar artists, best first."""
-    cards = [artist_card(artist)] + [artist_card(other) for other in similar]
-    return CarouselReply(cards=tuple(cards[:CAROUSEL_LIMIT]))
+
+def say(key: str, language: Language, **values: str) -> str:
+    """A phrase in the user's language, its values clipped so the text stays readable."""
+    return _TEXTS[key][language].format(**{k: clip(v, 100) for k, v in values.items()})
 
 
-def artist_card(artist: Artist) -> Card:
+def language_of(text: str) -> Language:
+    """Korean when the text has any Hangul, English otherwise."""
+    return "ko" if any(_is_hangul(char) for char in text) else "en"
+
+
+def _is_hangul(char: str) -> bool:
+    code = ord(char)
+    return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
+
+
+def recommendation(artist: Artist, similar: Sequence[Artist], language: Language) -> CarouselReply:
+    """The artist's own card first, then the most similar artists, best first; quick replies
+    to ask for songs like the artist, or for more like the closest one."""
+    cards = [artist_card(a, language) for a in [artist, *similar][:CAROUSEL_LIMIT]]
+    quick = [
+        QuickReply(
+            title=clip(say("songs_like", language, name=artist.name), QUICK_REPLY_TITLE_LIMIT),
+            payload=payloads.songs_like(artist.id, language),
+        )
+    ]
+    if similar:
+        closest = similar[0]
+        quick.append(
+            QuickReply(
+                title=clip(say("more_like", language, name=closest.name), QUICK_REPLY_TITLE_LIMIT),
+                payload=payloads.show_artist(closest.id, language),
+            )
+        )
+    return CarouselReply(cards=tuple(cards), quick_replies=tuple(quick))
+
+
+def artist_card(artist: Artist, language: Language) -> Card:
+    genres = ", ".join(artist.genres) or say("no_genres", language)
     return Card(
-        title=_clip(artist.name, TITLE_LIMIT),
-        subtitle=_clip(", ".join(artist.genres) or "No genres on Spotify yet", SUBTITLE_LIMIT),
+        title=clip(artist.name, TITLE_LIMIT),
+        subtitle=clip(genres, SUBTITLE_LIMIT),
         image_url=artist.image_url,
-        buttons=(Button(kind="web_url", title="Open in Spotify", url=artist.spotify_url),),
+        buttons=(
+            Button(
+                kind="web_url",
+                title=clip(say("open_in_spotify", language), BUTTON_TITLE_LIMIT),
+                url=artist.spotify_url,
+            ),
+            Button(
+                kind="postback",
+                title=clip(say("more_like_this", language), BUTTON_TITLE_LIMIT),
+                payload=payloads.show_artist(artist.id, language),
+            ),
+        ),
     )
 
 
-def looking_up(artist_name: str) -> TextReply:
+def did_you_mean(options: Sequence[NameCandidate], language: Language) -> TextReply:
     return TextReply(
-        text=(
-            f"I don't know {artist_name} yet. I'm looking them up on Spotify and will "
-            "message you with similar artists in a moment."
-        )
+        text=say("did_you_mean", language),
+        quick_replies=tuple(
+            QuickReply(
+                title=clip(option.artist_name, QUICK_REPLY_TITLE_LIMIT),
+                payload=payloads.show_artist(option.artist_id, language),
+            )
+            for option in options
+        ),
     )
 
 
-def not_found(query: str) -> TextReply:
-    return TextReply(
-        text=(
-            f'I couldn\'t find an artist called "{_clip(query, 100)}" on Spotify. '
-            "Check the spelling, or try another artist, like aespa or Drake."
-        )
-    )
+def text(key: str, language: Language, **values: str) -> TextReply:
+    return TextReply(text=clip(say(key, language, **values), TEXT_LIMIT))
 
 
-def no_longer_found(artist_name: str) -> TextReply:
-    return TextReply(text=f"Sorry, Spotify has no details for {artist_name} right now.")
-
-
-def here_they_are(artist_name: str) -> TextReply:
-    return TextReply(text=f"Found {artist_name}! Here are artists like them:")
-
-
-def type_a_name() -> TextReply:
-    return TextReply(text="Send me the name of an artist you like, and I'll find similar ones.")
-
-
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """text cut to limit characters, with an ellipsis when something was cut."""
     if len(text) <= limit:
         return text
     return text[: limit - len(_ELLIPSIS)].rstrip() + _ELLIPSIS

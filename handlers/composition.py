@@ -15,8 +15,12 @@ import boto3
 import requests
 
 from adapters.dynamodb import DynamoGenreStore, DynamoProcessedMessages, DynamoWaiterStore
+from adapters.lambda_inbox import LambdaInbox
 from adapters.messenger import GraphMessenger
-from adapters.postgres.repository import PostgresArtistRepository, connect_pool
+from adapters.postgres.names import PostgresNameIndex
+from adapters.postgres.pool import ConnectionPool, connect_pool
+from adapters.postgres.repository import PostgresArtistRepository
+from adapters.postgres.tracks import PostgresTrackCatalog
 from adapters.s3_lake import S3RawLake
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from adapters.sqs_queue import SqsWorkQueue
@@ -29,10 +33,13 @@ if TYPE_CHECKING:
     from domain.ports import (
         ArtistRepository,
         GenreStore,
+        Inbox,
         Messenger,
+        NameIndex,
         ProcessedMessages,
         RawLake,
         SpotifyCatalog,
+        TrackCatalog,
         WaiterStore,
         WorkQueue,
     )
@@ -72,12 +79,16 @@ class Dependencies:
         )
 
     @property
+    def _pool(self) -> ConnectionPool:
+        return self._once(
+            "pool", lambda: connect_pool(self.settings.database_url.get_secret_value())
+        )
+
+    @property
     def repository(self) -> ArtistRepository:
         return self._once(
             "repository",
-            lambda: PostgresArtistRepository(
-                connect_pool(self.settings.database_url.get_secret_value())
-            ),
+            lambda: PostgresArtistRepository(self._pool),
         )
 
     @property
@@ -92,6 +103,20 @@ class Dependencies:
                     client_secret=self.settings.spotify_client_secret,
                 )
             ),
+        )
+
+    @property
+    def names(self) -> NameIndex:
+        return self._once("names", lambda: PostgresNameIndex(self._pool))
+
+    @property
+    def tracks(self) -> TrackCatalog:
+        return self._once("tracks", lambda: PostgresTrackCatalog(self._pool))
+
+    @property
+    def inbox(self) -> Inbox:
+        return self._once(
+            "inbox", lambda: LambdaInbox(self._client("lambda"), self.settings.converse_function)
         )
 
     @property
@@ -138,6 +163,8 @@ class Dependencies:
     def conversation(self) -> ConversationPorts:
         return ConversationPorts(
             repository=self.repository,
+            names=self.names,
+            tracks=self.tracks,
             spotify=self.spotify,
             waiters=self.waiters,
             queue=self.queue,
@@ -152,7 +179,10 @@ class Dependencies:
 
     def notify(self) -> NotifyPorts:
         return NotifyPorts(
-            repository=self.repository, waiters=self.waiters, messenger=self.messenger
+            repository=self.repository,
+            tracks=self.tracks,
+            waiters=self.waiters,
+            messenger=self.messenger,
         )
 
 

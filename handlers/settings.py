@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     waiters_table: str
     messages_table: str
     requests_queue_url: str
+    converse_function: str
 
     spotify_api_url: str = "https://api.spotify.com/v1/"
     spotify_auth_url: str = "https://accounts.spotify.com/api/token"

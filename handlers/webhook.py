@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from domain.errors import InvalidSignatureError, MalformedRequestError, VerificationFailedError
 from domain.webhook import receive_webhook, verify_subscription
-from handlers.composition import dependencies, utc_now
+from handlers.composition import dependencies
 from handlers.events import HttpApiEvent
 
 
@@ -33,8 +33,7 @@ def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
             request.raw_body(),
             request.headers.get("x-hub-signature-256"),
             settings.app_secret.get_secret_value(),
-            utc_now(),
-            deps.conversation(),
+            deps.inbox,
         )
     except (InvalidSignatureError, VerificationFailedError) as refused:
         return _text(403, str(refused))

@@ -13,7 +13,7 @@ import boto3
 import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from handlers import fetch_artists, notify_waiters, plan_batches, recompute_similarity
+from handlers import converse, fetch_artists, notify_waiters, plan_batches, recompute_similarity
 from local import lambda_dispatch
 from stacks.names import Handler, ResourceNames
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
@@ -32,6 +32,7 @@ class LocalResources:
     requests_queue_url: str
     dead_letter_queue_url: str
     ingest_state_machine_arn: str
+    converse_function: str
 
 
 LOCAL_STAGE = ResourceNames(stage="local")
@@ -109,8 +110,10 @@ class LocalAws:
             },
         )["QueueUrl"]
 
+        converse_function = names.function(Handler.CONVERSE)
         lambda_dispatch.register(
             {names.function(entry): handler for entry, handler in INGEST_FUNCTIONS.values()}
+            | {converse_function: converse.handle}
         )
         definition = substitute(
             INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
@@ -133,6 +136,7 @@ class LocalAws:
             requests_queue_url=queue_url,
             dead_letter_queue_url=dlq_url,
             ingest_state_machine_arn=machine_arn,
+            converse_function=converse_function,
         )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from domain.names import normalize_name
+from domain.songs import normalize_title
 
 CATALOG_DIR_VARIABLE = "SIXPOTIFY_CATALOG_DIR"
 
@@ -98,6 +99,12 @@ class SearchPage:
 
 
 @dataclass(frozen=True)
+class TrackSearchPage:
+    items: tuple[CatalogTrack, ...]
+    total: int
+
+
+@dataclass(frozen=True)
 class _SearchName:
     spaced: str
     compact: str
@@ -112,6 +119,7 @@ class Catalog:
     tracks_by_artist: Mapping[str, tuple[CatalogTrack, ...]]
     features_by_track: Mapping[str, CatalogAudioFeatures]
     _search_names: Mapping[str, tuple[_SearchName, ...]]
+    _track_search_names: tuple[tuple[CatalogTrack, tuple[_SearchName, ...]], ...]
 
     def __repr__(self) -> str:
         return f"Catalog({len(self.artists)} artists, {len(self.features_by_track)} tracks)"
@@ -141,6 +149,25 @@ class Catalog:
         ranked.sort(key=lambda entry: entry[:3])
         matches = tuple(entry[3] for entry in ranked)
         return SearchPage(items=matches[offset : offset + limit], total=len(matches))
+
+    def search_tracks(self, query: str, limit: int = 20, offset: int = 0) -> TrackSearchPage:
+        """Tracks matching `query` the way Spotify's track search ranks them closely enough:
+        the title exactly (with or without notes like " - Original Version", or followed by
+        the artist's name) first, then titles starting with it, then tracks whose title and
+        artist hold every word; ties go to the more popular track."""
+        wanted_forms = {_search_name(query), _search_name(normalize_title(query))}
+        wanted_forms = {wanted for wanted in wanted_forms if wanted.compact}
+        if not wanted_forms:
+            return TrackSearchPage(items=(), total=0)
+        ranked = []
+        for track, names in self._track_search_names:
+            ranks = [_match_rank(wanted, names) for wanted in wanted_forms]
+            found = [rank for rank in ranks if rank is not None]
+            if found:
+                ranked.append((min(found), -track.popularity, track.name, track.id, track))
+        ranked.sort(key=lambda entry: entry[:4])
+        matches = tuple(entry[4] for entry in ranked)
+        return TrackSearchPage(items=matches[offset : offset + limit], total=len(matches))
 
 
 def default_catalog_dir() -> Path:
@@ -224,11 +251,28 @@ def _build_catalog(directory: Path) -> Catalog:
         artist.id: tuple(_search_name(name) for name in (artist.name, *artist.aliases))
         for artist in artists.values()
     }
+    track_search_names = tuple(
+        (track, _track_search_names(track, artists[artist_id]))
+        for artist_id, tracks in ordered_tracks.items()
+        if artist_id in artists
+        for track in tracks
+    )
     return Catalog(
         artists=MappingProxyType(artists),
         tracks_by_artist=MappingProxyType(ordered_tracks),
         features_by_track=MappingProxyType(features_by_track),
         _search_names=MappingProxyType(search_names),
+        _track_search_names=track_search_names,
+    )
+
+
+def _track_search_names(track: CatalogTrack, artist: CatalogArtist) -> tuple[_SearchName, ...]:
+    title = normalize_title(track.name)
+    return (
+        _search_name(track.name),
+        _search_name(title),
+        _search_name(f"{title} {artist.name}"),
+        _search_name(f"{track.name} {artist.name}"),
     )
 
 

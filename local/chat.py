@@ -8,7 +8,8 @@ import hmac
 import itertools
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -24,29 +25,36 @@ class ChatEndpoints:
     page_id: str
 
 
-def messenger_event(page_id: str, user_id: str, text: str) -> dict[str, Any]:
-    """A webhook POST body carrying one text message, as Messenger sends it."""
+def messenger_event(
+    page_id: str, user_id: str, text: str, quick_reply_payload: str | None = None
+) -> dict[str, Any]:
+    """A webhook POST body carrying one message, as Messenger sends it; with a payload, the
+    message is the tap of a quick reply titled `text`."""
+    message: dict[str, Any] = {"mid": _message_id(user_id), "text": text}
+    if quick_reply_payload is not None:
+        message["quick_reply"] = {"payload": quick_reply_payload}
+    return _webhook_body(page_id, user_id, {"message": message})
+
+
+def postback_event(page_id: str, user_id: str, title: str, payload: str) -> dict[str, Any]:
+    """A webhook POST body for the tap of a postback button."""
+    postback = {"title": title, "payload": payload, "mid": _message_id(user_id)}
+    return _webhook_body(page_id, user_id, {"postback": postback})
+
+
+def _message_id(user_id: str) -> str:
+    return f"m_{user_id}_{time.time_ns()}_{next(_message_numbers)}"
+
+
+def _webhook_body(page_id: str, user_id: str, event: dict[str, Any]) -> dict[str, Any]:
     now_ms = int(time.time() * 1000)
-    return {
-        "object": "page",
-        "entry": [
-            {
-                "id": page_id,
-                "time": now_ms,
-                "messaging": [
-                    {
-                        "sender": {"id": user_id},
-                        "recipient": {"id": page_id},
-                        "timestamp": now_ms,
-                        "message": {
-                            "mid": f"m_{user_id}_{now_ms}_{next(_message_numbers)}",
-                            "text": text,
-                        },
-                    }
-                ],
-            }
-        ],
+    messaging = {
+        "sender": {"id": user_id},
+        "recipient": {"id": page_id},
+        "timestamp": now_ms,
+        **event,
     }
+    return {"object": "page", "entry": [{"id": page_id, "time": now_ms, "messaging": [messaging]}]}
 
 
 def sign(body: bytes, app_secret: str) -> str:
@@ -64,9 +72,16 @@ class ChatClient:
         self._seen = len(self.messages())
 
     def say(self, text: str) -> requests.Response:
-        body = json.dumps(
-            messenger_event(self._endpoints.page_id, self.user_id, text), ensure_ascii=False
-        ).encode("utf-8")
+        return self._post(messenger_event(self._endpoints.page_id, self.user_id, text))
+
+    def tap_quick_reply(self, title: str, payload: str) -> requests.Response:
+        return self._post(messenger_event(self._endpoints.page_id, self.user_id, title, payload))
+
+    def tap_button(self, title: str, payload: str) -> requests.Response:
+        return self._post(postback_event(self._endpoints.page_id, self.user_id, title, payload))
+
+    def _post(self, event: dict[str, Any]) -> requests.Response:
+        body = json.dumps(event, ensure_ascii=False).encode("utf-8")
         return self._session.post(
             self._endpoints.webhook_url,
             data=body,
@@ -78,7 +93,7 @@ class ChatClient:
         )
 
     def messages(self) -> list[dict[str, Any]]:
-        """Everything the bot sent to this user, oldest first."""
+        """Everything the bot sent to this user, typing indicators included, oldest first."""
         response = self._session.get(self._endpoints.graph_sent_url, timeout=10)
         response.raise_for_status()
         return [
@@ -88,27 +103,89 @@ class ChatClient:
         ]
 
     def replies(self, at_least: int = 1, timeout_seconds: float = 30) -> list[dict[str, Any]]:
-        """The sends to this user since the last call ({"received_at", "body", ...}),
-        as soon as there are at_least of them, or whatever came before the timeout."""
+        """The messages (not typing indicators) sent to this user since the last call, as
+        {"received_at", "body", ...}, once there are at_least of them or the time is up."""
         deadline = time.monotonic() + timeout_seconds
         while True:
             new = self.messages()[self._seen :]
-            if len(new) >= at_least or time.monotonic() >= deadline:
+            answers = [sent for sent in new if "message" in sent["body"]]
+            if len(answers) >= at_least or time.monotonic() >= deadline:
                 self._seen += len(new)
-                return new
-            time.sleep(0.1)
+                return answers
+            time.sleep(0.05)
 
 
-def render(send: dict[str, Any]) -> str:
-    """A Send API request as a person would read it in a terminal."""
+@dataclass
+class Choices:
+    """What the user can tap in the last message: quick replies and postback buttons."""
+
+    quick_replies: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+
+def render(send: dict[str, Any], choices: Choices | None = None) -> str:
+    """A Send API request as a person would read it in a terminal. Tappable things get
+    numbers (q1, b1, ...) and are collected in `choices`."""
+    if send.get("sender_action") == "typing_on":
+        return "bot is typing…"
+    choices = choices if choices is not None else Choices()
     message = send.get("message", {})
+    lines: list[str] = []
     if "text" in message:
-        return f"bot: {message['text']}"
-    payload = message.get("attachment", {}).get("payload", {})
-    lines = ["bot: [carousel]"]
-    for number, element in enumerate(payload.get("elements", []), start=1):
-        lines.append(f"  {number:>2}. {element.get('title', '')} · {element.get('subtitle', '')}")
-        for button in element.get("buttons", []):
-            target = button.get("url") or button.get("payload", "")
-            lines.append(f"      ({button.get('title', '')}) {target}")
+        lines.append(f"bot: {message['text']}")
+    else:
+        lines.append("bot: [carousel]")
+        payload = message.get("attachment", {}).get("payload", {})
+        for number, element in enumerate(payload.get("elements", []), start=1):
+            lines.append(f"  {number:>2}. {element.get('title', '')}")
+            lines.append(f"      {element.get('subtitle', '')}")
+            lines.extend(_button_lines(element.get("buttons", []), choices))
+    quick = message.get("quick_replies", [])
+    if quick:
+        choices.quick_replies = [(q["title"], q["payload"]) for q in quick]
+        lines.append(
+            "  " + "   ".join(f"[q{i}] {q['title']}" for i, q in enumerate(quick, start=1))
+        )
     return "\n".join(lines)
+
+
+def _button_lines(buttons: list[dict[str, Any]], choices: Choices) -> list[str]:
+    lines = []
+    for button in buttons:
+        if button.get("type") == "postback":
+            choices.buttons.append((button["title"], button["payload"]))
+            lines.append(f"      [b{len(choices.buttons)}] {button['title']}")
+        else:
+            lines.append(f"      ({button.get('title', '')}) {button.get('url', '')}")
+    return lines
+
+
+def chat_session(
+    user: ChatClient, lines: Callable[[], str | None], out: Callable[[str], None]
+) -> None:
+    """Read lines until an empty one; a line `q2` or `b5` taps what the last answer
+    numbered so, anything else is sent as text. Answers are printed as they arrive."""
+    choices = Choices()
+    while (line := lines()) is not None and (text := line.strip()):
+        tapped = _tap(user, text, choices)
+        if tapped is None:
+            user.say(text)
+        answers = user.replies(at_least=1, timeout_seconds=5)
+        # A pushed answer comes a little later: give it a moment before the next prompt.
+        answers += user.replies(at_least=1, timeout_seconds=0.5)
+        choices = Choices()
+        for answer in answers:
+            out(render(answer["body"], choices))
+
+
+def _tap(user: ChatClient, text: str, choices: Choices) -> requests.Response | None:
+    kind, number = text[:1], text[1:]
+    if kind not in ("q", "b") or not number.isdigit():
+        return None
+    options = choices.quick_replies if kind == "q" else choices.buttons
+    if not 1 <= int(number) <= len(options):
+        return None
+    title, payload = options[int(number) - 1]
+    if kind == "q":
+        return user.tap_quick_reply(title, payload)
+    return user.tap_button(title, payload)

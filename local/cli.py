@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from local.chat import ChatClient, ChatEndpoints, render
+from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.stack import LOCAL_JSON, start_local_stack
 
@@ -73,16 +73,11 @@ def _chat(user_id: str) -> int:
         ),
         user_id,
     )
-    print("Type an artist's name; an empty line or Ctrl-D ends the chat.")
-    for line in sys.stdin:
-        text = line.strip()
-        if not text:
-            break
-        response = user.say(text)
-        if response.status_code != 200:
-            print(f"(the webhook answered {response.status_code})")
-        for message in user.replies(at_least=1, timeout_seconds=5):
-            print(render(message["body"]))
+    print(
+        'Type an artist\'s name or "songs like <title>"; q1, b2, ... taps what an answer '
+        "numbered; an empty line or Ctrl-D ends the chat."
+    )
+    chat_session(user, lambda: sys.stdin.readline() or None, print)
     return 0
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local.chat import ChatClient, ChatEndpoints, render
+from local.chat import ChatClient, render
 from local.stack import LocalStack, start_local_stack
 
 # Unknown to the bot when the demo starts, so asking for it is a miss.
@@ -31,13 +31,7 @@ def run_demo(out: Callable[[str], None] = print) -> None:
 
 
 def _converse(stack: LocalStack, out: Callable[[str], None]) -> None:
-    endpoints = stack.endpoints
-    user = ChatClient(
-        ChatEndpoints(
-            endpoints.webhook_url, endpoints.graph_sent_url, endpoints.app_secret, endpoints.page_id
-        ),
-        user_id="2400000000000001",
-    )
+    user = stack.messenger_user("2400000000000001")
     # A miss: the bot says it is looking, then pushes the answer on its own.
     _first_card_is(_exchange(user, "Drake", out, replies=3), "Drake")
     # A hit, answered within the request.

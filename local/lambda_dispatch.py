@@ -12,6 +12,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -23,7 +24,9 @@ LambdaHandler = Callable[[dict[str, Any], Any], Any]
 _log = logging.getLogger(__name__)
 _registry: dict[str, LambdaHandler] = {}
 _registry_lock = threading.Lock()
+_asynchronous = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-event")
 DEFAULT_TIMEOUT_SECONDS = 900
+ASYNCHRONOUS_ATTEMPTS = 3
 
 
 def function_name_of(name_or_arn: str) -> str:
@@ -54,8 +57,12 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
         handler = _registry.get(name)
     if handler is None:
         return _failure(response_headers, "ResourceNotFoundException", f"no function {name}")
+    event = json.loads(body) if body else {}
+    if headers.get("X-Amz-Invocation-Type") == "Event":
+        # Lambda queues an asynchronous invocation and answers 202 before it runs.
+        _asynchronous.submit(_run_logged, name, handler, event)
+        return b""
     try:
-        event = json.loads(body) if body else {}
         result = handler(
             event, LocalLambdaContext(function_name=name, timeout_seconds=DEFAULT_TIMEOUT_SECONDS)
         )
@@ -65,6 +72,20 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
         _log.exception("function %s failed", name)
         return _failure(response_headers, type(error).__name__, str(error))
     return json.dumps(result).encode("utf-8")
+
+
+def _run_logged(name: str, handler: LambdaHandler, event: dict[str, Any]) -> None:
+    # Like Lambda, try an asynchronous event up to three times before giving up on it.
+    for attempt in range(1, ASYNCHRONOUS_ATTEMPTS + 1):
+        try:
+            handler(
+                event,
+                LocalLambdaContext(function_name=name, timeout_seconds=DEFAULT_TIMEOUT_SECONDS),
+            )
+        except Exception:
+            _log.exception("asynchronous invocation %d of %s failed", attempt, name)
+        else:
+            return
 
 
 def _failure(response_headers: dict[str, str], error_type: str, message: str) -> bytes:

@@ -61,7 +61,8 @@ class AccessMode(Enum):
 
     EXTENDED_QUOTA apps may call everything. DEVELOPMENT apps (the rules since 2026-02,
     on top of the 2024-11 audio-features cut for new apps) get 403 from batch artists,
-    top tracks and audio features, and artist objects without popularity or followers.
+    top tracks and audio features, artist objects without popularity or followers, and
+    track objects without popularity.
     """
 
     EXTENDED_QUOTA = "extended-quota"
@@ -298,12 +299,20 @@ class SpotifyServer(BackgroundHttpServer):
             return _api_error(400, "Invalid offset")
         body: dict[str, Any] = {}
         for kind in types:
+            items: list[Any]
             if kind == "artist":
                 page = self.catalog.search(query, limit=limit, offset=offset)
                 items = [self._artist_json(artist) for artist in page.items]
                 total = page.total
+            elif kind == "track":
+                track_page = self.catalog.search_tracks(query, limit=limit, offset=offset)
+                items = [
+                    self._track_json(track, self.catalog.artists[track.artist_id])
+                    for track in track_page.items
+                ]
+                total = track_page.total
             else:
-                # The catalog holds artists only; other kinds are answered, but empty.
+                # The catalog holds artists and tracks only; other kinds are answered, but empty.
                 items, total = [], 0
             body[f"{kind}s"] = self._paging(
                 query, kind, items=items, total=total, limit=limit, offset=offset
@@ -445,6 +454,8 @@ class SpotifyServer(BackgroundHttpServer):
             "type": "track",
             "uri": f"spotify:track:{track.id}",
         }
+        if self.mode is AccessMode.DEVELOPMENT:
+            del body["popularity"]
         if track.generated:
             body["generated"] = True
         return body

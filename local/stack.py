@@ -25,6 +25,7 @@ from handlers import composition, webhook
 from handlers.settings import Settings
 from local.aws import REGION, LocalAws, LocalResources
 from local.catalog import Catalog, load_catalog
+from local.chat import ChatClient, ChatEndpoints
 from local.gateway import LocalGateway
 from local.graph_sink import GraphSink
 from local.pipe import LocalPipe
@@ -70,6 +71,13 @@ class LocalStack:
     catalog: Catalog
     state_dir: Path
     _exit: contextlib.ExitStack
+
+    def messenger_user(self, user_id: str) -> ChatClient:
+        """A Messenger user talking to this stack's page."""
+        e = self.endpoints
+        return ChatClient(
+            ChatEndpoints(e.webhook_url, e.graph_sent_url, e.app_secret, e.page_id), user_id
+        )
 
     def write_local_json(self) -> Path:
         """Publish the endpoints for `sixpotify chat` and other clients until exit."""
@@ -167,6 +175,7 @@ def _start(
         waiters_table=resources.waiters_table,
         messages_table=resources.messages_table,
         requests_queue_url=resources.requests_queue_url,
+        converse_function=resources.converse_function,
         spotify_api_url=spotify.api_url,
         spotify_auth_url=spotify.token_url,
         spotify_client_id=spotify_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -31,25 +32,45 @@ class ChatStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         names = ResourceNames(config.name)
 
+        environment = function_environment(config=config, data=data, requests_queue=requests_queue)
+        self.converse = HandlerFunction(
+            self,
+            "Converse",
+            handler=Handler.CONVERSE,
+            function_name=names.function(Handler.CONVERSE),
+            description="Answers what Messenger users sent, after the webhook acknowledged it",
+            code=application_code(bundling=config.bundling),
+            environment=environment,
+            memory_size=512,
+            # Spotify answers within seconds or the adapter gives up; users should not wait longer.
+            timeout=Duration.seconds(30),
+            log_retention=config.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        ).function
+        data.waiters_table.grant_write_data(self.converse)
+        data.messages_table.grant_write_data(self.converse)
+        requests_queue.grant_send_messages(self.converse)
+
         self.webhook = HandlerFunction(
             self,
             "Webhook",
             handler=Handler.WEBHOOK,
             function_name=names.function(Handler.WEBHOOK),
-            description="Answers Messenger: verification, replies, and queueing unknown artists",
+            description="Checks Messenger's signature and hands events to the converse function",
             code=application_code(bundling=config.bundling),
-            environment=function_environment(
-                config=config, data=data, requests_queue=requests_queue
-            ),
+            environment=environment,
             # Messenger retries a delivery that is not acknowledged within 20 seconds.
             memory_size=512,
             timeout=Duration.seconds(15),
             log_retention=config.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         ).function
-        data.waiters_table.grant_write_data(self.webhook)
-        data.messages_table.grant_write_data(self.webhook)
-        requests_queue.grant_send_messages(self.webhook)
+        # The unqualified ARN the webhook invokes: no version or alias wildcard.
+        self.webhook.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.converse.function_arn]
+            )
+        )
 
         self.api = WebhookApi(
             self,

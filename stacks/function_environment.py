@@ -6,7 +6,7 @@ from aws_cdk import SecretValue
 from aws_cdk import aws_sqs as sqs
 
 from stacks.data_stack import DataStack
-from stacks.names import SECRET_FIELDS, EnvironmentVariable
+from stacks.names import SECRET_FIELDS, EnvironmentVariable, Handler, ResourceNames
 from stacks.stage_config import StageConfig
 
 
@@ -21,6 +21,10 @@ def function_environment(
         EnvironmentVariable.WAITERS_TABLE: data.waiters_table.table_name,
         EnvironmentVariable.MESSAGES_TABLE: data.messages_table.table_name,
         EnvironmentVariable.REQUESTS_QUEUE_URL: requests_queue.queue_url,
+        # By name, not reference: the converse function's own environment names it too.
+        EnvironmentVariable.CONVERSE_FUNCTION: ResourceNames(config.name).function(
+            Handler.CONVERSE
+        ),
         **application_secret_references(config.application_secret_name),
     }
 

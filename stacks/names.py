@@ -16,6 +16,7 @@ class Handler:
     """The Lambda entry points, as `module.function` inside the code asset."""
 
     WEBHOOK: Final = "handlers.webhook.handle"
+    CONVERSE: Final = "handlers.converse.handle"
     PLAN_BATCHES: Final = "handlers.plan_batches.handle"
     FETCH_ARTISTS: Final = "handlers.fetch_artists.handle"
     RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"
@@ -31,6 +32,7 @@ class EnvironmentVariable:
     WAITERS_TABLE: Final = "SIXPOTIFY_WAITERS_TABLE"
     MESSAGES_TABLE: Final = "SIXPOTIFY_MESSAGES_TABLE"
     REQUESTS_QUEUE_URL: Final = "SIXPOTIFY_REQUESTS_QUEUE_URL"
+    CONVERSE_FUNCTION: Final = "SIXPOTIFY_CONVERSE_FUNCTION"
     SPOTIFY_CLIENT_ID: Final = "SIXPOTIFY_SPOTIFY_CLIENT_ID"
     SPOTIFY_CLIENT_SECRET: Final = "SIXPOTIFY_SPOTIFY_CLIENT_SECRET"  # noqa: S105  # a name, not a value
     PAGE_ACCESS_TOKEN: Final = "SIXPOTIFY_PAGE_ACCESS_TOKEN"  # noqa: S105  # a name, not a value

@@ -6,9 +6,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from domain.models import Artist, FetchedArtist, Neighbour, Reply, Waiter
+from domain.models import (
+    Artist,
+    FetchedArtist,
+    IncomingEvent,
+    NameCandidate,
+    Neighbour,
+    Reply,
+    Track,
+    Waiter,
+)
 from domain.names import normalize_name
 from domain.similarity import cosine
+from domain.songs import normalize_title
 
 
 def artist(artist_id: str, name: str, *genres: str, popularity: int = 50) -> Artist:
@@ -38,6 +48,15 @@ class InMemoryArtists:
 
     def add_alias(self, normalized_name: str, artist_id: str, source: str) -> None:
         self.aliases[normalized_name] = artist_id
+
+    def candidates(self, key: str, limit: int) -> list[NameCandidate]:
+        """Every stored name: resolution scores them all, which a small world can afford."""
+        names = [(normalize_name(a.name), a) for a in self.artists.values()]
+        names += [(alias, self.artists[i]) for alias, i in self.aliases.items()]
+        return [
+            NameCandidate(key=k, artist_id=a.id, artist_name=a.name, popularity=a.popularity)
+            for k, a in names
+        ]
 
     def get_artists(self, artist_ids: Sequence[str]) -> list[Artist]:
         return [self.artists[i] for i in artist_ids if i in self.artists]
@@ -80,10 +99,27 @@ class InMemoryArtists:
 
 
 @dataclass
+class InMemoryTracks:
+    tracks: list[Track] = field(default_factory=list)
+
+    def find_track(self, normalized_title: str) -> Track | None:
+        return next((t for t in self.tracks if normalize_title(t.name) == normalized_title), None)
+
+    def top_tracks(self, artist_ids: Sequence[str], per_artist: int) -> dict[str, list[Track]]:
+        return {i: [t for t in self.tracks if t.artist_id == i][:per_artist] for i in artist_ids}
+
+
+@dataclass
 class FakeSpotify:
     catalog: dict[str, Artist] = field(default_factory=dict)
     other_names: dict[str, str] = field(default_factory=dict)
+    tracks: list[Track] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
+
+    def search_track(self, query: str) -> Track | None:
+        self.searches.append(query)
+        wanted = normalize_title(query)
+        return next((t for t in self.tracks if normalize_title(t.name) == wanted), None)
 
     def search_artist(self, query: str) -> Artist | None:
         self.searches.append(query)
@@ -151,6 +187,28 @@ class RecordingQueue:
 @dataclass
 class RecordingMessenger:
     sent: list[tuple[str, Reply]] = field(default_factory=list)
+    typing: list[str] = field(default_factory=list)
 
     def send(self, user_id: str, reply: Reply) -> None:
         self.sent.append((user_id, reply))
+
+    def show_typing(self, user_id: str) -> None:
+        self.typing.append(user_id)
+
+
+@dataclass
+class RecordingInbox:
+    handed_off: list[IncomingEvent] = field(default_factory=list)
+
+    def hand_off(self, events: Sequence[IncomingEvent]) -> None:
+        self.handed_off.extend(events)
+
+
+def track(track_id: str, artist_id: str, name: str, popularity: int = 50) -> Track:
+    return Track(
+        id=track_id,
+        artist_id=artist_id,
+        name=name,
+        popularity=popularity,
+        spotify_url=f"https://open.spotify.com/track/{track_id}",
+    )

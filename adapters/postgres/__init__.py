@@ -1,7 +1,8 @@
 """PostgreSQL: schema migrations and the artist repository."""
 
 from adapters.postgres.migrator import Migration, apply_migrations, shipped_migrations
-from adapters.postgres.repository import PostgresArtistRepository, connect_pool
+from adapters.postgres.pool import connect_pool
+from adapters.postgres.repository import PostgresArtistRepository
 
 __all__ = [
     "Migration",

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from psycopg2.extras import execute_values
-from psycopg2.pool import ThreadedConnectionPool
 
+from adapters.postgres.pool import ConnectionPool
 from domain.models import Artist, AudioFeatures, FetchedArtist, Neighbour, Track
 from domain.names import normalize_name
 from domain.similarity import VECTOR_DIMENSIONS
+from domain.songs import normalize_title
 
 ALIAS_SOURCES = frozenset({"spotify-search", "catalog", "user"})
 
@@ -41,11 +40,6 @@ _AUDIO_FEATURE_COLUMNS = (
 )
 
 
-def connect_pool(database_url: str, max_connections: int = 4) -> ThreadedConnectionPool:
-    """A pool for one process: opens one connection now, more on demand up to the maximum."""
-    return ThreadedConnectionPool(minconn=1, maxconn=max_connections, dsn=database_url)
-
-
 class PostgresArtistRepository:
     """domain.ports.ArtistRepository over a psycopg2 connection pool.
 
@@ -54,13 +48,12 @@ class PostgresArtistRepository:
     pool's size wait for a connection instead of failing.
     """
 
-    def __init__(self, pool: ThreadedConnectionPool) -> None:
+    def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
-        self._connections_free = threading.BoundedSemaphore(pool.maxconn)
 
     def find_by_alias(self, normalized_name: str) -> Artist | None:
         """The artist known by this key, by name or alias; the most popular when several are."""
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute(
                 f"""
                 SELECT {_ARTIST_COLUMNS}
@@ -83,7 +76,7 @@ class PostgresArtistRepository:
         """
         if source not in ALIAS_SOURCES:
             raise ValueError(f"alias source must be one of {sorted(ALIAS_SOURCES)}: {source!r}")
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO artist_aliases (alias, artist_id, source) VALUES (%s, %s, %s)"
                 " ON CONFLICT (alias, artist_id) DO NOTHING",
@@ -94,7 +87,7 @@ class PostgresArtistRepository:
         """The stored artists among artist_ids, in the order asked, each once."""
         if not artist_ids:
             return []
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute(
                 f"""
                 SELECT {_ARTIST_COLUMNS}
@@ -119,7 +112,7 @@ class PostgresArtistRepository:
         # Writing in ID order makes concurrent saves of overlapping batches lock rows in the
         # same order, so they wait for each other instead of deadlocking.
         in_id_order = sorted(fetched, key=lambda item: item.artist.id)
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             for item in in_id_order:
                 if _upsert_artist(cursor, item.artist, fetched_at):
                     _replace_genres(cursor, item.artist)
@@ -140,7 +133,7 @@ class PostgresArtistRepository:
             rows.append((artist_id, _vector_literal(embedding)))
         if not rows:
             return
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             execute_values(
                 cursor,
                 "INSERT INTO artist_vectors (artist_id, embedding) VALUES %s"
@@ -160,7 +153,7 @@ class PostgresArtistRepository:
         """
         if limit <= 0:
             return []
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute(
                 """
                 SELECT candidate.artist_id, 1 - candidate.distance AS score
@@ -186,7 +179,7 @@ class PostgresArtistRepository:
         """For each of artist_ids that has neighbours: how many, and the lowest score."""
         if not artist_ids:
             return {}
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute(
                 "SELECT artist_id, count(*), min(score) FROM artist_similarity"
                 " WHERE artist_id = ANY(%s) GROUP BY artist_id",
@@ -200,7 +193,7 @@ class PostgresArtistRepository:
         strays = [n for n in neighbours if n.artist_id != artist_id]
         if strays:
             raise ValueError(f"neighbours of {strays[0].artist_id} given for {artist_id}")
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute("DELETE FROM artist_similarity WHERE artist_id = %s", (artist_id,))
             if neighbours:
                 execute_values(
@@ -213,7 +206,7 @@ class PostgresArtistRepository:
         """The artist's stored neighbours, closest first."""
         if limit <= 0:
             return []
-        with self._transaction() as cursor:
+        with self._pool.transaction() as cursor:
             cursor.execute(
                 f"""
                 SELECT {_ARTIST_COLUMNS}
@@ -227,16 +220,6 @@ class PostgresArtistRepository:
             )
             rows = cursor.fetchall()
         return [_artist_from_row(row) for row in rows]
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        with self._connections_free:
-            connection = self._pool.getconn()
-            try:
-                with connection, connection.cursor() as cursor:
-                    yield cursor
-            finally:
-                self._pool.putconn(connection)
 
 
 def _artist_from_row(row: tuple[Any, ...]) -> Artist:
@@ -307,16 +290,27 @@ def _replace_top_tracks(cursor: Any, artist_id: str, tracks: Iterable[Track]) ->
     execute_values(
         cursor,
         """
-        INSERT INTO tracks (id, artist_id, name, popularity, spotify_url, rank) VALUES %s
+        INSERT INTO tracks
+            (id, artist_id, name, normalized_title, popularity, spotify_url, rank)
+        VALUES %s
         ON CONFLICT (id) DO UPDATE SET
             artist_id = excluded.artist_id,
             name = excluded.name,
+            normalized_title = excluded.normalized_title,
             popularity = excluded.popularity,
             spotify_url = excluded.spotify_url,
             rank = excluded.rank
         """,
         [
-            (track.id, artist_id, track.name, track.popularity, track.spotify_url, rank)
+            (
+                track.id,
+                artist_id,
+                track.name,
+                normalize_title(track.name),
+                track.popularity,
+                track.spotify_url,
+                rank,
+            )
             for rank, track in enumerate(first_of_each.values(), start=1)
         ],
     )

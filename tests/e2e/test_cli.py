@@ -73,8 +73,9 @@ def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -
         # Then the bot's answer is printed, and it went through the Graph sink
         assert chat.returncode == 0, chat.stderr
         assert "couldn't find" in chat.stdout
-        [sent] = requests.get(details["graph_sent_url"], timeout=5).json()
-        assert sent["body"]["recipient"]["id"] == "2400000000000123"
+        sent = requests.get(details["graph_sent_url"], timeout=5).json()
+        assert [s["body"].get("sender_action") for s in sent] == ["typing_on", None]
+        assert {s["body"]["recipient"]["id"] for s in sent} == {"2400000000000123"}
     finally:
         # When it is stopped
         up.send_signal(signal.SIGTERM)

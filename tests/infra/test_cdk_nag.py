@@ -13,8 +13,8 @@ from tests.infra.synthesis import Synthesized
 # Every acknowledged finding of the app. A new one must be added here, on purpose.
 EXPECTED_ACKNOWLEDGMENTS = Counter(
     {
-        # X-Ray on each of the five functions, and log delivery plus X-Ray on the state machine
-        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 6,
+        # X-Ray on each of the six functions, and log delivery plus X-Ray on the state machine
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 7,
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/raw/spotify/artists/*]"): 1,
         ("AWS::S3::Bucket", "AwsSolutions-S1"): 1,
         ("AWS::ApiGatewayV2::Route", "AwsSolutions-APIG4"): 2,

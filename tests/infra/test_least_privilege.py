@@ -34,17 +34,22 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
         "waiters table": frozenset({"dynamodb:Query", "dynamodb:DeleteItem"}),
     },
     Handler.WEBHOOK: {
+        "converse function": frozenset({"lambda:InvokeFunction"}),
+    },
+    Handler.CONVERSE: {
         "waiters table": frozenset({"dynamodb:PutItem"}),
         "messages table": frozenset({"dynamodb:PutItem"}),
         "requests queue": frozenset({"sqs:SendMessage"}),
     },
 }
+CHAT_HANDLERS = (Handler.WEBHOOK, Handler.CONVERSE)
 
 
 def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
     names = synthesized.names
     data = synthesized.template_json(names.data_stack)
     pipeline = synthesized.template_json(names.pipeline_stack)
+    chat = synthesized.template_json(names.chat_stack)
     (lake_id,) = [
         logical_id
         for logical_id, bucket in resources_of_type(data, "AWS::S3::Bucket").items()
@@ -65,12 +70,16 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
             names.pipeline_stack,
             logical_id_where(pipeline, "AWS::SQS::Queue", "QueueName", names.requests_queue),
         ),
+        "converse function": ResourceRef(
+            names.chat_stack,
+            logical_id_where(chat, "AWS::Lambda::Function", "Handler", Handler.CONVERSE),
+        ),
     }
 
 
 def stack_of(synthesized: Synthesized, handler: str) -> str:
     names = synthesized.names
-    return names.chat_stack if handler == Handler.WEBHOOK else names.pipeline_stack
+    return names.chat_stack if handler in CHAT_HANDLERS else names.pipeline_stack
 
 
 @pytest.mark.parametrize("handler", sorted(EXPECTED_REACH))
@@ -104,13 +113,14 @@ def test_each_function_reaches_only_what_its_handler_uses(
         assert needed <= reached[resources[name]], name
 
 
-def test_webhook_only_writes_to_its_tables_and_cannot_consume_the_queue(
-    synthesized: Synthesized,
+@pytest.mark.parametrize("handler", CHAT_HANDLERS)
+def test_chat_functions_only_write_to_tables_and_cannot_consume_the_queue(
+    synthesized: Synthesized, handler: str
 ) -> None:
-    # Given the webhook's role
+    # Given the role of a function facing Messenger users
     templates = synthesized.templates
     stack = synthesized.names.chat_stack
-    role = role_of_function(templates[stack], Handler.WEBHOOK)
+    role = role_of_function(templates[stack], handler)
 
     # When its grants are listed
     actions = set().union(*(grant.actions for grant in grants_of_role(stack, role, templates)))

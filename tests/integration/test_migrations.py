@@ -20,6 +20,8 @@ EXPECTED_TABLES = {
     "audio_features",
     "artist_vectors",
     "artist_similarity",
+    "name_trigrams",
+    "shipped_names",
 }
 
 

@@ -11,7 +11,8 @@ import psycopg2
 import pytest
 from psycopg2 import errors, sql
 
-from adapters.postgres.repository import PostgresArtistRepository, connect_pool
+from adapters.postgres.pool import connect_pool
+from adapters.postgres.repository import PostgresArtistRepository
 from domain.models import Artist, AudioFeatures, FetchedArtist, Neighbour, Track
 from domain.similarity import VECTOR_DIMENSIONS
 from tests.fixtures.postgres import ARTIST_TABLES
@@ -678,7 +679,7 @@ def test_more_threads_than_connections_all_get_their_answer(
         with ThreadPoolExecutor(max_workers=8) as executor:
             found = list(executor.map(lambda _: shared.find_by_alias("aespa"), range(32)))
     finally:
-        pool.closeall()
+        pool.close()
 
     # Then
     assert [artist.id if artist else None for artist in found] == ["aespa-id"] * 32
@@ -698,7 +699,7 @@ def test_a_failing_call_gives_its_connection_back(
             single_connection.add_alias("에스파", "not-stored", "user")
         found = single_connection.find_by_alias("aespa")
     finally:
-        pool.closeall()
+        pool.close()
 
     # Then
     assert found is not None

@@ -6,6 +6,8 @@ import base64
 import logging
 import math
 import socket
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 import spotipy
@@ -14,7 +16,7 @@ from pydantic import SecretStr
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
 from local.catalog import Catalog
-from local.spotify_server import Endpoint, Fault, SpotifyServer
+from local.spotify_server import AccessMode, Endpoint, Fault, SpotifyServer
 from tests.fixtures.spotify import SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_SECRET
 
 DRAKE_ID = "3TVXtAsR1Inumwj472S9r4"
@@ -110,6 +112,145 @@ def test_a_rejected_token_is_renewed_once(
     assert found is not None
     assert found.name == "ABBA"
     assert clean_spotify_server.calls == {Endpoint.TOKEN: 2, Endpoint.SEARCH: 3}
+
+
+# Track search
+
+
+class CannedSearchClient:
+    """Answers every search with the same tracks, in the order given, as Spotify might."""
+
+    def __init__(self, *items: dict[str, Any] | None) -> None:
+        self.items = list(items)
+
+    # The keyword names spotipy's search takes.
+    def search(self, q: str, type: str, limit: int) -> dict[str, Any]:
+        return {"tracks": {"items": self.items[:limit]}}
+
+
+def a_track_item(name: str, track_id: str, artist_ids: Sequence[str | None]) -> dict[str, Any]:
+    return {
+        "id": track_id,
+        "name": name,
+        "popularity": 50,
+        "external_urls": {"spotify": f"https://open.spotify.com/track/{track_id}"},
+        "artists": [{"id": artist_id, "name": f"Artist {artist_id}"} for artist_id in artist_ids],
+    }
+
+
+def test_track_search_finds_california_love_by_2pac(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
+) -> None:
+    # When
+    found = catalog.search_track("California Love")
+
+    # Then
+    assert found is not None
+    assert found.name == "California Love - Original Version"
+    assert found.artist_id == TWO_PAC_ID
+    assert found.popularity == 75
+    assert found.spotify_url == f"https://open.spotify.com/track/{found.id}"
+    assert clean_spotify_server.calls == {Endpoint.TOKEN: 1, Endpoint.SEARCH: 1}
+
+
+def test_track_search_takes_spotifys_first_answer_when_no_title_matches_exactly(
+    catalog: SpotipyCatalog,
+) -> None:
+    # When
+    found = catalog.search_track("california love 2pac")
+
+    # Then
+    assert found is not None
+    assert found.name == "California Love - Original Version"
+
+
+def test_track_search_prefers_an_exact_title_among_the_first_answers() -> None:
+    # Given Spotify ranks a more popular near miss first
+    client = CannedSearchClient(
+        a_track_item("California Love Letter", "near-miss", ["someone"]),
+        a_track_item("California Love - Original Version", "cali", ["2pac", "dre"]),
+    )
+
+    # When
+    found = SpotipyCatalog(client).search_track("california love")
+
+    # Then the exact title wins, credited to its first artist
+    assert found is not None
+    assert (found.id, found.artist_id) == ("cali", "2pac")
+
+
+def test_track_search_skips_answers_without_an_id_or_an_artist() -> None:
+    # Given local files and unavailable tracks among the answers
+    client = CannedSearchClient(
+        None,
+        a_track_item("California Love", "", ["2pac"]),
+        a_track_item("California Love", "orphan", [None]),
+        a_track_item("California Love - Live", "live", [None, "2pac"]),
+    )
+
+    # When
+    found = SpotipyCatalog(client).search_track("California Love")
+
+    # Then
+    assert found is not None
+    assert (found.id, found.artist_id) == ("live", "2pac")
+
+
+@pytest.mark.parametrize("typed", ["Nonexistent Song Xyzzy", "  "])
+def test_track_search_for_an_unknown_or_blank_title_is_none(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, typed: str
+) -> None:
+    # When
+    found = catalog.search_track(typed)
+
+    # Then
+    assert found is None
+    assert clean_spotify_server.calls[Endpoint.SEARCH] == (1 if typed.strip() else 0)
+
+
+def test_track_search_in_development_mode_has_no_popularity(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
+) -> None:
+    # Given
+    clean_spotify_server.mode = AccessMode.DEVELOPMENT
+
+    # When
+    found = catalog.search_track("California Love")
+
+    # Then
+    assert found is not None
+    assert found.artist_id == TWO_PAC_ID
+    assert found.popularity is None
+
+
+def test_a_429_on_track_search_becomes_rate_limited_with_retry_after(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.SEARCH, Fault(status=429, retry_after_seconds=600))
+
+    # When
+    with pytest.raises(SpotifyRateLimitedError) as raised:
+        catalog.search_track("California Love")
+
+    # Then
+    assert raised.value.retry_after_seconds == 600
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_server_errors_on_track_search_become_unavailable(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, status: int
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.SEARCH, Fault(status=status))
+
+    # When
+    with pytest.raises(SpotifyUnavailableError) as raised:
+        catalog.search_track("California Love")
+
+    # Then
+    assert str(status) in str(raised.value)
+    assert clean_spotify_server.calls[Endpoint.SEARCH] == 1
 
 
 # Fetching

@@ -319,6 +319,131 @@ def test_bad_search_parameters_are_400(
     assert answer.json() == {"error": {"status": 400, "message": message}}
 
 
+# Track search
+
+
+def test_track_search_answers_a_paging_object_of_full_tracks(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str]
+) -> None:
+    # When
+    answer = get(clean_spotify_server, "search", auth, q="California Love", type="track")
+
+    # Then
+    assert answer.status_code == 200
+    body = answer.json()
+    assert set(body) == {"tracks"}
+    tracks = body["tracks"]
+    assert set(tracks) == {"href", "items", "limit", "next", "offset", "previous", "total"}
+    assert (tracks["limit"], tracks["offset"], tracks["total"]) == (20, 0, 1)
+    assert "type=track" in tracks["href"]
+    (california_love,) = tracks["items"]
+    assert set(california_love) == TRACK_KEYS
+    assert california_love["name"] == "California Love - Original Version"
+    assert california_love["type"] == "track"
+    assert [artist["id"] for artist in california_love["artists"]] == [TWO_PAC_ID]
+    assert california_love["popularity"] == 75
+    assert clean_spotify_server.calls[Endpoint.SEARCH] == 1
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "california love",
+        "California Love - Original Version",
+        "CALIFORNIA LOVE (feat. Roger Troutman)",
+        "California Love 2Pac",
+        "cali love",
+    ],
+)
+def test_track_search_finds_a_song_however_its_title_is_typed(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str], typed: str
+) -> None:
+    # When
+    items = get(clean_spotify_server, "search", auth, q=typed, type="track").json()["tracks"][
+        "items"
+    ]
+
+    # Then
+    assert items[0]["name"] == "California Love - Original Version"
+
+
+def test_track_search_ranks_titles_starting_with_the_query_before_other_word_matches(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str]
+) -> None:
+    # When
+    tracks = get(clean_spotify_server, "search", auth, q="velvet", type="track", limit=50).json()[
+        "tracks"
+    ]
+    everything = get(
+        clean_spotify_server,
+        "search",
+        auth,
+        q="velvet",
+        type="track",
+        limit=50,
+        offset=tracks["total"] - 10,
+    ).json()["tracks"]
+
+    # Then titles starting with the word come first, most popular first; tracks of Red
+    # Velvet and The Velvet Underground, with the word only in the artist's name, come last
+    first_page = tracks["items"]
+    assert all(item["name"].startswith("Velvet") for item in first_page)
+    popularity = [item["popularity"] for item in first_page]
+    assert popularity == sorted(popularity, reverse=True)
+    last_ten = everything["items"]
+    assert len(last_ten) == 10
+    assert not any(item["name"].startswith("Velvet") for item in last_ten)
+    assert {item["artists"][0]["name"] for item in last_ten} == {
+        "Red Velvet",
+        "The Velvet Underground",
+    }
+    assert everything["next"] is None
+
+
+def test_searching_artists_and_tracks_at_once_answers_both_as_alone(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str]
+) -> None:
+    # Given
+    artists_alone = get(clean_spotify_server, "search", auth, q="Drake", type="artist").json()
+    tracks_alone = get(clean_spotify_server, "search", auth, q="Drake", type="track").json()
+
+    # When
+    both = get(clean_spotify_server, "search", auth, q="Drake", type="artist,track").json()
+
+    # Then
+    assert set(both) == {"artists", "tracks"}
+    assert both["artists"]["items"] == artists_alone["artists"]["items"]
+    assert both["tracks"]["items"] == tracks_alone["tracks"]["items"]
+    assert both["tracks"]["items"][0]["artists"][0]["id"] == DRAKE_ID
+    assert clean_spotify_server.calls[Endpoint.SEARCH] == 3
+
+
+def test_track_search_for_an_unknown_title_is_empty(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str]
+) -> None:
+    # When
+    tracks = get(clean_spotify_server, "search", auth, q="Nonexistent Xyzzy", type="track").json()[
+        "tracks"
+    ]
+
+    # Then
+    assert (tracks["items"], tracks["total"], tracks["next"]) == ([], 0, None)
+
+
+def test_development_mode_hides_the_popularity_of_searched_tracks(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str]
+) -> None:
+    # Given
+    clean_spotify_server.mode = AccessMode.DEVELOPMENT
+
+    # When
+    answer = get(clean_spotify_server, "search", auth, q="California Love", type="track")
+
+    # Then
+    assert answer.status_code == 200
+    assert set(answer.json()["tracks"]["items"][0]) == TRACK_KEYS - {"popularity"}
+
+
 # Artists
 
 

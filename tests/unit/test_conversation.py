@@ -3,32 +3,58 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.conversation import ConversationPorts, answer_text
-from domain.models import CarouselReply, IncomingText, Reply, TextReply
+from domain import payloads
+from domain.conversation import ConversationPorts, converse
+from domain.models import (
+    CarouselReply,
+    IncomingAttachment,
+    IncomingEvent,
+    IncomingPostback,
+    IncomingText,
+    Neighbour,
+    Reply,
+    TextReply,
+)
 from tests.fakes import (
     FakeSpotify,
     InMemoryArtists,
     InMemoryProcessed,
+    InMemoryTracks,
     InMemoryWaiters,
     RecordingMessenger,
     RecordingQueue,
     artist,
+    track,
 )
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-DRAKE = artist("3TVXtAsR1Inumwj472S9r4", "Drake", "hip hop", "rap")
-FUTURE = artist("1RyvyyTE3xzB2ZywiAwp0i", "Future", "hip hop", "trap")
-AESPA = artist("6YVMFz59CuY7ngCxTxjpxE", "aespa", "k-pop")
+DRAKE = artist("3TVXtAsR1Inumwj472S9r4", "Drake", "hip hop", "rap", popularity=95)
+FUTURE = artist("1RyvyyTE3xzB2ZywiAwp0i", "Future", "hip hop", "trap", popularity=90)
+TUPAC = artist("1ZwdS5xdxEREPySFridCfh", "2Pac", "hip hop", "west coast rap", popularity=80)
+AESPA = artist("6YVMFz59CuY7ngCxTxjpxE", "aespa", "k-pop", popularity=85)
+CALIFORNIA_LOVE = track("3ia3dJETSOllPsv3LJkE35", TUPAC.id, "California Love - Original Version")
+MASK_OFF = track("0VgkVdmE4gld66l8iyGjgx", FUTURE.id, "Mask Off", popularity=80)
+HOTLINE_BLING = track("0wwPcA6wtMf6HUMpIRdeP7", DRAKE.id, "Hotline Bling", popularity=85)
 
 
 @dataclass
 class World:
     repository: InMemoryArtists = field(
-        default_factory=lambda: InMemoryArtists(artists={FUTURE.id: FUTURE, AESPA.id: AESPA})
+        default_factory=lambda: InMemoryArtists(
+            artists={a.id: a for a in (FUTURE, TUPAC, AESPA)},
+            neighbours={
+                TUPAC.id: [Neighbour(artist_id=TUPAC.id, similar_id=FUTURE.id, rank=1, score=0.5)]
+            },
+        )
+    )
+    tracks: InMemoryTracks = field(
+        default_factory=lambda: InMemoryTracks(tracks=[CALIFORNIA_LOVE, MASK_OFF])
     )
     spotify: FakeSpotify = field(
         default_factory=lambda: FakeSpotify(
-            catalog={a.id: a for a in (DRAKE, FUTURE, AESPA)}, other_names={"에스파": AESPA.id}
+            catalog={a.id: a for a in (DRAKE, FUTURE, TUPAC, AESPA)},
+            other_names={"에스파": AESPA.id},
+            tracks=[CALIFORNIA_LOVE, MASK_OFF, HOTLINE_BLING],
         )
     )
     waiters: InMemoryWaiters = field(default_factory=InMemoryWaiters)
@@ -36,25 +62,34 @@ class World:
     messenger: RecordingMessenger = field(default_factory=RecordingMessenger)
     processed: InMemoryProcessed = field(default_factory=InMemoryProcessed)
 
-    def receive(self, body: str, user_id: str = "user-1", mid: str | None = None) -> None:
-        message = IncomingText(
-            user_id=user_id, message_id=mid or f"m_{len(self.processed.seen)}", text=body
+    def receive(self, event: IncomingEvent) -> None:
+        ports = ConversationPorts(
+            repository=self.repository,
+            names=self.repository,
+            tracks=self.tracks,
+            spotify=self.spotify,
+            waiters=self.waiters,
+            queue=self.queue,
+            messenger=self.messenger,
+            processed=self.processed,
         )
-        answer_text(
-            message,
-            NOW,
-            ConversationPorts(
-                self.repository,
-                self.spotify,
-                self.waiters,
-                self.queue,
-                self.messenger,
-                self.processed,
-            ),
-        )
+        converse(event, NOW, ports)
+
+    def says(self, text: str, user_id: str = "user-1", mid: str | None = None) -> None:
+        message_id = mid or f"m_{len(self.processed.seen)}"
+        self.receive(IncomingText(user_id=user_id, message_id=message_id, text=text))
+
+    def taps(self, payload: str) -> None:
+        message_id = f"p_{len(self.processed.seen)}"
+        self.receive(IncomingPostback(user_id="user-1", message_id=message_id, payload=payload))
 
     def replies(self) -> list[Reply]:
         return [reply for _, reply in self.messenger.sent]
+
+    def carousel_titles(self) -> list[list[str]]:
+        return [
+            [card.title for card in r.cards] for r in self.replies() if isinstance(r, CarouselReply)
+        ]
 
 
 @pytest.fixture
@@ -63,22 +98,35 @@ def world() -> World:
 
 
 def test_a_known_artist_is_answered_with_a_carousel_and_no_spotify_call(world: World) -> None:
-    # Given Future is known / When a user types "FUTURE"
-    world.receive("FUTURE")
-    # Then the bot replies with Future's card, without asking Spotify
+    # Given 2Pac is known, with Future as a similar artist / When a user types "2PAC"
+    world.says("2PAC")
+    # Then the bot shows it is typing, then 2Pac's card and Future's, without asking Spotify
+    assert world.messenger.typing == ["user-1"]
+    assert world.carousel_titles() == [["2Pac", "Future"]]
+    assert world.spotify.searches == []
+
+
+def test_the_carousel_offers_follow_ups(world: World) -> None:
+    # When a known artist is asked for
+    world.says("2pac")
+    # Then each card can be opened or followed, and quick replies offer songs and more
     [reply] = world.replies()
     assert isinstance(reply, CarouselReply)
-    assert reply.cards[0].title == "Future"
-    assert world.spotify.searches == []
+    assert [b.title for b in reply.cards[0].buttons] == ["Open in Spotify", "More like this"]
+    assert reply.cards[1].buttons[1].payload == payloads.show_artist(FUTURE.id, "en")
+    assert [q.payload for q in reply.quick_replies] == [
+        payloads.songs_like(TUPAC.id, "en"),
+        payloads.show_artist(FUTURE.id, "en"),
+    ]
 
 
 def test_an_unknown_artist_is_queued_and_the_user_waits_for_it(world: World) -> None:
     # Given Drake is not known yet / When a user types "drake"
-    world.receive("drake")
+    world.says("drake")
     # Then Drake's ID is queued, the user is waiting, and told so
     assert world.queue.enqueued == [(DRAKE.id, NOW)]
     [waiter] = world.waiters.waiting_for(DRAKE.id)
-    assert (waiter.user_id, waiter.query) == ("user-1", "drake")
+    assert (waiter.user_id, waiter.query, waiter.wants) == ("user-1", "drake", "artists")
     [reply] = world.replies()
     assert isinstance(reply, TextReply)
     assert "Drake" in reply.text
@@ -88,40 +136,112 @@ def test_an_unknown_artist_is_queued_and_the_user_waits_for_it(world: World) -> 
 def test_another_name_for_a_known_artist_is_learned_from_spotify_once(world: World) -> None:
     # Given aespa is known but nobody typed "에스파" before
     # When two users type it
-    world.receive("에스파", user_id="user-1")
-    world.receive("에스파", user_id="user-2")
+    world.says("에스파", user_id="user-1")
+    world.says("에스파", user_id="user-2")
     # Then both get aespa's carousel; Spotify was asked once, nothing was queued
-    assert [r.cards[0].title for r in world.replies() if isinstance(r, CarouselReply)] == [
-        "aespa",
-        "aespa",
-    ]
+    assert world.carousel_titles() == [["aespa"], ["aespa"]]
     assert world.spotify.searches == ["에스파"]
     assert world.queue.enqueued == []
 
 
+def test_korean_text_gets_korean_answers(world: World) -> None:
+    # When a user writes in Hangul about an artist nobody knows
+    world.says("없는가수")
+    # Then the bot answers in Korean
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert "찾지 못했어요" in reply.text
+
+
+def test_a_typo_of_a_known_artist_is_forgiven(world: World) -> None:
+    # When a user misspells Future
+    world.says("Futrue")
+    # Then Future is shown, without asking Spotify
+    assert world.carousel_titles() == [["Future"]]
+    assert world.spotify.searches == []
+
+
 def test_a_name_nobody_knows_gets_a_helpful_answer(world: World) -> None:
     # When a user types a name Spotify does not know
-    world.receive("Zzyzx Quartet")
-    # Then the bot says so, and nothing is queued
+    world.says("Zzyzx Quartet")
+    # Then the bot says so, suggests what to type, and nothing is queued
     [reply] = world.replies()
     assert isinstance(reply, TextReply)
     assert "couldn't find" in reply.text
     assert "Zzyzx Quartet" in reply.text
+    assert "songs like" in reply.text
     assert world.queue.enqueued == []
 
 
 def test_a_redelivered_message_gets_no_second_reply(world: World) -> None:
     # Given a message was answered / When Messenger delivers it again
-    world.receive("Future", mid="m_same")
-    world.receive("Future", mid="m_same")
+    world.says("Future", mid="m_same")
+    world.says("Future", mid="m_same")
     # Then there was one reply
     assert len(world.replies()) == 1
 
 
-def test_an_empty_or_punctuation_only_text_gets_a_hint(world: World) -> None:
+@pytest.mark.parametrize("text", ["  ?! ", ""])
+def test_an_empty_or_punctuation_only_text_gets_a_hint(world: World, text: str) -> None:
     # When a user sends only punctuation
-    world.receive("  ?! ")
+    world.says(text)
     # Then the bot asks for an artist's name
     [reply] = world.replies()
     assert isinstance(reply, TextReply)
     assert "name of an artist" in reply.text
+
+
+def test_a_sticker_gets_a_friendly_hint(world: World) -> None:
+    # When a user sends a sticker
+    world.receive(IncomingAttachment(user_id="user-1", message_id="m_sticker"))
+    # Then the bot explains what it can do
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert "name of an artist" in reply.text
+
+
+def test_a_very_long_text_is_answered_without_error(world: World) -> None:
+    # When a user pastes far more than Messenger's 2,000 characters
+    world.says("Zzyzx " * 1000)
+    # Then the bot answers once, within Messenger's limit
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert len(reply.text) <= 2000
+
+
+def test_more_like_this_shows_that_artist(world: World) -> None:
+    # When a user taps "More like this" on Future's card
+    world.taps(payloads.show_artist(FUTURE.id, "en"))
+    # Then Future's carousel comes back
+    assert world.carousel_titles() == [["Future"]]
+
+
+def test_a_payload_the_bot_did_not_make_gets_a_hint(world: World) -> None:
+    world.taps("GET_STARTED")
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert "name of an artist" in reply.text
+
+
+def test_songs_like_a_known_song_come_from_similar_artists(world: World) -> None:
+    # Given California Love is 2Pac's, and Future is like 2Pac
+    # When a user asks for songs like it
+    world.says("songs like California Love")
+    # Then the bot answers with Future's songs
+    intro, cards = world.replies()
+    assert isinstance(intro, TextReply)
+    assert "California Love" in intro.text
+    assert isinstance(cards, CarouselReply)
+    assert [card.title for card in cards.cards] == ["Mask Off"]
+
+
+def test_songs_like_a_song_by_an_unknown_artist_wait_for_that_artist(world: World) -> None:
+    # When a user asks for songs like a song by Drake, whom the bot does not know
+    world.says("songs like hotline bling")
+    # Then Drake is queued and the user waits for songs
+    assert world.queue.enqueued == [(DRAKE.id, NOW)]
+    [waiter] = world.waiters.waiting_for(DRAKE.id)
+    assert waiter.wants == "songs"
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert "Hotline Bling" in reply.text

@@ -1,0 +1,114 @@
+"""Webhook latency for hits and misses, and the time from a miss to its pushed answer.
+
+Runs the whole local stack (gateway, webhook and converse handlers, moto, pipe, Step
+Functions, Spotify stand-in, PostgreSQL) on this machine:
+
+    .venv/bin/python -m bench.webhook [--hits 300] [--misses 30]
+
+Targets: hit p99 <= 50 ms (request to Messenger's 200), miss-to-answer median <= 3 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from local.stack import LocalStack, start_local_stack
+
+HIT_P99_TARGET_MS = 50.0
+MISS_TO_ANSWER_MEDIAN_TARGET_S = 3.0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hits", type=int, default=300)
+    parser.add_argument("--misses", type=int, default=30)
+    args = parser.parse_args(argv)
+
+    with (
+        tempfile.TemporaryDirectory(prefix="sixpotify-bench-") as state_dir,
+        start_local_stack(Path(state_dir)) as stack,
+    ):
+        names = sorted(a.name for a in stack.catalog.artists.values() if not a.generated)
+        held_back = names[:: max(1, len(names) // args.misses)][: args.misses]
+        print(f"seeding {len(names) - len(held_back)} artists; {len(held_back)} held back…")
+        stack.seed(held_back_names=held_back)
+        known = [n for n in names if n not in held_back]
+
+        hit_ms, hit_answer_ms = _hits(stack, known, args.hits)
+        miss_ms, miss_answer_s = _misses(stack, held_back)
+
+    _report("webhook, hit (POST to 200)", hit_ms, "ms")
+    _report("hit, POST to carousel sent", hit_answer_ms, "ms")
+    _report("webhook, miss (POST to 200)", miss_ms, "ms")
+    _report("miss, POST to pushed carousel", miss_answer_s, "s")
+    hit_p99 = _percentile(hit_ms, 99)
+    miss_median = statistics.median(miss_answer_s)
+    print(
+        f"\nhit p99 {hit_p99:.1f} ms = {hit_p99 / HIT_P99_TARGET_MS:.2f} × target "
+        f"({HIT_P99_TARGET_MS:.0f} ms)"
+    )
+    print(
+        f"miss-to-answer median {miss_median:.2f} s = "
+        f"{miss_median / MISS_TO_ANSWER_MEDIAN_TARGET_S:.2f} × target "
+        f"({MISS_TO_ANSWER_MEDIAN_TARGET_S:.0f} s)"
+    )
+
+
+def _hits(stack: LocalStack, known: list[str], count: int) -> tuple[list[float], list[float]]:
+    user = stack.messenger_user("2500000000000001")
+    posts, answers = [], []
+    for index in range(count):
+        name = known[index % len(known)]
+        asked = datetime.now(UTC)
+        started = time.perf_counter()
+        response = user.say(name)
+        posts.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        [answer] = user.replies(at_least=1, timeout_seconds=10)
+        answers.append(_since(asked, answer) * 1000)
+    return posts, answers
+
+
+def _misses(stack: LocalStack, held_back: list[str]) -> tuple[list[float], list[float]]:
+    posts, answers = [], []
+    for index, name in enumerate(held_back):
+        user = stack.messenger_user(f"26000000000000{index:02d}")
+        asked = datetime.now(UTC)
+        started = time.perf_counter()
+        response = user.say(name)
+        posts.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+        # "Looking them up", then "Found …" and the carousel once the pipeline ran.
+        pushed = user.replies(at_least=3, timeout_seconds=60)
+        if len(pushed) < 3:
+            raise RuntimeError(f"no pushed answer for {name}: {pushed}")
+        answers.append(_since(asked, pushed[-1]))
+    return posts, answers
+
+
+def _since(asked: datetime, sent: dict[str, object]) -> float:
+    received = datetime.fromisoformat(str(sent["received_at"]))
+    return (received - asked).total_seconds()
+
+
+def _percentile(values: Sequence[float], percent: float) -> float:
+    ordered = sorted(values)
+    rank = min(len(ordered) - 1, max(0, round(percent / 100 * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def _report(what: str, values: Sequence[float], unit: str) -> None:
+    print(
+        f"{what:<34} n={len(values):<4} p50 {_percentile(values, 50):8.2f} {unit}"
+        f"   p90 {_percentile(values, 90):8.2f} {unit}   p99 {_percentile(values, 99):8.2f} {unit}"
+    )
+
+
+if __name__ == "__main__":
+    main()
