@@ -30,7 +30,7 @@ from domain.ports import (
     WorkQueue,
 )
 from domain.resolution import Ambiguous, Found, resolve
-from domain.songs import normalize_title, parse_song_request, song_cards
+from domain.songs import normalize_title, parse_song_request, song_cards, song_title
 
 SIMILAR_SHOWN = replies.CAROUSEL_LIMIT - 1
 TRACKS_PER_ARTIST = 3
@@ -132,7 +132,7 @@ class _Conversation:
     def _songs_like_track(self, track: Track, language: Language) -> None:
         known = self.ports.repository.get_artists([track.artist_id])
         if known:
-            self.send_songs(known[0], track.name, language)
+            self.send_songs(known[0], song_title(track.name) or track.name, language)
             return
         self._wait_for(track.artist_id, track.name, "songs", language)
         self.reply_text("looking_up_songs", language, title=track.name)

@@ -28,14 +28,18 @@ _DASHED_NOTE = re.compile(rf"\s+[-–—]\s+{_NOTE}.*$", re.IGNORECASE)
 _BARE_FEATURE = re.compile(r"\s+(?:feat\.?|ft\.|featuring)\s.*$", re.IGNORECASE)
 
 
-def normalize_title(title: str) -> str:
-    """The key a song is looked up by: normalize_name of the title without the notes Spotify
-    adds about one recording, so "California Love - Original Version" and "california love"
-    share a key. A title that is nothing but a note keeps it."""
+def song_title(title: str) -> str:
+    """The song's name without the notes Spotify adds about one recording:
+    "California Love - Original Version" is "California Love"."""
     without_notes = _BRACKETED_NOTE.sub("", title)
     without_notes = _DASHED_NOTE.sub("", without_notes)
-    without_notes = _BARE_FEATURE.sub("", without_notes)
-    return normalize_name(without_notes) or normalize_name(title)
+    return _BARE_FEATURE.sub("", without_notes).strip()
+
+
+def normalize_title(title: str) -> str:
+    """The key a song is looked up by, so "California Love - Original Version" and
+    "california love" share one. A title that is nothing but a note keeps it."""
+    return normalize_name(song_title(title)) or normalize_name(title)
 
 
 # English: an optional lead-in ("can you recommend me some"), a noun, a connector, the title.

@@ -123,9 +123,12 @@ class Choices:
     buttons: list[tuple[str, str]] = field(default_factory=list)
 
 
-def render(send: dict[str, Any], choices: Choices | None = None) -> str:
+def render(
+    send: dict[str, Any], choices: Choices | None = None, cards_shown: int | None = None
+) -> str:
     """A Send API request as a person would read it in a terminal. Tappable things get
-    numbers (q1, b1, ...) and are collected in `choices`."""
+    numbers (q1, b1, ...) and are collected in `choices`; a carousel shows its first
+    cards_shown cards (all by default)."""
     if send.get("sender_action") == "typing_on":
         return "bot is typing…"
     choices = choices if choices is not None else Choices()
@@ -135,11 +138,14 @@ def render(send: dict[str, Any], choices: Choices | None = None) -> str:
         lines.append(f"bot: {message['text']}")
     else:
         lines.append("bot: [carousel]")
-        payload = message.get("attachment", {}).get("payload", {})
-        for number, element in enumerate(payload.get("elements", []), start=1):
-            lines.append(f"  {number:>2}. {element.get('title', '')}")
-            lines.append(f"      {element.get('subtitle', '')}")
-            lines.extend(_button_lines(element.get("buttons", []), choices))
+        elements = message.get("attachment", {}).get("payload", {}).get("elements", [])
+        for number, element in enumerate(elements[:cards_shown], start=1):
+            lines.append(
+                f"  {number:>2}. {element.get('title', '')} · {element.get('subtitle', '')}"
+            )
+            lines.append("      " + "   ".join(_buttons(element.get("buttons", []), choices)))
+        if cards_shown is not None and len(elements) > cards_shown:
+            lines.append(f"      … {len(elements) - cards_shown} more cards")
     quick = message.get("quick_replies", [])
     if quick:
         choices.quick_replies = [(q["title"], q["payload"]) for q in quick]
@@ -149,15 +155,15 @@ def render(send: dict[str, Any], choices: Choices | None = None) -> str:
     return "\n".join(lines)
 
 
-def _button_lines(buttons: list[dict[str, Any]], choices: Choices) -> list[str]:
-    lines = []
+def _buttons(buttons: list[dict[str, Any]], choices: Choices) -> list[str]:
+    shown = []
     for button in buttons:
         if button.get("type") == "postback":
             choices.buttons.append((button["title"], button["payload"]))
-            lines.append(f"      [b{len(choices.buttons)}] {button['title']}")
+            shown.append(f"[b{len(choices.buttons)}] {button['title']}")
         else:
-            lines.append(f"      ({button.get('title', '')}) {button.get('url', '')}")
-    return lines
+            shown.append(f"{button.get('title', '')}: {button.get('url', '')}")
+    return shown
 
 
 def chat_session(

@@ -115,13 +115,13 @@ class LocalStack:
         raise ExecutionFailedError(f"{execution_arn} still running after {timeout_seconds} s")
 
     def seed(self, held_back_names: Sequence[str] = ()) -> int:
-        """Ingest the catalog's Spotify artists, except the held-back ones, which stay
-        unknown so a chat about them is a miss. Returns how many were ingested."""
+        """Ingest the catalog's artists, except the held-back ones, which stay unknown so
+        a chat about them is a miss. Returns how many were ingested."""
         held_back = {name.casefold() for name in held_back_names}
         artist_ids = sorted(
             artist.id
             for artist in self.catalog.artists.values()
-            if not artist.generated and artist.name.casefold() not in held_back
+            if artist.name.casefold() not in held_back
         )
         self.ingest(artist_ids, name=f"seed-{int(time.time() * 1000)}")
         return len(artist_ids)

@@ -1,0 +1,221 @@
+"""Each Messenger case the bot must handle, through the local gateway with real signatures."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from domain import payloads
+from local.chat import ChatClient, messenger_event, postback_event, sign
+from local.spotify_server import Endpoint, Fault
+from local.stack import LocalStack
+from tests.stack_probes import execution_count
+
+RAPPERS = {
+    "1ZwdS5xdxEREPySFridCfh": "2Pac",
+    "3q7HBObVc0L8jNeTe5Gofh": "50 Cent",
+    "7dGJo4pcD2V6oG8kP0tJRR": "Eminem",
+    "1HwM5zlC5qNWhJtM00yXzG": "DMX",
+}
+METALLICA = "2ye2Wgw4gimLv2eAKyk1NB"
+JOHNNY_CASH = "6kACVPfCOnqzgfEF5ryl0x"
+ROSANNE_CASH = "6lx6XS8umFqYRVbBErx9fE"
+THE_CLASH = "3RGLhK1IP9jnYFH4BRFJBS"
+
+
+def _post(stack: LocalStack, body: dict[str, Any]) -> requests.Response:
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    headers = {"X-Hub-Signature-256": sign(raw, stack.endpoints.app_secret)}
+    return requests.post(stack.endpoints.webhook_url, data=raw, headers=headers, timeout=10)
+
+
+def _texts(replies: list[dict[str, Any]]) -> list[str]:
+    return [r["body"]["message"].get("text", "") for r in replies]
+
+
+def _titles(reply: dict[str, Any]) -> list[str]:
+    return [e["title"] for e in reply["body"]["message"]["attachment"]["payload"]["elements"]]
+
+
+def test_several_entries_and_messages_in_one_post_are_each_answered(
+    clean_stack: LocalStack,
+) -> None:
+    # Given one POST carrying two entries, each with messages from two users
+    clean_stack.ingest(list(RAPPERS), name="cases-several")
+    one = clean_stack.messenger_user("2400000000000201")
+    two = clean_stack.messenger_user("2400000000000202")
+    page = clean_stack.endpoints.page_id
+    first = messenger_event(page, one.user_id, "2pac")
+    first["entry"][0]["messaging"] += messenger_event(page, one.user_id, "eminem")["entry"][0][
+        "messaging"
+    ]
+    second = messenger_event(page, two.user_id, "2pac")
+    body = {"object": "page", "entry": first["entry"] + second["entry"]}
+    # When it is posted
+    assert _post(clean_stack, body).status_code == 200
+    # Then every message gets its own carousel
+    assert sorted(_titles(r)[0] for r in one.replies(at_least=2)) == ["2Pac", "Eminem"]
+    assert [_titles(r)[0] for r in two.replies(at_least=1)] == ["2Pac"]
+
+
+def test_echoes_deliveries_and_reads_are_acknowledged_and_ignored(
+    clean_stack: LocalStack,
+) -> None:
+    # Given a POST with only an echo of the page's own message, a delivery and a read
+    page = clean_stack.endpoints.page_id
+    user = "2400000000000203"
+    watcher = clean_stack.messenger_user(user)
+    echo = messenger_event(page, user, "hello")
+    messaging = echo["entry"][0]["messaging"]
+    messaging[0]["message"]["is_echo"] = True
+    messaging.append(
+        {"sender": {"id": user}, "recipient": {"id": page}, "delivery": {"watermark": 1}}
+    )
+    messaging.append({"sender": {"id": user}, "recipient": {"id": page}, "read": {"watermark": 1}})
+    # When it is posted / Then Messenger gets its 200 and nobody gets a message
+    assert _post(clean_stack, echo).status_code == 200
+    assert watcher.replies(at_least=1, timeout_seconds=1) == []
+    assert clean_stack.graph.sent() == []
+
+
+def test_stickers_images_and_empty_texts_get_a_friendly_hint(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    page = clean_stack.endpoints.page_id
+    sticker = messenger_event(page, messenger_user.user_id, "")
+    message = sticker["entry"][0]["messaging"][0]["message"]
+    del message["text"]
+    message.update(sticker_id=369239263222822, attachments=[{"type": "image", "payload": {}}])
+    # When a sticker and a blank text arrive
+    assert _post(clean_stack, sticker).status_code == 200
+    assert messenger_user.say("   ").status_code == 200
+    # Then each gets a hint about what to send
+    hints = _texts(messenger_user.replies(at_least=2))
+    assert len(hints) == 2
+    assert all("name of an artist" in hint for hint in hints)
+
+
+def test_a_text_over_2000_characters_is_answered_without_error(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # When a user pastes 5,000 characters
+    assert messenger_user.say("Zzyzx Quartet " * 360).status_code == 200
+    # Then the answer is a normal one that Messenger accepts
+    [reply] = _texts(messenger_user.replies(at_least=1))
+    assert "couldn't find" in reply
+    assert len(reply) <= 2000
+
+
+def test_more_like_this_and_quick_replies_answer_with_that_artist(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given known rappers
+    clean_stack.ingest(list(RAPPERS), name="cases-taps")
+    eminem = "7dGJo4pcD2V6oG8kP0tJRR"
+    # When the user taps a card's "More like this", then a quick reply
+    assert messenger_user.tap_button("More like this", payloads.show_artist(eminem, "en")).ok
+    [card] = messenger_user.replies(at_least=1)
+    assert messenger_user.tap_quick_reply("Songs like Eminem", payloads.songs_like(eminem, "en")).ok
+    intro, songs = messenger_user.replies(at_least=2)
+    # Then the first is Eminem's carousel, the second songs of artists like Eminem
+    assert _titles(card)[0] == "Eminem"
+    assert "Eminem" in _texts([intro])[0]
+    assert len(_titles(songs)) >= 3
+
+
+def test_korean_text_gets_korean_answers(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # When a user writes in Hangul for an artist Spotify does not know
+    assert messenger_user.say("없는가수이름").status_code == 200
+    # Then the answer is Korean
+    [reply] = _texts(messenger_user.replies(at_least=1))
+    assert "찾지 못했어요" in reply
+
+
+def test_an_ambiguous_name_is_asked_back_and_the_tap_answers(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given Johnny Cash, Rosanne Cash and The Clash are known
+    clean_stack.ingest([JOHNNY_CASH, ROSANNE_CASH, THE_CLASH], name="cases-cash")
+    # When the user types "cash"
+    assert messenger_user.say("cash").status_code == 200
+    [question] = messenger_user.replies(at_least=1)
+    # Then the bot asks which one, with a quick reply for each
+    message = question["body"]["message"]
+    assert message["text"] == "Did you mean one of these?"
+    options = {q["title"]: q["payload"] for q in message["quick_replies"]}
+    assert {"Johnny Cash", "Rosanne Cash"} <= set(options)
+    # When the user taps Rosanne Cash / Then her carousel comes
+    assert messenger_user.tap_quick_reply("Rosanne Cash", options["Rosanne Cash"]).ok
+    [answer] = messenger_user.replies(at_least=1)
+    assert _titles(answer)[0] == "Rosanne Cash"
+
+
+def test_a_typo_with_one_close_artist_is_simply_answered(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    clean_stack.ingest([METALLICA, THE_CLASH], name="cases-typo")
+    assert messenger_user.say("Metalica").status_code == 200
+    [typo] = messenger_user.replies(at_least=1)
+    assert _titles(typo)[0] == "Metallica"
+
+
+def test_a_slow_spotify_never_delays_messengers_200(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given Spotify's search takes two seconds to answer
+    clean_stack.spotify.inject_fault(Endpoint.SEARCH, Fault(delay_seconds=2.0))
+    executions = execution_count(clean_stack)
+    try:
+        # When a user asks for an artist the bot must search for
+        asked = datetime.now(UTC)
+        response = messenger_user.say("Zzyzx Quartet")
+        acknowledged = datetime.now(UTC)
+        # Then Messenger had its 200 before the answer was sent
+        assert response.status_code == 200
+        [reply] = messenger_user.replies(at_least=1, timeout_seconds=10)
+        answered = datetime.fromisoformat(reply["received_at"])
+        assert asked < acknowledged < answered
+        assert "couldn't find" in _texts([reply])[0]
+        assert execution_count(clean_stack) == executions
+    finally:
+        clean_stack.spotify.clear_faults()
+
+
+def test_a_song_request_is_answered_with_songs_of_similar_artists(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given 2Pac (California Love) and similar rappers are known
+    clean_stack.ingest(list(RAPPERS), name="cases-songs")
+    # When the user asks for songs like California Love
+    assert messenger_user.say("songs like california love").status_code == 200
+    intro, songs = messenger_user.replies(at_least=2)
+    # Then the songs come from the similar rappers, not from 2Pac
+    assert "California Love" in _texts([intro])[0]
+    subtitles = [
+        e["subtitle"] for e in songs["body"]["message"]["attachment"]["payload"]["elements"]
+    ]
+    assert subtitles
+    assert all("similar to 2Pac" in subtitle for subtitle in subtitles)
+
+
+def test_a_postback_of_an_older_client_without_mid_is_answered_once(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given a postback without a mid, delivered twice
+    clean_stack.ingest(list(RAPPERS), name="cases-old-postback")
+    event = postback_event(
+        clean_stack.endpoints.page_id,
+        messenger_user.user_id,
+        "More like this",
+        payloads.show_artist("1ZwdS5xdxEREPySFridCfh", "en"),
+    )
+    del event["entry"][0]["messaging"][0]["postback"]["mid"]
+    assert _post(clean_stack, event).status_code == 200
+    assert _post(clean_stack, event).status_code == 200
+    # Then the user got one carousel
+    replies = messenger_user.replies(at_least=2, timeout_seconds=2)
+    assert len(replies) == 1
+    assert _titles(replies[0])[0] == "2Pac"
