@@ -41,6 +41,9 @@ PART_OF_NAME_MIN_LETTERS = 4
 # blunt" is 0.7 from James Blake): those go to Spotify's search instead.
 ACCEPT_SCORE = 0.75
 # Artists scoring within this of the best are as likely as it: the bot asks back.
+# Below this, a word of a several-word name was replaced rather than misspelled ("jimmy"
+# for "jimi" is 0.6; "isley" for "walker" 0.17).
+WORD_MATCH_FLOOR = 0.5
 AMBIGUITY_MARGIN = 0.05
 # Quick replies the bot offers when asking back.
 MAX_OPTIONS = 3
@@ -170,6 +173,13 @@ def _match(key: str, candidate: NameCandidate) -> _Match:
         _spelling_similarity(typed_letters, stored_letters, _LOWEST_CONTENDER)
         for typed_letters, stored_letters in spellings
     )
+    if len(typed_words) == len(stored_words) > 1 and any(
+        _spelling_similarity(typed_word, stored_word, 0.0) < WORD_MATCH_FLOOR
+        for typed_word, stored_word in zip(typed_words, stored_words, strict=True)
+    ):
+        # A long shared word hides a wholly different one ("isley brothers" is not
+        # "walker brothers"): a typo spoils a word, it does not replace it.
+        whole_name = 0.0
     return _Match(candidate, whole_name, _part_of_name_score(typed, stored_words))
 
 

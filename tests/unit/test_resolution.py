@@ -384,3 +384,14 @@ def test_resolution_works_on_whatever_an_index_returns_in_any_order() -> None:
     # Then scoring, not the order given, picks the artist
     assert isinstance(resolution, Found)
     assert resolution.artist_id == "drake"
+
+
+def test_an_unknown_artist_sharing_a_long_word_with_known_ones_is_left_to_spotify() -> None:
+    # Given the catalog without The Isley Brothers, but with The Walker and Statler Brothers
+    index = InMemoryNameIndex(
+        [artist for artist in catalog_store() if artist.name != "The Isley Brothers"]
+    )
+    # When someone types The Isley Brothers
+    resolution = resolve("The Isley Brothers", index)
+    # Then the bot neither guesses another band of brothers nor asks back about them
+    assert resolution == Unknown(search_as="The Isley Brothers")
