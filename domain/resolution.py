@@ -167,12 +167,9 @@ def _match(key: str, candidate: NameCandidate) -> _Match:
         moved = abs(len(typed_all) - len(stored_all))
         return _Match(candidate, SAME_LETTERS_SCORE - WORD_BOUNDARY_PENALTY * moved)
     typed = "".join(typed_words)
-    # Without filler words both spellings are the same letters: compare them once.
-    spellings = {(typed, "".join(stored_words)), ("".join(typed_all), "".join(stored_all))}
-    whole_name = max(
-        _spelling_similarity(typed_letters, stored_letters, _LOWEST_CONTENDER)
-        for typed_letters, stored_letters in spellings
-    )
+    # Filler words stay out of the comparison: a shared "the" would make short names
+    # look alike ("the ruts" is not a typo of "the roots").
+    whole_name = _spelling_similarity(typed, "".join(stored_words), _LOWEST_CONTENDER)
     if len(typed_words) == len(stored_words) > 1 and any(
         _spelling_similarity(typed_word, stored_word, 0.0) < WORD_MATCH_FLOOR
         for typed_word, stored_word in zip(typed_words, stored_words, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
@@ -11,7 +12,7 @@ from constructs import Construct
 
 from stacks.data_stack import DataStack
 from stacks.function_environment import function_environment
-from stacks.handler_function import HandlerFunction
+from stacks.handler_function import stage_function
 from stacks.lambda_code import application_code
 from stacks.names import WEBHOOK_PATH, Handler, ResourceNames
 from stacks.stage_config import StageConfig
@@ -32,38 +33,33 @@ class ChatStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         names = ResourceNames(config.name)
 
-        environment = function_environment(config=config, data=data, requests_queue=requests_queue)
-        self.converse = HandlerFunction(
+        function = partial(
+            stage_function,
             self,
+            config=config,
+            code=application_code(bundling=config.bundling),
+            environment=function_environment(
+                config=config, data=data, requests_queue=requests_queue
+            ),
+            memory_size=512,
+        )
+        self.converse = function(
             "Converse",
             handler=Handler.CONVERSE,
-            function_name=names.function(Handler.CONVERSE),
             description="Answers what Messenger users sent, after the webhook acknowledged it",
-            code=application_code(bundling=config.bundling),
-            environment=environment,
-            memory_size=512,
             # Spotify answers within seconds or the adapter gives up; users should not wait longer.
             timeout=Duration.seconds(30),
-            log_retention=config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
         ).function
         data.waiters_table.grant_write_data(self.converse)
         data.messages_table.grant_write_data(self.converse)
         requests_queue.grant_send_messages(self.converse)
 
-        self.webhook = HandlerFunction(
-            self,
+        self.webhook = function(
             "Webhook",
             handler=Handler.WEBHOOK,
-            function_name=names.function(Handler.WEBHOOK),
             description="Checks Messenger's signature and hands events to the converse function",
-            code=application_code(bundling=config.bundling),
-            environment=environment,
             # Messenger retries a delivery that is not acknowledged within 20 seconds.
-            memory_size=512,
             timeout=Duration.seconds(15),
-            log_retention=config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
         ).function
         # The unqualified ARN the webhook invokes: no version or alias wildcard.
         self.webhook.add_to_role_policy(

@@ -11,6 +11,8 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.lambda_code import ARCHITECTURE, RUNTIME
+from stacks.names import ResourceNames
+from stacks.stage_config import StageConfig
 
 
 class HandlerFunction(Construct):
@@ -75,3 +77,31 @@ class HandlerFunction(Construct):
                 "narrower than '*'",
             )
         )
+
+
+def stage_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    config: StageConfig,
+    code: lambda_.Code,
+    environment: Mapping[str, str],
+    handler: str,
+    description: str,
+    memory_size: int,
+    timeout: Duration,
+) -> HandlerFunction:
+    """A HandlerFunction named and configured as the stage says."""
+    return HandlerFunction(
+        scope,
+        construct_id,
+        handler=handler,
+        function_name=ResourceNames(config.name).function(handler),
+        description=description,
+        code=code,
+        environment=environment,
+        memory_size=memory_size,
+        timeout=timeout,
+        log_retention=config.log_retention,
+        removal_policy=RemovalPolicy.DESTROY,
+    )

@@ -11,7 +11,7 @@ from constructs import Construct
 
 from stacks.data_stack import DataStack
 from stacks.function_environment import function_environment
-from stacks.handler_function import HandlerFunction
+from stacks.handler_function import HandlerFunction, stage_function
 from stacks.ingest_state_machine import IngestStateMachine
 from stacks.lambda_code import application_code
 from stacks.names import Handler, ResourceNames
@@ -114,16 +114,14 @@ class PipelineStack(Stack):
         memory_size: int,
         timeout: Duration,
     ) -> HandlerFunction:
-        return HandlerFunction(
+        return stage_function(
             self,
             construct_id,
-            handler=handler,
-            function_name=ResourceNames(self._config.name).function(handler),
-            description=description,
+            config=self._config,
             code=self._code,
             environment=self._environment,
+            handler=handler,
+            description=description,
             memory_size=memory_size,
             timeout=timeout,
-            log_retention=self._config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
         )

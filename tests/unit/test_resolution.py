@@ -386,12 +386,17 @@ def test_resolution_works_on_whatever_an_index_returns_in_any_order() -> None:
     assert resolution.artist_id == "drake"
 
 
-def test_an_unknown_artist_sharing_a_long_word_with_known_ones_is_left_to_spotify() -> None:
-    # Given the catalog without The Isley Brothers, but with The Walker and Statler Brothers
-    index = InMemoryNameIndex(
-        [artist for artist in catalog_store() if artist.name != "The Isley Brothers"]
-    )
-    # When someone types The Isley Brothers
-    resolution = resolve("The Isley Brothers", index)
-    # Then the bot neither guesses another band of brothers nor asks back about them
-    assert resolution == Unknown(search_as="The Isley Brothers")
+@pytest.mark.parametrize(
+    ("unknown", "known_lookalike"),
+    [("The Isley Brothers", "The Walker Brothers"), ("The Ruts", "The Roots")],
+)
+def test_an_unknown_artist_that_merely_looks_like_known_ones_is_left_to_spotify(
+    unknown: str, known_lookalike: str
+) -> None:
+    # Given the catalog without the artist, but with look-alikes sharing "the" or a long word
+    stored = [artist for artist in catalog_store() if artist.name != unknown]
+    assert known_lookalike in {artist.name for artist in stored}
+    # When someone types the artist's name
+    resolution = resolve(unknown, InMemoryNameIndex(stored))
+    # Then the bot neither guesses a look-alike nor asks back about them
+    assert resolution == Unknown(search_as=unknown)
