@@ -24,7 +24,7 @@ from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
 from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
-from domain.models import Artist, AudioFeatures, FetchedArtist, Track
+from domain.models import Artist, AudioFeatures, FetchedArtist, FetchOutcome, Track
 from domain.names import normalize_name
 from domain.songs import normalize_title
 
@@ -129,7 +129,7 @@ class SpotipyCatalog:
         )
         return _track(best, artist_id)
 
-    def fetch_artists(self, artist_ids: Sequence[str]) -> tuple[list[FetchedArtist], list[str]]:
+    def fetch_artists(self, artist_ids: Sequence[str]) -> FetchOutcome:
         asked = list(dict.fromkeys(artist_ids))
         artists_by_id: dict[str, dict[str, Any]] = {}
         for batch in _chunks(
@@ -153,10 +153,10 @@ class SpotipyCatalog:
         )
         features_by_track = self._audio_features(track_ids)
 
-        fetched = [
+        fetched = tuple(
             _fetched(item, top_tracks_by_id[item["id"]], features_by_track) for item in found
-        ]
-        return fetched, not_found
+        )
+        return FetchOutcome(fetched=fetched, not_found=tuple(not_found))
 
     def _top_tracks(self, artist_id: str) -> dict[str, Any]:
         answer: dict[str, Any] = self._call(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.models import ArtistRequest, IngestPlan, IngestSummary
 from domain.ports import ArtistRepository, GenreStore, RawLake, SpotifyCatalog
@@ -35,16 +35,26 @@ class IngestPorts:
     lake: RawLake
     genres: GenreStore
     repository: ArtistRepository
+    clock: Callable[[], datetime]
 
 
 def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts) -> IngestSummary:
     """Fetch one batch into every store. The lake and DynamoDB are written before
-    PostgreSQL, so a crash in between is repaired by running the batch again."""
-    fetched, not_found = ports.spotify.fetch_artists(artist_ids)
-    for item in fetched:
+    PostgreSQL, so a crash in between is repaired by running the batch again. What Spotify
+    made us wait for is handed back with the time to try again, never slept on."""
+    outcome = ports.spotify.fetch_artists(artist_ids)
+    for item in outcome.fetched:
         ports.lake.put_raw(item, as_of.date())
         ports.genres.put_genres(item.artist.id, item.artist.genres)
-    ports.repository.save_fetched(fetched, as_of)
+    ports.repository.save_fetched(outcome.fetched, as_of)
+    retry_at = (
+        ports.clock() + timedelta(seconds=outcome.retry_after_seconds)
+        if outcome.deferred and outcome.retry_after_seconds is not None
+        else None
+    )
     return IngestSummary(
-        ingested=tuple(item.artist.id for item in fetched), not_found=tuple(not_found)
+        ingested=tuple(item.artist.id for item in outcome.fetched),
+        not_found=outcome.not_found,
+        deferred=outcome.deferred,
+        retry_at=retry_at,
     )

@@ -160,11 +160,24 @@ class CarouselReply(_Frozen):
 Reply = TextReply | CarouselReply
 
 
+class FetchOutcome(_Frozen):
+    """What Spotify gave for a batch. `deferred` IDs were not fetched because Spotify asked
+    to wait `retry_after_seconds` (a 429): they are to be fetched later, the rest is done."""
+
+    fetched: tuple[FetchedArtist, ...]
+    not_found: tuple[str, ...] = ()
+    deferred: tuple[str, ...] = ()
+    retry_after_seconds: int | None = None
+
+
 class IngestSummary(_Frozen):
-    """What one FetchArtists batch did; not_found IDs are poison and never retried."""
+    """What one FetchArtists batch did. not_found IDs are poison and never retried;
+    deferred IDs are to be fetched again from retry_at on."""
 
     ingested: tuple[str, ...]
     not_found: tuple[str, ...]
+    deferred: tuple[str, ...] = ()
+    retry_at: datetime | None = None
 
 
 class ArtistRequest(_Frozen):

@@ -10,6 +10,7 @@ from typing import Protocol
 from domain.models import (
     Artist,
     FetchedArtist,
+    FetchOutcome,
     IncomingEvent,
     NameCandidate,
     Neighbour,
@@ -86,8 +87,9 @@ class SpotifyCatalog(Protocol):
         track's first artist."""
         ...
 
-    def fetch_artists(self, artist_ids: Sequence[str]) -> tuple[list[FetchedArtist], list[str]]:
-        """(what was fetched, the IDs Spotify does not know)."""
+    def fetch_artists(self, artist_ids: Sequence[str]) -> FetchOutcome:
+        """Everything Spotify gives for these IDs, without ever sleeping on a 429: what it
+        could not fetch yet comes back as deferred."""
         ...
 
 

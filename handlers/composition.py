@@ -174,7 +174,11 @@ class Dependencies:
 
     def ingest(self) -> IngestPorts:
         return IngestPorts(
-            spotify=self.spotify, lake=self.lake, genres=self.genres, repository=self.repository
+            spotify=self.spotify,
+            lake=self.lake,
+            genres=self.genres,
+            repository=self.repository,
+            clock=utc_now,
         )
 
     def notify(self) -> NotifyPorts:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from domain.models import (
     Artist,
     FetchedArtist,
+    FetchOutcome,
     IncomingEvent,
     NameCandidate,
     Neighbour,
@@ -128,9 +129,13 @@ class FakeSpotify:
             return self.catalog[self.other_names[wanted]]
         return next((a for a in self.catalog.values() if normalize_name(a.name) == wanted), None)
 
-    def fetch_artists(self, artist_ids: Sequence[str]) -> tuple[list[FetchedArtist], list[str]]:
-        found = [FetchedArtist(artist=self.catalog[i]) for i in artist_ids if i in self.catalog]
-        return found, [i for i in artist_ids if i not in self.catalog]
+    def fetch_artists(self, artist_ids: Sequence[str]) -> FetchOutcome:
+        return FetchOutcome(
+            fetched=tuple(
+                FetchedArtist(artist=self.catalog[i]) for i in artist_ids if i in self.catalog
+            ),
+            not_found=tuple(i for i in artist_ids if i not in self.catalog),
+        )
 
 
 @dataclass

@@ -264,7 +264,8 @@ def test_fetching_60_artists_batches_artists_and_audio_features(
     track_count = sum(len(spotify_catalog.top_tracks(artist_id)) for artist_id in ids)
 
     # When
-    fetched, not_found = catalog.fetch_artists(ids)
+    outcome = catalog.fetch_artists(ids)
+    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
     # Then
     assert [one.artist.id for one in fetched] == ids
@@ -283,7 +284,7 @@ def test_a_fetched_artist_keeps_spotifys_answers_verbatim(
     catalog: SpotipyCatalog, spotify_catalog: Catalog
 ) -> None:
     # When
-    (two_pac,), _ = catalog.fetch_artists([TWO_PAC_ID])
+    (two_pac,) = catalog.fetch_artists([TWO_PAC_ID]).fetched
 
     # Then
     assert two_pac.artist.name == "2Pac"
@@ -305,7 +306,8 @@ def test_unknown_and_malformed_ids_are_not_found(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
 ) -> None:
     # When
-    fetched, not_found = catalog.fetch_artists([UNKNOWN_ID, DRAKE_ID, "not-a-spotify-id"])
+    outcome = catalog.fetch_artists([UNKNOWN_ID, DRAKE_ID, "not-a-spotify-id"])
+    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
     # Then
     assert [one.artist.id for one in fetched] == [DRAKE_ID]
@@ -318,7 +320,8 @@ def test_only_malformed_ids_need_no_call(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
 ) -> None:
     # When
-    fetched, not_found = catalog.fetch_artists(["bad id"])
+    outcome = catalog.fetch_artists(["bad id"])
+    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
     # Then
     assert fetched == []
@@ -330,7 +333,7 @@ def test_repeated_ids_are_fetched_once(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
 ) -> None:
     # When
-    fetched, _ = catalog.fetch_artists([DRAKE_ID, DRAKE_ID])
+    fetched = list(catalog.fetch_artists([DRAKE_ID, DRAKE_ID]).fetched)
 
     # Then
     assert len(fetched) == 1
@@ -349,7 +352,8 @@ def test_closed_audio_features_leave_artists_without_features(
     clean_spotify_server.inject_fault(Endpoint.AUDIO_FEATURES, Fault(status=status), times=5)
 
     # When
-    fetched, not_found = catalog.fetch_artists(ids)
+    outcome = catalog.fetch_artists(ids)
+    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
     # Then
     assert len(fetched) == 30
