@@ -16,6 +16,7 @@ from domain.models import (
     Language,
     Track,
     Waiter,
+    Wants,
 )
 from domain.names import normalize_name
 from domain.payloads import parse_payload
@@ -138,10 +139,14 @@ class _Conversation:
         self.reply_text("looking_up_songs", language, title=track.name)
 
     def send_recommendation(self, artist: Artist, language: Language) -> None:
-        send_recommendation(self.user_id, artist, language, self.ports)
+        send_recommendation(self.user_id, artist, language, self._answering)
 
     def send_songs(self, artist: Artist, title: str, language: Language) -> None:
-        send_songs(self.user_id, artist, title, language, self.ports)
+        send_songs(self.user_id, artist, title, language, self._answering)
+
+    @property
+    def _answering(self) -> RecommendationPorts:
+        return RecommendationPorts(self.ports.repository, self.ports.tracks, self.ports.messenger)
 
     def reply_text(self, key: str, language: Language, **values: str) -> None:
         self.ports.messenger.send(self.user_id, replies.text(key, language, **values))
@@ -157,14 +162,14 @@ class _Conversation:
         self.ports.repository.add_alias(normalize_name(query), found.id, "spotify-search")
         return True
 
-    def _wait_for(self, artist_id: str, query: str, wants: str, language: Language) -> None:
+    def _wait_for(self, artist_id: str, query: str, wants: Wants, language: Language) -> None:
         self.ports.waiters.add(
             Waiter(
                 artist_id=artist_id,
                 user_id=self.user_id,
                 query=query,
                 requested_at=self.now,
-                wants="songs" if wants == "songs" else "artists",
+                wants=wants,
                 language=language,
             )
         )
@@ -175,7 +180,7 @@ def send_recommendation(
     user_id: str,
     artist: Artist,
     language: Language,
-    ports: ConversationPorts | RecommendationPorts,
+    ports: RecommendationPorts,
 ) -> None:
     similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
     ports.messenger.send(user_id, replies.recommendation(artist, similar, language))
@@ -186,7 +191,7 @@ def send_songs(
     artist: Artist,
     title: str,
     language: Language,
-    ports: ConversationPorts | RecommendationPorts,
+    ports: RecommendationPorts,
 ) -> None:
     similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
     tracks = ports.tracks.top_tracks([a.id for a in similar], TRACKS_PER_ARTIST)

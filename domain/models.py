@@ -81,6 +81,7 @@ class NameCandidate(_Frozen):
 
 
 Language = Literal["en", "ko"]
+Wants = Literal["artists", "songs"]
 
 
 class Waiter(_Frozen):
@@ -91,7 +92,7 @@ class Waiter(_Frozen):
     user_id: str
     query: str
     requested_at: datetime
-    wants: Literal["artists", "songs"] = "artists"
+    wants: Wants = "artists"
     language: Language = "en"
 
 
