@@ -1,8 +1,10 @@
-"""The raw lake: Spotify's answers as received, one object per artist and day."""
+"""The lake: Spotify's answers as received, one object per artist and day, and Parquet copies
+of them, one file per table, batch and day. docs/lake.md describes the layout."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,8 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 RAW_ARTISTS_PREFIX = "raw/spotify/artists"
+TABLES_PREFIX = "tables"
+PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 
 def raw_artist_key(artist_id: str, day: date) -> str:
@@ -37,3 +41,19 @@ class S3RawLake:
             Bucket=self._bucket, Key=key, Body=body, ContentType="application/json"
         )
         return key
+
+    def put_tables(self, fetched: Sequence[FetchedArtist], day: date) -> list[str]:
+        # Imported here: every function shares this module through the composition root, and
+        # only the ingest step should pay for loading pyarrow on a cold start.
+        from adapters.lake_tables import lake_tables  # noqa: PLC0415
+
+        keys = []
+        for table in lake_tables(fetched, day):
+            self._client.put_object(
+                Bucket=self._bucket,
+                Key=table.key,
+                Body=table.to_parquet(),
+                ContentType=PARQUET_CONTENT_TYPE,
+            )
+            keys.append(table.key)
+        return keys

@@ -1,19 +1,29 @@
 """Spotify through spotipy: the product's implementation of domain.ports.SpotifyCatalog.
 
-Spotify's failures become domain errors here, so that handlers decide by type: a 429
-becomes SpotifyRateLimitedError carrying Retry-After (the caller requeues the work rather
-than sleeping), and 5xx, timeouts and refused connections become SpotifyUnavailableError.
+The adapter copes with the Spotify Web API as it is, not as documented in 2020:
+
+- It learns once per process which endpoints the app may call (Spotify closes audio features
+  to new apps and batch artists and top tracks to Development Mode apps) and degrades to what
+  remains: single artist lookups, genres without tracks or audio features.
+- It never sleeps on a 429: fetching hands back the unfinished IDs as deferred with
+  Retry-After, searching raises SpotifyRateLimitedError carrying it.
+- It retries 5xx and timeouts of a fetch a little, within a small budget of sleep, then
+  raises SpotifyUnavailableError naming the endpoint and the status, never a credential.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import random
 import re
+import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from enum import StrEnum
 from functools import partial
 from typing import Any
 
@@ -28,19 +38,54 @@ from domain.models import Artist, AudioFeatures, FetchedArtist, FetchOutcome, Tr
 from domain.names import normalize_name
 from domain.songs import normalize_title
 
+logger = logging.getLogger(__name__)
+
 ARTISTS_PER_REQUEST = 50
 AUDIO_FEATURES_PER_REQUEST = 100
+# Top tracks already cost one call per artist, so audio features must stay a small extra.
+# With two tracks per artist a batch of 50 artists needs exactly one audio-features call:
+# about 1.04 calls per newly ingested artist in all (three tracks would need 1.5 calls per
+# 50 artists and pass 1.05). Every top track is still kept; only features are sampled.
+AUDIO_FEATURE_TRACKS_PER_ARTIST = AUDIO_FEATURES_PER_REQUEST // ARTISTS_PER_REQUEST
 SEARCH_CANDIDATES = 5
 TOP_TRACKS_MARKET = "US"
 DEFAULT_RETRY_AFTER_SECONDS = 30
+# A fetch retries 5xx and timeouts with full-jitter exponential backoff, each retry charged
+# its longest delay against one budget: at most 8 retries and 2 s of sleep per fetch, far
+# below the Lambda's deadline. Whatever still fails goes back to the workflow, whose own
+# retries can wait longer.
+RETRY_ATTEMPTS = 3
+RETRY_BASE_DELAY_SECONDS = 0.25
+RETRY_SLEEP_BUDGET_SECONDS = 2.0
 
 _SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
-# Apps created after 2024-11-27 are refused audio features; artists are still worth having.
-_AUDIO_FEATURES_CLOSED = frozenset({403, 404})
+# A closed endpoint answers 403 (audio features, top tracks, batch artists) or 404
+# (related artists, recommendations). Batch endpoints answer null for a missing ID and top
+# tracks are only asked for artists Spotify has just returned, so on those endpoints both
+# statuses speak of the endpoint, never of one ID.
+_CLOSED_STATUSES = frozenset({403, 404})
+_NOT_FOUND = 404
 _UNAUTHORIZED = 401
 _TOO_MANY_REQUESTS = 429
 _FIRST_SERVER_ERROR = 500
 _FEATURE_FIELDS = tuple(name for name in AudioFeatures.model_fields if name != "track_id")
+
+
+class SpotifyEndpoint(StrEnum):
+    """The Web API routes the adapter calls, as error messages and logs name them."""
+
+    TOKEN = "POST /api/token"  # noqa: S105  # a route, not a credential
+    SEARCH = "GET /search"
+    ARTIST = "GET /artists/{id}"
+    ARTISTS = "GET /artists"
+    TOP_TRACKS = "GET /artists/{id}/top-tracks"
+    AUDIO_FEATURES = "GET /audio-features"
+
+
+# The endpoints an app can lose while the rest of the API keeps answering.
+CLOSABLE_ENDPOINTS = frozenset(
+    {SpotifyEndpoint.ARTISTS, SpotifyEndpoint.TOP_TRACKS, SpotifyEndpoint.AUDIO_FEATURES}
+)
 
 
 def make_spotify_client(
@@ -76,18 +121,62 @@ def make_spotify_client(
     return client
 
 
-class SpotipyCatalog:
-    """domain.ports.SpotifyCatalog over a spotipy client (see make_spotify_client)."""
+def backoff_delay(retry: int, jitter: float) -> float:
+    """Seconds to wait before retry number `retry` (1 for the first), given a jitter drawn
+    uniformly from [0, 1): "full jitter", so that failed Lambdas do not retry in step."""
+    return jitter * RETRY_BASE_DELAY_SECONDS * 2.0 ** (retry - 1)
 
-    def __init__(self, client: spotipy.Spotify) -> None:
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> int:
+    """Retry-After as whole seconds from now: delta-seconds or an HTTP date, else a default."""
+    raw = (headers or {}).get("Retry-After")
+    if raw is None:
+        return DEFAULT_RETRY_AFTER_SECONDS
+    try:
+        return max(0, math.ceil(float(raw)))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS
+    return max(0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
+
+
+class SpotipyCatalog:
+    """domain.ports.SpotifyCatalog over a spotipy client (see make_spotify_client).
+
+    One instance lives as long as its process (a Lambda cold start): the endpoints Spotify
+    refused are remembered that long and never asked again. `sleep` and `jitter` (uniform in
+    [0, 1)) pace the retries of 5xx and timeouts.
+    """
+
+    def __init__(
+        self,
+        client: spotipy.Spotify,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         self._client = client
+        self._sleep = sleep
+        self._jitter = jitter
+        self._closed: set[SpotifyEndpoint] = set()
+
+    @property
+    def closed_endpoints(self) -> frozenset[SpotifyEndpoint]:
+        """The endpoints Spotify refused this app so far; they are not called again."""
+        return frozenset(self._closed)
+
+    # Searches answer a person who is waiting: one attempt, and the conversation decides.
 
     def search_artist(self, query: str) -> Artist | None:
         if not query.strip():
             return None
-        answer = self._call(
-            "search",
+        answer = self._required(
+            SpotifyEndpoint.SEARCH,
             lambda: self._client.search(q=query, type="artist", limit=SEARCH_CANDIDATES),
+            _SleepBudget.none(),
         )
         candidates = [item for item in answer["artists"]["items"] if item]
         if not candidates:
@@ -104,9 +193,10 @@ class SpotipyCatalog:
         """Spotify's best match for a typed song title, credited to its first artist."""
         if not query.strip():
             return None
-        answer = self._call(
-            "search",
+        answer = self._required(
+            SpotifyEndpoint.SEARCH,
             lambda: self._client.search(q=query, type="track", limit=SEARCH_CANDIDATES),
+            _SleepBudget.none(),
         )
         # Local files and unavailable tracks come back without an ID or artists.
         candidates = [
@@ -129,129 +219,255 @@ class SpotipyCatalog:
         )
         return _track(best, artist_id)
 
+    # Fetching
+
     def fetch_artists(self, artist_ids: Sequence[str]) -> FetchOutcome:
-        asked = list(dict.fromkeys(artist_ids))
-        artists_by_id: dict[str, dict[str, Any]] = {}
-        for batch in _chunks(
-            [one for one in asked if _SPOTIFY_ID.fullmatch(one)], ARTISTS_PER_REQUEST
-        ):
-            answer = self._call("artists", partial(self._client.artists, batch))
-            artists_by_id.update(
-                (item["id"], item) for item in answer["artists"] if item is not None
+        """Artist objects, top tracks and audio features for these IDs, as far as the app
+        may call them. On a 429 the fetch stops at once: what is complete comes back as
+        fetched, the rest as deferred with Retry-After."""
+        progress = _Progress(asked=list(dict.fromkeys(artist_ids)))
+        progress.not_found.update(one for one in progress.asked if not _SPOTIFY_ID.fullmatch(one))
+        budget = _SleepBudget(RETRY_SLEEP_BUDGET_SECONDS)
+        try:
+            self._fetch_artist_objects(progress, budget)
+            self._fetch_top_tracks(progress, budget)
+            self._fetch_audio_features(progress, budget)
+        except SpotifyRateLimitedError as limited:
+            return progress.outcome(self._closed, limited.retry_after_seconds)
+        return progress.outcome(self._closed, None)
+
+    def _fetch_artist_objects(self, progress: _Progress, budget: _SleepBudget) -> None:
+        wanted = [one for one in progress.asked if _SPOTIFY_ID.fullmatch(one)]
+        for batch in _chunks(wanted, ARTISTS_PER_REQUEST):
+            if SpotifyEndpoint.ARTISTS not in self._closed:
+                answer = self._optional(
+                    SpotifyEndpoint.ARTISTS, partial(self._client.artists, batch), budget
+                )
+                if answer is not None:
+                    found = {item["id"]: item for item in answer["artists"] if item is not None}
+                    for artist_id in batch:
+                        progress.found(artist_id, found.get(artist_id))
+                    continue
+            for artist_id in batch:
+                progress.found(artist_id, self._single_artist(artist_id, budget))
+
+    def _single_artist(self, artist_id: str, budget: _SleepBudget) -> dict[str, Any] | None:
+        try:
+            answer: dict[str, Any] = self._request(
+                SpotifyEndpoint.ARTIST, partial(self._client.artist, artist_id), budget
             )
-        found = [artists_by_id[one] for one in asked if one in artists_by_id]
-        not_found = [one for one in asked if one not in artists_by_id]
-
-        top_tracks_by_id = {item["id"]: self._top_tracks(item["id"]) for item in found}
-        track_ids = list(
-            dict.fromkeys(
-                track["id"]
-                for answer in top_tracks_by_id.values()
-                for track in answer["tracks"]
-                if track and track.get("id")
-            )
-        )
-        features_by_track = self._audio_features(track_ids)
-
-        fetched = tuple(
-            _fetched(item, top_tracks_by_id[item["id"]], features_by_track) for item in found
-        )
-        return FetchOutcome(fetched=fetched, not_found=tuple(not_found))
-
-    def _top_tracks(self, artist_id: str) -> dict[str, Any]:
-        answer: dict[str, Any] = self._call(
-            "top tracks",
-            lambda: self._client.artist_top_tracks(artist_id, country=TOP_TRACKS_MARKET),
-        )
+        except spotipy.SpotifyException as error:
+            if error.http_status == _NOT_FOUND:
+                return None
+            raise _refused(SpotifyEndpoint.ARTIST, error) from error
         return answer
 
-    def _audio_features(self, track_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        features: dict[str, dict[str, Any]] = {}
+    def _fetch_top_tracks(self, progress: _Progress, budget: _SleepBudget) -> None:
+        for artist_id in list(progress.artists):
+            if SpotifyEndpoint.TOP_TRACKS in self._closed:
+                return
+            answer = self._optional(
+                SpotifyEndpoint.TOP_TRACKS,
+                partial(self._client.artist_top_tracks, artist_id, country=TOP_TRACKS_MARKET),
+                budget,
+            )
+            if answer is not None:
+                progress.top_tracks[artist_id] = answer
+
+    def _fetch_audio_features(self, progress: _Progress, budget: _SleepBudget) -> None:
+        # Tracks in the order of their artists, so that a 429 halfway leaves whole artists
+        # complete rather than every artist half done.
+        track_ids = list(
+            dict.fromkeys(
+                track_id
+                for artist_id in progress.top_tracks
+                for track_id in progress.feature_track_ids(artist_id)
+            )
+        )
         for batch in _chunks(track_ids, AUDIO_FEATURES_PER_REQUEST):
-            answer = self._call(
-                "audio features",
+            if SpotifyEndpoint.AUDIO_FEATURES in self._closed:
+                return
+            answer = self._optional(
+                SpotifyEndpoint.AUDIO_FEATURES,
                 partial(self._client.audio_features, batch),
-                tolerated=_AUDIO_FEATURES_CLOSED,
+                budget,
             )
             if answer is None:
-                # Closed for this app: every further batch would be refused the same way.
-                return features
-            features.update((item["id"], item) for item in answer if item is not None)
-        return features
+                return
+            progress.features.update((item["id"], item) for item in answer if item is not None)
+            progress.features_answered.update(batch)
 
-    def _call(
-        self,
-        what: str,
-        operation: Callable[[], Any],
-        tolerated: frozenset[int] = frozenset(),
+    # Calling Spotify
+
+    def _optional(
+        self, endpoint: SpotifyEndpoint, operation: Callable[[], Any], budget: _SleepBudget
     ) -> Any:
-        """Run one spotipy call, fetching a fresh token once if Spotify rejects the cached
-        one; a tolerated status gives None, every other failure a domain error."""
+        """The answer of an endpoint the app may have lost, or None once it turns out lost."""
         try:
-            return self._attempt(what, operation)
+            return self._request(endpoint, operation, budget)
+        except spotipy.SpotifyException as error:
+            if error.http_status not in _CLOSED_STATUSES:
+                raise _refused(endpoint, error) from error
+        logger.warning(
+            "Spotify refused %s to this app; going on without it until the next cold start",
+            endpoint,
+        )
+        self._closed.add(endpoint)
+        return None
+
+    def _required(
+        self, endpoint: SpotifyEndpoint, operation: Callable[[], Any], budget: _SleepBudget
+    ) -> Any:
+        try:
+            return self._request(endpoint, operation, budget)
+        except spotipy.SpotifyException as error:
+            raise _refused(endpoint, error) from error
+
+    def _request(
+        self, endpoint: SpotifyEndpoint, operation: Callable[[], Any], budget: _SleepBudget
+    ) -> Any:
+        """One call, attempted again after a 5xx or a timeout while the budget allows.
+
+        A 429 raises SpotifyRateLimitedError, lasting failures SpotifyUnavailableError; any
+        other refusal comes out as the SpotifyException, for the caller to judge.
+        """
+        attempt = 1
+        while True:
+            try:
+                return self._authorized(endpoint, operation)
+            except _TransientError as failure:
+                if attempt >= RETRY_ATTEMPTS or not budget.spend(
+                    backoff_delay(attempt, jitter=1.0)
+                ):
+                    tries = f" after {attempt} attempts" if attempt > 1 else ""
+                    raise SpotifyUnavailableError(f"{failure}{tries}") from failure.__cause__
+            self._sleep(backoff_delay(attempt, self._jitter()))
+            attempt += 1
+
+    def _authorized(self, endpoint: SpotifyEndpoint, operation: Callable[[], Any]) -> Any:
+        """Run the call, fetching a fresh token once if Spotify rejects the cached one."""
+        try:
+            return self._attempt(endpoint, operation)
         except spotipy.SpotifyException as error:
             if error.http_status != _UNAUTHORIZED:
-                _raise_unless_tolerated(what, error, tolerated)
-                return None
-        self._renew_token(what)
-        try:
-            return self._attempt(what, operation)
-        except spotipy.SpotifyException as error:
-            _raise_unless_tolerated(what, error, tolerated)
-            return None
+                raise
+        self._attempt(
+            SpotifyEndpoint.TOKEN,
+            lambda: self._client.auth_manager.get_access_token(as_dict=False, check_cache=False),
+        )
+        return self._attempt(endpoint, operation)
 
     @staticmethod
-    def _attempt(what: str, operation: Callable[[], Any]) -> Any:
+    def _attempt(endpoint: SpotifyEndpoint, operation: Callable[[], Any]) -> Any:
         try:
             with warnings.catch_warnings():
                 # spotipy flags top tracks and audio features as deprecated because new apps
                 # lose them; this adapter handles their loss itself.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 return operation()
+        except spotipy.SpotifyException as error:
+            status = error.http_status
+            if status == _TOO_MANY_REQUESTS:
+                raise SpotifyRateLimitedError(retry_after_seconds(error.headers)) from error
+            if status >= _FIRST_SERVER_ERROR:
+                raise _TransientError(f"Spotify failed {endpoint} (HTTP {status})") from error
+            raise
         except SpotifyOauthError as error:
+            # The token endpoint's own answer; the credentials stay out of every message.
+            status, headers = _token_answer(error)
+            if status == _TOO_MANY_REQUESTS:
+                raise SpotifyRateLimitedError(retry_after_seconds(headers)) from None
+            if status is not None and status >= _FIRST_SERVER_ERROR:
+                raise _TransientError(
+                    f"Spotify failed {SpotifyEndpoint.TOKEN} (HTTP {status})"
+                ) from None
             raise SpotifyUnavailableError(
                 f"Spotify refused the client credentials ({error.error or 'no reason given'})"
             ) from None
         except requests.RequestException as error:
-            raise SpotifyUnavailableError(
-                f"Spotify did not answer the {what} request ({type(error).__name__})"
+            raise _TransientError(
+                f"Spotify did not answer {endpoint} ({type(error).__name__})"
             ) from error
 
-    def _renew_token(self, what: str) -> None:
-        self._attempt(
-            what,
-            lambda: self._client.auth_manager.get_access_token(as_dict=False, check_cache=False),
+
+class _TransientError(Exception):
+    """A 5xx, a timeout or a dropped connection: worth another attempt."""
+
+
+@dataclass
+class _SleepBudget:
+    """The seconds of backoff one fetch may still spend. Each retry is charged its longest
+    delay, whatever the jitter drew, so the number of retries is bounded as well."""
+
+    seconds: float
+
+    @classmethod
+    def none(cls) -> _SleepBudget:
+        return cls(0.0)
+
+    def spend(self, delay: float) -> bool:
+        if self.seconds <= 0 or delay > self.seconds:
+            return False
+        self.seconds -= delay
+        return True
+
+
+@dataclass
+class _Progress:
+    """What one fetch holds so far, so that a 429 hands back exactly the unfinished IDs."""
+
+    asked: list[str]
+    not_found: set[str] = field(default_factory=set)
+    artists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    top_tracks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    features: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Tracks whose audio-features batch was answered, with features or with null.
+    features_answered: set[str] = field(default_factory=set)
+
+    def found(self, artist_id: str, item: dict[str, Any] | None) -> None:
+        if item is None:
+            self.not_found.add(artist_id)
+        else:
+            self.artists[artist_id] = item
+
+    def feature_track_ids(self, artist_id: str) -> list[str]:
+        tracks = self.top_tracks[artist_id].get("tracks") or ()
+        track_ids = [track["id"] for track in tracks if track and track.get("id")]
+        return track_ids[:AUDIO_FEATURE_TRACKS_PER_ARTIST]
+
+    def is_complete(self, artist_id: str, closed: Set[SpotifyEndpoint]) -> bool:
+        if artist_id not in self.artists:
+            return False
+        if artist_id not in self.top_tracks:
+            return SpotifyEndpoint.TOP_TRACKS in closed
+        return SpotifyEndpoint.AUDIO_FEATURES in closed or all(
+            track_id in self.features_answered for track_id in self.feature_track_ids(artist_id)
+        )
+
+    def outcome(self, closed: Set[SpotifyEndpoint], retry_after: int | None) -> FetchOutcome:
+        complete = [one for one in self.asked if self.is_complete(one, closed)]
+        settled = {*complete, *self.not_found}
+        return FetchOutcome(
+            fetched=tuple(
+                _fetched(self.artists[one], self.top_tracks.get(one), self.features)
+                for one in complete
+            ),
+            not_found=tuple(one for one in self.asked if one in self.not_found),
+            deferred=tuple(one for one in self.asked if one not in settled),
+            retry_after_seconds=retry_after,
         )
 
 
-def _raise_unless_tolerated(
-    what: str, error: spotipy.SpotifyException, tolerated: frozenset[int]
-) -> None:
-    status = error.http_status
-    if status in tolerated:
-        return
-    if status == _TOO_MANY_REQUESTS:
-        raise SpotifyRateLimitedError(_retry_after_seconds(error.headers)) from error
-    if status >= _FIRST_SERVER_ERROR:
-        raise SpotifyUnavailableError(
-            f"Spotify failed the {what} request (HTTP {status})"
-        ) from error
-    raise SpotifyUnavailableError(f"Spotify refused the {what} request (HTTP {status})") from error
+def _refused(endpoint: SpotifyEndpoint, error: spotipy.SpotifyException) -> SpotifyUnavailableError:
+    return SpotifyUnavailableError(f"Spotify refused {endpoint} (HTTP {error.http_status})")
 
 
-def _retry_after_seconds(headers: Mapping[str, str] | None) -> int:
-    raw = (headers or {}).get("Retry-After")
-    if raw is None:
-        return DEFAULT_RETRY_AFTER_SECONDS
-    try:
-        return max(0, math.ceil(float(raw)))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER_SECONDS
-    return max(0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
+def _token_answer(error: SpotifyOauthError) -> tuple[int | None, Mapping[str, str] | None]:
+    """The status and headers of the token endpoint's answer behind a SpotifyOauthError."""
+    answer = getattr(error.__context__, "response", None)
+    if not isinstance(answer, requests.Response):
+        return None, None
+    return answer.status_code, answer.headers
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -298,10 +514,12 @@ def _track(item: Mapping[str, Any], artist_id: str) -> Track:
 
 def _fetched(
     item: Mapping[str, Any],
-    top_tracks: Mapping[str, Any],
+    top_tracks: Mapping[str, Any] | None,
     features_by_track: Mapping[str, Mapping[str, Any]],
 ) -> FetchedArtist:
-    track_items = [track for track in top_tracks.get("tracks") or () if track and track.get("id")]
+    """The artist as the domain sees it; `top_tracks` is None when the app may not ask."""
+    answered_tracks = (top_tracks or {}).get("tracks") or ()
+    track_items = [track for track in answered_tracks if track and track.get("id")]
     tracks = tuple(_track(track, item["id"]) for track in track_items)
     features_items = [
         features_by_track[track.id] for track in tracks if track.id in features_by_track

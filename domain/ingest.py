@@ -46,6 +46,7 @@ def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts
     for item in outcome.fetched:
         ports.lake.put_raw(item, as_of.date())
         ports.genres.put_genres(item.artist.id, item.artist.genres)
+    ports.lake.put_tables(outcome.fetched, as_of.date())
     ports.repository.save_fetched(outcome.fetched, as_of)
     retry_at = (
         ports.clock() + timedelta(seconds=outcome.retry_after_seconds)

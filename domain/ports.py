@@ -98,6 +98,11 @@ class RawLake(Protocol):
         """Store Spotify's answers under one deterministic key per artist and day."""
         ...
 
+    def put_tables(self, fetched: Sequence[FetchedArtist], day: date) -> list[str]:
+        """Store the batch as Parquet tables (artists, top tracks, audio features) under
+        keys that depend only on the day and the artists, so a replay overwrites them."""
+        ...
+
 
 class GenreStore(Protocol):
     def put_genres(self, artist_id: str, genres: Sequence[str]) -> None: ...

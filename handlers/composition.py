@@ -17,11 +17,13 @@ import requests
 from adapters.dynamodb import DynamoGenreStore, DynamoProcessedMessages, DynamoWaiterStore
 from adapters.lambda_inbox import LambdaInbox
 from adapters.messenger import GraphMessenger
+from adapters.postgres.known_artists import PostgresKnownArtists
 from adapters.postgres.names import PostgresNameIndex
 from adapters.postgres.pool import ConnectionPool, connect_pool
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.tracks import PostgresTrackCatalog
 from adapters.s3_lake import S3RawLake
+from adapters.s3_manifests import S3Manifests
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from adapters.sqs_queue import SqsWorkQueue
 from domain.conversation import ConversationPorts
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         WaiterStore,
         WorkQueue,
     )
+    from domain.refresh import KnownArtists, ManifestStore
 
 
 _Port = TypeVar("_Port")
@@ -131,6 +134,16 @@ class Dependencies:
     @property
     def lake(self) -> RawLake:
         return self._once("lake", lambda: S3RawLake(self._client("s3"), self.settings.lake_bucket))
+
+    @property
+    def known_artists(self) -> KnownArtists:
+        return self._once("known_artists", lambda: PostgresKnownArtists(self._pool))
+
+    @property
+    def manifests(self) -> ManifestStore:
+        return self._once(
+            "manifests", lambda: S3Manifests(self._client("s3"), self.settings.lake_bucket)
+        )
 
     @property
     def genres(self) -> GenreStore:

@@ -80,8 +80,39 @@ class PlanBatchesInput(_Event):
 
 
 class FetchArtistsInput(_Event):
+    """One attempt at a batch. ingested and not_found are what earlier attempts on the same
+    batch did (before a rate limit deferred the rest); artist_ids is what is left."""
+
     artist_ids: list[str] = Field(min_length=1, max_length=50)
     as_of: datetime
+    ingested: list[str] = []
+    not_found: list[str] = []
+
+
+class FetchArtistsOutput(_Event):
+    """Everything done for the batch so far, and what is still deferred until retry_at, a
+    whole-second UTC time a Wait state's TimestampPath accepts."""
+
+    ingested: list[str]
+    not_found: list[str]
+    deferred: list[str]
+    retry_at: str | None
+
+
+class RefreshOptions(_Event):
+    """`{"refresh": {...}}` starts a refresh of every known artist. as_of (the scheduled time
+    in AWS) keeps a replay of the same refresh on the same manifest and lake keys."""
+
+    as_of: datetime | None = None
+
+
+class PlanRefreshInput(_Event):
+    refresh: RefreshOptions
+    started_at: datetime
+
+    @property
+    def as_of(self) -> datetime:
+        return self.refresh.as_of or self.started_at
 
 
 class ArtistIdsInput(_Event):

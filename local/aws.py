@@ -13,7 +13,14 @@ import boto3
 import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from handlers import converse, fetch_artists, notify_waiters, plan_batches, recompute_similarity
+from handlers import (
+    converse,
+    fetch_artists,
+    notify_waiters,
+    plan_batches,
+    plan_refresh,
+    recompute_similarity,
+)
 from local import lambda_dispatch
 from stacks.names import Handler, ResourceNames
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
@@ -45,6 +52,7 @@ INGEST_FUNCTIONS = {
         recompute_similarity.handle,
     ),
     IngestSubstitution.NOTIFY_WAITERS: (Handler.NOTIFY_WAITERS, notify_waiters.handle),
+    IngestSubstitution.PLAN_REFRESH: (Handler.PLAN_REFRESH, plan_refresh.handle),
 }
 
 
@@ -59,6 +67,11 @@ class LocalAws:
     def start(self) -> None:
         # moto's server logs every request at INFO: noise next to a chat transcript.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # moto's interpreter logs every JSONPath miss at ERROR, the ones a Choice's IsPresent
+        # tests for on purpose too; a real failure still ends the execution with its cause.
+        logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(
+            logging.CRITICAL
+        )
         for name, value in _CREDENTIALS.items():
             os.environ.setdefault(name, value)
         self._server.start()
@@ -120,6 +133,10 @@ class LocalAws:
             {
                 substitution: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{names.function(entry)}"
                 for substitution, (entry, _) in INGEST_FUNCTIONS.items()
+            }
+            | {
+                IngestSubstitution.DEAD_LETTER_QUEUE_URL: dlq_url,
+                IngestSubstitution.LAKE_BUCKET: lake_bucket,
             },
         )
         stepfunctions = self.client("stepfunctions")

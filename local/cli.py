@@ -9,10 +9,12 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
+from local.operations import NoRunningStackError, Operations, StackAddresses
 from local.stack import LOCAL_JSON, start_local_stack
 
 STATE_DIR = Path(".sixpotify")
@@ -20,6 +22,9 @@ STATE_DIR = Path(".sixpotify")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sixpotify", description=__doc__)
+    parser.add_argument(
+        "--state-dir", type=Path, default=STATE_DIR, help="where the running stack's files are"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     local = commands.add_parser("local", help="the local stack").add_subparsers(
         dest="action", required=True
@@ -29,13 +34,32 @@ def main(argv: list[str] | None = None) -> int:
     chat = commands.add_parser("chat", help="talk to a running local stack as a Messenger user")
     chat.add_argument("--user", default="2400000000000042", help="the Messenger user ID to be")
     commands.add_parser("demo", help="start a fresh stack, play a scripted conversation, stop")
+    refresh = commands.add_parser(
+        "refresh", help="refetch every known artist, as the daily schedule does in AWS"
+    )
+    refresh.add_argument(
+        "--as-of",
+        type=datetime.fromisoformat,
+        help="the refresh's time (ISO 8601; default now): the same time replays the same run",
+    )
+    replay = commands.add_parser(
+        "replay", help="start the ingest workflow again with an earlier input, under a new name"
+    )
+    replay.add_argument("source", help="an execution ARN, or a file holding the input as JSON")
+    dlq = commands.add_parser(
+        "dlq", help="the artist requests that could not be ingested"
+    ).add_subparsers(dest="action", required=True)
+    dlq.add_parser("list", help="print every dead letter with its reason, leaving it there")
+    dlq.add_parser("redrive", help="move every dead letter back to the requests queue")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     if args.command == "local":
-        return _local_up(seed=not args.no_seed)
+        return _local_up(args.state_dir, seed=not args.no_seed)
     if args.command == "chat":
-        return _chat(args.user)
+        return _chat(args.state_dir, args.user)
+    if args.command in {"refresh", "replay", "dlq"}:
+        return _operate(args)
     try:
         run_demo()
     except DemoFailedError as failure:
@@ -44,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _local_up(seed: bool) -> int:
+def _local_up(state_dir: Path, seed: bool) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    with start_local_stack(STATE_DIR) as stack:
+    with start_local_stack(state_dir) as stack:
         if seed:
             print("ingesting the catalog through the pipeline…", flush=True)
             print(f"{stack.seed()} artists known", flush=True)
@@ -58,8 +82,8 @@ def _local_up(seed: bool) -> int:
     return 0
 
 
-def _chat(user_id: str) -> int:
-    path = STATE_DIR / LOCAL_JSON
+def _chat(state_dir: Path, user_id: str) -> int:
+    path = state_dir / LOCAL_JSON
     if not path.exists():
         print(f"no running stack: start one with `sixpotify local up` ({path} is missing)")
         return 1
@@ -78,6 +102,27 @@ def _chat(user_id: str) -> int:
         "numbered; an empty line or Ctrl-D ends the chat."
     )
     chat_session(user, lambda: sys.stdin.readline() or None, print)
+    return 0
+
+
+def _operate(args: argparse.Namespace) -> int:
+    try:
+        operations = Operations.connect(StackAddresses.read(args.state_dir / LOCAL_JSON))
+    except NoRunningStackError as missing:
+        print(missing)
+        return 1
+    if args.command == "refresh":
+        print(f"started {operations.start_refresh(args.as_of)}")
+    elif args.command == "replay":
+        print(f"started {operations.replay(args.source)}")
+    elif args.action == "list":
+        letters = operations.dead_letters()
+        for letter in letters:
+            reason = f"{letter.error}: {letter.cause}" if letter.error else "delivery kept failing"
+            print(f"{letter.artist_id}  requested {letter.requested_at.isoformat()}  {reason}")
+        print(f"{len(letters)} dead letter(s)")
+    else:
+        print(f"moved {len(operations.redrive())} dead letter(s) back to the requests queue")
     return 0
 
 

@@ -59,19 +59,26 @@ class Endpoint(StrEnum):
 class AccessMode(Enum):
     """What Spotify lets the app call.
 
-    EXTENDED_QUOTA apps may call everything. DEVELOPMENT apps (the rules since 2026-02,
+    EXTENDED_QUOTA apps may call everything. NEW_APP_2024 plays a Development Mode app
+    created after 2024-11-27 and not yet moved to the 2026-02 rules: audio features answer
+    403, everything else as for extended quota. DEVELOPMENT apps (the rules since 2026-02,
     on top of the 2024-11 audio-features cut for new apps) get 403 from batch artists,
     top tracks and audio features, artist objects without popularity or followers, and
     track objects without popularity.
     """
 
     EXTENDED_QUOTA = "extended-quota"
+    NEW_APP_2024 = "new-app-2024"
     DEVELOPMENT = "development"
 
 
-_CLOSED_IN_DEVELOPMENT = frozenset(
-    {Endpoint.ARTISTS, Endpoint.TOP_TRACKS, Endpoint.AUDIO_FEATURES, Endpoint.AUDIO_FEATURE}
-)
+_CLOSED_ENDPOINTS: Mapping[AccessMode, frozenset[Endpoint]] = {
+    AccessMode.EXTENDED_QUOTA: frozenset(),
+    AccessMode.NEW_APP_2024: frozenset({Endpoint.AUDIO_FEATURES, Endpoint.AUDIO_FEATURE}),
+    AccessMode.DEVELOPMENT: frozenset(
+        {Endpoint.ARTISTS, Endpoint.TOP_TRACKS, Endpoint.AUDIO_FEATURES, Endpoint.AUDIO_FEATURE}
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,7 @@ class SpotifyServer(BackgroundHttpServer):
         refusal = self._check_bearer(request.headers.get("authorization"))
         if refusal is not None:
             return refusal
-        if self.mode is AccessMode.DEVELOPMENT and endpoint in _CLOSED_IN_DEVELOPMENT:
+        if endpoint in _CLOSED_ENDPOINTS[self.mode]:
             return _api_error(403, "Forbidden")
         return self._answer(endpoint, path_id, request)
 

@@ -88,7 +88,7 @@ class LocalStack:
         return path
 
     def ingest(self, artist_ids: Sequence[str], name: str, timeout_seconds: float = 300) -> Any:
-        """Run the ingest workflow over these IDs, as the daily refresh does, and wait."""
+        """Run the ingest workflow over these IDs, as of the execution's start, and wait."""
         stepfunctions = self.aws.client("stepfunctions")
         execution_arn = stepfunctions.start_execution(
             stateMachineArn=self.resources.ingest_state_machine_arn,

@@ -10,7 +10,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from adapters.s3_lake import RAW_ARTISTS_PREFIX
+from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.lake_bucket import LakeBucket
 from stacks.names import ResourceNames, TableKey
 from stacks.on_demand_table import OnDemandTable
@@ -26,10 +27,18 @@ class DataStack(Stack):
         removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
 
         lake = LakeBucket(
-            self, "Lake", raw_prefix=RAW_ARTISTS_PREFIX, removal_policy=removal_policy
+            self,
+            "Lake",
+            raw_prefix=RAW_ARTISTS_PREFIX,
+            tables_prefix=TABLES_PREFIX,
+            manifest_prefix=REFRESH_MANIFEST_PREFIX,
+            removal_policy=removal_policy,
         )
         self.lake_bucket: s3.IBucket = lake.bucket
         self.raw_artists_writer: iam.IManagedPolicy = lake.raw_writer
+        self.lake_tables_writer: iam.IManagedPolicy = lake.tables_writer
+        self.refresh_manifest_writer: iam.IManagedPolicy = lake.manifest_writer
+        self.refresh_manifest_reader: iam.IManagedPolicy = lake.manifest_reader
         self.genres_table: dynamodb.ITable = OnDemandTable(
             self,
             "Genres",

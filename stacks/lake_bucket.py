@@ -16,7 +16,9 @@ _NONCURRENT_VERSION_DAYS = 30
 class LakeBucket(Construct):
     """Private, encrypted, TLS-only and versioned; every request is logged to a sibling bucket.
 
-    `raw_writer` is the policy that lets a role put objects under `raw_prefix` and nowhere else.
+    `raw_writer` is the policy that lets a role put objects under `raw_prefix` and nowhere else;
+    `manifest_writer` and `manifest_reader` let a role put, or get, objects under
+    `manifest_prefix` only.
     """
 
     def __init__(
@@ -25,6 +27,8 @@ class LakeBucket(Construct):
         construct_id: str,
         *,
         raw_prefix: str,
+        tables_prefix: str,
+        manifest_prefix: str,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -63,19 +67,44 @@ class LakeBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
-        self.raw_writer = self._raw_writer_policy(raw_prefix)
+        self.raw_writer = self._prefix_policy(
+            "RawWriter",
+            "s3:PutObject",
+            raw_prefix,
+            "Object keys (day partition, artist ID) are known only at run time",
+        )
+        self.tables_writer = self._prefix_policy(
+            "TablesWriter",
+            "s3:PutObject",
+            tables_prefix,
+            "Parquet keys (table, day partition, batch) are known only at run time",
+        )
+        self.manifest_writer = self._prefix_policy(
+            "ManifestWriter",
+            "s3:PutObject",
+            manifest_prefix,
+            "Each refresh writes its manifest under a key named after its time",
+        )
+        self.manifest_reader = self._prefix_policy(
+            "ManifestReader",
+            "s3:GetObject",
+            manifest_prefix,
+            "Each refresh reads the manifest named after its time",
+        )
 
-    def _raw_writer_policy(self, raw_prefix: str) -> iam.ManagedPolicy:
+    def _prefix_policy(
+        self, construct_id: str, action: str, prefix: str, why_a_wildcard: str
+    ) -> iam.ManagedPolicy:
         # Defined next to the bucket so that the wildcard finding names a local resource and can
         # be acknowledged exactly; a consuming stack would only see an opaque cross-stack token.
-        objects = f"{raw_prefix}/*"
+        objects = f"{prefix}/*"
         policy = iam.ManagedPolicy(
             self,
-            "RawWriter",
-            description=f"Put objects under {objects} of the lake bucket",
+            construct_id,
+            description=f"{action} on objects under {objects} of the lake bucket",
             statements=[
                 iam.PolicyStatement(
-                    actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(objects)]
+                    actions=[action], resources=[self.bucket.arn_for_objects(objects)]
                 )
             ],
         )
@@ -83,8 +112,7 @@ class LakeBucket(Construct):
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id=f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{objects}]",
-                reason="Object keys (day partition, artist ID) are known only at run time; the "
-                "wildcard is confined to the raw prefix",
+                reason=f"{why_a_wildcard}; the wildcard is confined to the {prefix} prefix",
             )
         )
         return policy

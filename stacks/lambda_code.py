@@ -60,6 +60,31 @@ def application_code(*, bundling: bool) -> lambda_.Code:
     )
 
 
+# Parts of installed wheels the functions never load. pyarrow alone is about 170 MB, and one
+# asset serves every function within Lambda's 250 MB unzipped limit: Flight (RPC), C++
+# headers and test suites are not used to write Parquet. (libarrow_substrait stays: the core
+# library links against it.)
+UNUSED_FILES: Final = (
+    "pyarrow/include",
+    "pyarrow/tests",
+    "pyarrow/libarrow_flight.so*",
+    "pyarrow/libarrow_python_flight.so*",
+    "pyarrow/_flight*.so",
+    "pyarrow/flight.py",
+)
+
+
+def trim_unused_files(installed: Path) -> list[Path]:
+    """Delete UNUSED_FILES under an install target; returns what was deleted."""
+    removed = [path for pattern in UNUSED_FILES for path in sorted(installed.glob(pattern))]
+    for path in removed:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return removed
+
+
 def _python_version(runtime: lambda_.Runtime) -> str:
     """`python3.14` -> `3.14`: the interpreter whose wheels pip must pick."""
     return runtime.name.removeprefix("python")
@@ -115,6 +140,7 @@ class PipInstallBundling:
     ) -> bool:
         # A failure raises rather than returning False: False would fall back to Docker.
         subprocess.run(self._install_command(output_dir), check=True)  # noqa: S603  # fixed argv
+        trim_unused_files(Path(output_dir))
         for package in APPLICATION_PACKAGES:
             shutil.copytree(
                 self._source / package,

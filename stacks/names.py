@@ -21,6 +21,7 @@ class Handler:
     FETCH_ARTISTS: Final = "handlers.fetch_artists.handle"
     RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"
     NOTIFY_WAITERS: Final = "handlers.notify_waiters.handle"
+    PLAN_REFRESH: Final = "handlers.plan_refresh.handle"
 
 
 class EnvironmentVariable:
@@ -115,6 +116,10 @@ class ResourceNames:
     def ingest_log_group(self) -> str:
         # The vended-logs prefix keeps CloudWatch's resource policy from growing per group.
         return f"/aws/vendedlogs/states/{self.ingest_state_machine}"
+
+    @property
+    def refresh_schedule(self) -> str:
+        return self._named("daily-refresh")
 
     @property
     def webhook_api(self) -> str:

@@ -1,4 +1,5 @@
-"""The ingest pipeline: queue, pipe, state machine and the four functions it runs."""
+"""The ingest pipeline: queue, pipe, state machine, the five functions it runs, and the daily
+refresh schedule."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from stacks.handler_function import HandlerFunction, stage_function
 from stacks.ingest_state_machine import IngestStateMachine
 from stacks.lambda_code import application_code
 from stacks.names import Handler, ResourceNames
+from stacks.refresh_schedule import RefreshSchedule
 from stacks.request_queue import RequestQueue
 from stacks.requests_pipe import RequestsPipe
 from stacks.stage_config import StageConfig
@@ -65,6 +67,7 @@ class PipelineStack(Stack):
             timeout=Duration.minutes(2),
         )
         fetch_artists.role.add_managed_policy(data.raw_artists_writer)
+        fetch_artists.role.add_managed_policy(data.lake_tables_writer)
         data.genres_table.grant_write_data(fetch_artists.function)
         recompute_similarity = self._function(
             "RecomputeSimilarity",
@@ -81,6 +84,14 @@ class PipelineStack(Stack):
             timeout=Duration.minutes(1),
         )
         data.waiters_table.grant_read_write_data(notify_waiters.function)
+        plan_refresh = self._function(
+            "PlanRefresh",
+            Handler.PLAN_REFRESH,
+            "Lists every known artist and writes their batches as the refresh manifest",
+            memory_size=256,
+            timeout=Duration.minutes(1),
+        )
+        plan_refresh.role.add_managed_policy(data.refresh_manifest_writer)
 
         self.ingest = IngestStateMachine(
             self,
@@ -91,7 +102,11 @@ class PipelineStack(Stack):
                 IngestSubstitution.FETCH_ARTISTS: fetch_artists.function,
                 IngestSubstitution.RECOMPUTE_SIMILARITY: recompute_similarity.function,
                 IngestSubstitution.NOTIFY_WAITERS: notify_waiters.function,
+                IngestSubstitution.PLAN_REFRESH: plan_refresh.function,
             },
+            dead_letter_queue=self.dead_letter_queue,
+            lake_bucket=data.lake_bucket,
+            manifest_reader=data.refresh_manifest_reader,
             state_machine_name=names.ingest_state_machine,
             log_group_name=names.ingest_log_group,
             log_retention=config.log_retention,
@@ -102,6 +117,12 @@ class PipelineStack(Stack):
             "RequestsToIngest",
             pipe_name=names.requests_pipe,
             source=self.requests_queue,
+            target=self.ingest.state_machine,
+        )
+        RefreshSchedule(
+            self,
+            "DailyRefresh",
+            schedule_name=names.refresh_schedule,
             target=self.ingest.state_machine,
         )
 

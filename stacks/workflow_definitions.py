@@ -16,19 +16,30 @@ INGEST_WORKFLOW_FILE: Final = WORKFLOWS_DIRECTORY / "ingest.asl.json"
 
 
 class IngestSubstitution:
-    """The placeholders of the ingest workflow, each replaced by a function's ARN."""
+    """The placeholders of the ingest workflow: the ARN of each function it invokes, the
+    dead-letter queue it hands failed artist IDs to, and the bucket its refresh manifests
+    are read from."""
 
     PLAN_BATCHES: Final = "PlanBatchesFunctionArn"
     FETCH_ARTISTS: Final = "FetchArtistsFunctionArn"
     RECOMPUTE_SIMILARITY: Final = "RecomputeSimilarityFunctionArn"
     NOTIFY_WAITERS: Final = "NotifyWaitersFunctionArn"
+    PLAN_REFRESH: Final = "PlanRefreshFunctionArn"
+    DEAD_LETTER_QUEUE_URL: Final = "DeadLetterQueueUrl"
+    LAKE_BUCKET: Final = "LakeBucketName"
 
 
-INGEST_SUBSTITUTIONS: Final = (
+INGEST_FUNCTION_SUBSTITUTIONS: Final = (
     IngestSubstitution.PLAN_BATCHES,
     IngestSubstitution.FETCH_ARTISTS,
     IngestSubstitution.RECOMPUTE_SIMILARITY,
     IngestSubstitution.NOTIFY_WAITERS,
+    IngestSubstitution.PLAN_REFRESH,
+)
+INGEST_SUBSTITUTIONS: Final = (
+    *INGEST_FUNCTION_SUBSTITUTIONS,
+    IngestSubstitution.DEAD_LETTER_QUEUE_URL,
+    IngestSubstitution.LAKE_BUCKET,
 )
 
 # The syntax of CloudFormation's DefinitionSubstitutions.

@@ -147,6 +147,14 @@ class RecordingLake:
         self.keys.append(key)
         return key
 
+    def put_tables(self, fetched: Sequence[FetchedArtist], day: date) -> list[str]:
+        if not fetched:
+            return []
+        ids = ",".join(sorted(item.artist.id for item in fetched))
+        key = f"dt={day.isoformat()}/batch-{ids}"
+        self.keys.append(key)
+        return [key]
+
 
 @dataclass
 class InMemoryGenres:

@@ -53,7 +53,7 @@ def resolve(value: Any, stack: str, templates: Templates) -> Target:
     if isinstance(value, str):
         return value
     if "Ref" in value:
-        return ResourceRef(stack, value["Ref"])
+        return _referenced(value["Ref"], stack)
     if "Fn::GetAtt" in value:
         return ResourceRef(stack, value["Fn::GetAtt"][0])
     if "Fn::GetStackOutput" in value:
@@ -61,13 +61,20 @@ def resolve(value: Any, stack: str, templates: Templates) -> Target:
         output = templates[producer]["Outputs"][value["Fn::GetStackOutput"]["OutputName"]]
         return resolve(output["Value"], producer, templates)
     if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        resolved = [resolve(part, stack, templates) for part in parts]
+        separator: str = value["Fn::Join"][0]
+        resolved = [resolve(part, stack, templates) for part in value["Fn::Join"][1]]
         references = [part for part in resolved if isinstance(part, ResourceRef)]
+        if not references:
+            return separator.join(str(part) for part in resolved)
         if len(references) == 1 and resolved[0] is references[0] and separator == "":
             suffix = "".join(str(part) for part in resolved[1:])
             return ResourceRef(references[0].stack, references[0].logical_id, suffix)
     raise AssertionError(f"cannot tell what {value!r} in {stack} points to")
+
+
+def _referenced(name: str, stack: str) -> Target:
+    # A pseudo parameter (account, region, partition) is no resource: it reads as <AWS::Name>.
+    return f"<{name}>" if name.startswith("AWS::") else ResourceRef(stack, name)
 
 
 def role_of_function(template: Mapping[str, Any], handler: str) -> str:

@@ -13,9 +13,18 @@ from tests.infra.synthesis import Synthesized
 # Every acknowledged finding of the app. A new one must be added here, on purpose.
 EXPECTED_ACKNOWLEDGMENTS = Counter(
     {
-        # X-Ray on each of the six functions, and log delivery plus X-Ray on the state machine
-        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 7,
+        # X-Ray on each of the seven functions, and log delivery plus X-Ray on the state machine
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 8,
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/raw/spotify/artists/*]"): 1,
+        ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/tables/*]"): 1,
+        # Writing, and reading, refresh manifests.
+        ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/manifests/refresh/*]"): 2,
+        # The Distributed Map's child executions.
+        (
+            "AWS::IAM::Policy",
+            "AwsSolutions-IAM5[Resource::arn:aws:states:eu-west-1:<AWS::AccountId>:execution:"
+            "sixpotify-dev-ingest/*]",
+        ): 1,
         ("AWS::S3::Bucket", "AwsSolutions-S1"): 1,
         ("AWS::ApiGatewayV2::Route", "AwsSolutions-APIG4"): 2,
     }

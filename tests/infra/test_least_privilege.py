@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.s3_lake import RAW_ARTISTS_PREFIX
+from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.names import Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
@@ -27,9 +28,13 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
     Handler.PLAN_BATCHES: {},
     Handler.FETCH_ARTISTS: {
         "raw lake objects": frozenset({"s3:PutObject"}),
+        "lake tables": frozenset({"s3:PutObject"}),
         "genres table": frozenset({"dynamodb:PutItem"}),
     },
     Handler.RECOMPUTE_SIMILARITY: {},
+    Handler.PLAN_REFRESH: {
+        "refresh manifests": frozenset({"s3:PutObject"}),
+    },
     Handler.NOTIFY_WAITERS: {
         "waiters table": frozenset({"dynamodb:Query", "dynamodb:DeleteItem"}),
     },
@@ -63,12 +68,22 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
 
     return {
         "raw lake objects": ResourceRef(names.data_stack, lake_id, f"/{RAW_ARTISTS_PREFIX}/*"),
+        "lake tables": ResourceRef(names.data_stack, lake_id, f"/{TABLES_PREFIX}/*"),
+        "refresh manifests": ResourceRef(
+            names.data_stack, lake_id, f"/{REFRESH_MANIFEST_PREFIX}/*"
+        ),
         "genres table": table(names.genres_table),
         "waiters table": table(names.waiters_table),
         "messages table": table(names.messages_table),
         "requests queue": ResourceRef(
             names.pipeline_stack,
             logical_id_where(pipeline, "AWS::SQS::Queue", "QueueName", names.requests_queue),
+        ),
+        "dead-letter queue": ResourceRef(
+            names.pipeline_stack,
+            logical_id_where(
+                pipeline, "AWS::SQS::Queue", "QueueName", names.requests_dead_letter_queue
+            ),
         ),
         "converse function": ResourceRef(
             names.chat_stack,
@@ -130,12 +145,13 @@ def test_chat_functions_only_write_to_tables_and_cannot_consume_the_queue(
     assert not actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
 
 
-def test_state_machine_may_invoke_its_four_functions_and_nothing_else(
+def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
-    # Given the pipeline's state machine and its four functions
+    # Given the pipeline's state machine, its five functions and the app's resources
     templates = synthesized.templates
-    stack = synthesized.names.pipeline_stack
+    names = synthesized.names
+    stack = names.pipeline_stack
     template = templates[stack]
     (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
     role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
@@ -146,18 +162,41 @@ def test_state_machine_may_invoke_its_four_functions_and_nothing_else(
             Handler.FETCH_ARTISTS,
             Handler.RECOMPUTE_SIMILARITY,
             Handler.NOTIFY_WAITERS,
+            Handler.PLAN_REFRESH,
         )
     }
+    resources = app_resources(synthesized)
+    machine_arn = (
+        f"arn:aws:states:eu-west-1:<AWS::AccountId>:stateMachine:{names.ingest_state_machine}"
+    )
+    children = f"arn:aws:states:eu-west-1:<AWS::AccountId>:execution:{names.ingest_state_machine}/*"
 
     # When its role's grants are listed
     grants = grants_of_role(stack, role_id, templates)
 
-    # Then it invokes exactly those functions, and its wildcard covers log delivery and tracing
+    # Then it invokes exactly those functions, sends to the dead-letter queue, reads refresh
+    # manifests, runs its own Distributed Map children, and its wildcard covers log delivery
+    # and tracing
     invoked = {grant.resource for grant in grants if "lambda:InvokeFunction" in grant.actions}
     assert invoked == functions
     assert all(
-        grant.actions == {"lambda:InvokeFunction"} for grant in grants if grant.resource != "*"
+        grant.actions == {"lambda:InvokeFunction"}
+        for grant in grants
+        if grant.resource in functions
     )
+    reached = {
+        grant.resource: grant.actions
+        for grant in grants
+        if grant.resource != "*" and grant.resource not in functions
+    }
+    assert reached == {
+        resources["dead-letter queue"]: frozenset(
+            {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+        ),
+        resources["refresh manifests"]: frozenset({"s3:GetObject"}),
+        machine_arn: frozenset({"states:StartExecution"}),
+        children: frozenset({"states:DescribeExecution", "states:StopExecution"}),
+    }
     wildcard_actions = set().union(*(g.actions for g in grants if g.resource == "*"))
     assert {action.split(":")[0] for action in wildcard_actions} == {"logs", "xray"}
 
@@ -187,3 +226,21 @@ def test_pipe_consumes_the_requests_queue_and_starts_only_the_ingest_machine(
     assert Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id)) in grants
     queue_actions = set().union(*(g.actions for g in grants if g.resource == queue))
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= queue_actions
+
+
+def test_refresh_schedule_may_start_the_ingest_machine_and_nothing_else(
+    synthesized: Synthesized,
+) -> None:
+    # Given the daily refresh schedule
+    templates = synthesized.templates
+    stack = synthesized.names.pipeline_stack
+    template = templates[stack]
+    (schedule,) = resources_of_type(template, "AWS::Scheduler::Schedule").values()
+    role_id = schedule["Properties"]["Target"]["RoleArn"]["Fn::GetAtt"][0]
+    (machine_id,) = resources_of_type(template, "AWS::StepFunctions::StateMachine")
+
+    # When its role's grants are listed
+    grants = grants_of_role(stack, role_id, templates)
+
+    # Then it may start executions of the ingest machine, nothing more
+    assert grants == {Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id))}

@@ -8,13 +8,19 @@ import json
 from stacks.names import Handler
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
 from tests.infra.synthesis import Synthesized
-from tests.infra.template_queries import logical_id_where, resources_of_type
+from tests.infra.template_queries import (
+    ResourceRef,
+    logical_id_where,
+    resolve,
+    resources_of_type,
+)
 
 SUBSTITUTED_HANDLERS = {
     IngestSubstitution.PLAN_BATCHES: Handler.PLAN_BATCHES,
     IngestSubstitution.FETCH_ARTISTS: Handler.FETCH_ARTISTS,
     IngestSubstitution.RECOMPUTE_SIMILARITY: Handler.RECOMPUTE_SIMILARITY,
     IngestSubstitution.NOTIFY_WAITERS: Handler.NOTIFY_WAITERS,
+    IngestSubstitution.PLAN_REFRESH: Handler.PLAN_REFRESH,
 }
 
 
@@ -83,26 +89,70 @@ def test_deployed_definition_is_the_workflow_file_with_each_function_arn(
     synthesized: Synthesized,
 ) -> None:
     # Given the state machine's staged definition and its deploy-time substitutions
-    template = synthesized.template_json(synthesized.names.pipeline_stack)
+    names = synthesized.names
+    template = synthesized.template_json(names.pipeline_stack)
     (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
     properties = machine["Properties"]
     staged = synthesized.staged_file(
-        synthesized.names.pipeline_stack, properties["DefinitionS3Location"]["Key"]
+        names.pipeline_stack, properties["DefinitionS3Location"]["Key"]
     )
     function_arns = {
         name: f"<{logical_id_where(template, 'AWS::Lambda::Function', 'Handler', handler)}.Arn>"
         for name, handler in SUBSTITUTED_HANDLERS.items()
     }
+    dead_letters_id = logical_id_where(
+        template, "AWS::SQS::Queue", "QueueName", names.requests_dead_letter_queue
+    )
+    substitutions = properties["DefinitionSubstitutions"]
 
     # When CloudFormation's substitution is played on the staged file
     deployed = substitute(
         staged.read_text(encoding="utf-8"),
-        {name: _rendered(value) for name, value in properties["DefinitionSubstitutions"].items()},
+        {name: _rendered(value) for name, value in substitutions.items()},
     )
 
-    # Then it equals the workflow file with each placeholder bound to its own function
-    expected = substitute(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"), function_arns)
+    # Then it equals the workflow file with each function's ARN and the dead-letter queue's URL
+    expected = substitute(
+        INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
+        function_arns
+        | {
+            IngestSubstitution.DEAD_LETTER_QUEUE_URL: f"<{dead_letters_id}>",
+            IngestSubstitution.LAKE_BUCKET: _rendered(
+                substitutions[IngestSubstitution.LAKE_BUCKET]
+            ),
+        },
+    )
     assert json.loads(deployed) == json.loads(expected)
+    # And the bucket it reads manifests from is the data stack's lake
+    lake = resolve(
+        substitutions[IngestSubstitution.LAKE_BUCKET], names.pipeline_stack, synthesized.templates
+    )
+    data = synthesized.template_json(names.data_stack)
+    assert isinstance(lake, ResourceRef)
+    assert lake.stack == names.data_stack
+    assert "VersioningConfiguration" in data["Resources"][lake.logical_id]["Properties"]
+
+
+def test_refresh_runs_daily_with_the_scheduled_time_as_its_as_of(
+    synthesized: Synthesized,
+) -> None:
+    # Given the pipeline stack
+    template = synthesized.template_json(synthesized.names.pipeline_stack)
+    (machine_id,) = resources_of_type(template, "AWS::StepFunctions::StateMachine")
+
+    # When its schedule is read
+    (schedule,) = resources_of_type(template, "AWS::Scheduler::Schedule").values()
+
+    # Then it starts the ingest machine once a day with a refresh input, never late
+    properties = schedule["Properties"]
+    assert properties["Name"] == synthesized.names.refresh_schedule
+    assert properties["ScheduleExpression"] == "cron(0 3 * * ? *)"
+    assert properties["ScheduleExpressionTimezone"] == "UTC"
+    assert properties["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert properties["Target"]["Arn"] == {"Ref": machine_id}
+    assert json.loads(properties["Target"]["Input"]) == {
+        "refresh": {"as_of": "<aws.scheduler.scheduled-time>"}
+    }
 
 
 def test_code_asset_holds_the_application_packages_and_nothing_else(
@@ -126,8 +176,11 @@ def test_code_asset_holds_the_application_packages_and_nothing_else(
 
 
 def _rendered(value: object) -> str:
-    """A substitution value as a comparable string: `<LogicalId.Arn>` for a GetAtt."""
+    """A substitution value as a comparable string: `<LogicalId.Arn>` for a GetAtt,
+    `<LogicalId>` for a Ref, any other as JSON with single quotes (valid inside a string)."""
     if isinstance(value, dict) and set(value) == {"Fn::GetAtt"}:
         logical_id, attribute = value["Fn::GetAtt"]
         return f"<{logical_id}.{attribute}>"
-    return json.dumps(value)
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        return f"<{value['Ref']}>"
+    return json.dumps(value).replace('"', "'")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from stacks.workflow_definitions import (
+    INGEST_FUNCTION_SUBSTITUTIONS,
     INGEST_SUBSTITUTIONS,
     INGEST_WORKFLOW_FILE,
     UnresolvedSubstitutionError,
@@ -51,6 +53,40 @@ def test_ingest_workflow_uses_exactly_the_declared_substitutions() -> None:
     # When its placeholders are listed
     found = placeholders(text)
 
-    # Then they are the four function ARNs CDK and the local stack provide
+    # Then they are the five function ARNs, the dead-letter queue and the lake bucket that CDK
+    # and the local stack provide
     assert found == frozenset(INGEST_SUBSTITUTIONS)
-    assert len(INGEST_SUBSTITUTIONS) == 4
+    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 5
+    assert set(INGEST_SUBSTITUTIONS) - set(INGEST_FUNCTION_SUBSTITUTIONS) == {
+        "DeadLetterQueueUrl",
+        "LakeBucketName",
+    }
+
+
+def _without_prefix(value: Any, prefix: str) -> Any:
+    """The value with `prefix` dropped from the start of every string in it."""
+    if isinstance(value, dict):
+        return {_without_prefix(k, prefix): _without_prefix(v, prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_prefix(item, prefix) for item in value]
+    if isinstance(value, str):
+        return value.removeprefix(prefix)
+    return value
+
+
+def test_requested_and_refreshed_batches_go_through_the_same_loop() -> None:
+    # Given the ingest workflow's two Maps: requests (inline) and the refresh (distributed)
+    states = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    requested, refreshed = states["FetchArtists"], states["RefreshArtists"]
+
+    # When the refresh's item processor is read with its state-name prefix dropped
+    refreshed_loop = _without_prefix(refreshed["ItemProcessor"]["States"], "Refresh")
+
+    # Then it is the same loop (state names must be unique across a whole state machine)
+    assert refreshed_loop == requested["ItemProcessor"]["States"]
+    assert requested["ItemSelector"] == refreshed["ItemSelector"]
+    assert refreshed["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
+    }
+    assert "ItemBatcher" not in refreshed

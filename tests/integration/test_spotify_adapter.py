@@ -6,15 +6,25 @@ import base64
 import logging
 import math
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pytest
 import spotipy
 from pydantic import SecretStr
 
-from adapters.spotify import SpotipyCatalog, make_spotify_client
+from adapters.spotify import (
+    AUDIO_FEATURE_TRACKS_PER_ARTIST,
+    DEFAULT_RETRY_AFTER_SECONDS,
+    RETRY_BASE_DELAY_SECONDS,
+    RETRY_SLEEP_BUDGET_SECONDS,
+    SpotifyEndpoint,
+    SpotipyCatalog,
+    make_spotify_client,
+)
 from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
+from domain.ingest import SPOTIFY_BATCH_LIMIT
+from domain.models import FetchOutcome
 from local.catalog import Catalog
 from local.spotify_server import AccessMode, Endpoint, Fault, SpotifyServer
 from tests.fixtures.spotify import SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_SECRET
@@ -22,17 +32,34 @@ from tests.fixtures.spotify import SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_S
 DRAKE_ID = "3TVXtAsR1Inumwj472S9r4"
 TWO_PAC_ID = "1ZwdS5xdxEREPySFridCfh"
 UNKNOWN_ID = "0000000000000000000000"
+# Half of the longest backoff: delays of 0.125 s, then 0.25 s.
+HALF_JITTER = 0.5
 
 
 @pytest.fixture
-def catalog(spotify_client: spotipy.Spotify) -> SpotipyCatalog:
-    return SpotipyCatalog(spotify_client)
+def sleeps() -> list[float]:
+    """The backoff the adapter asked for, recorded instead of slept."""
+    return []
+
+
+@pytest.fixture
+def catalog(spotify_client: spotipy.Spotify, sleeps: list[float]) -> SpotipyCatalog:
+    return SpotipyCatalog(spotify_client, sleep=sleeps.append, jitter=lambda: HALF_JITTER)
 
 
 def snapshot_artist_ids(spotify_catalog: Catalog, count: int) -> list[str]:
     return [artist.id for artist in spotify_catalog.artists.values() if not artist.generated][
         :count
     ]
+
+
+def fetched_ids(outcome: FetchOutcome) -> list[str]:
+    return [one.artist.id for one in outcome.fetched]
+
+
+def assert_each_asked_id_settled_once(outcome: FetchOutcome, asked: Iterable[str]) -> None:
+    settled = [*fetched_ids(outcome), *outcome.not_found, *outcome.deferred]
+    assert sorted(settled) == sorted(set(asked))
 
 
 # Search
@@ -265,19 +292,22 @@ def test_fetching_60_artists_batches_artists_and_audio_features(
 
     # When
     outcome = catalog.fetch_artists(ids)
-    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
-    # Then
-    assert [one.artist.id for one in fetched] == ids
-    assert not_found == []
+    # Then every top track is kept, and audio features come for each artist's first tracks
+    assert fetched_ids(outcome) == ids
+    assert (outcome.not_found, outcome.deferred, outcome.retry_after_seconds) == ((), (), None)
     assert clean_spotify_server.calls == {
         Endpoint.TOKEN: 1,
         Endpoint.ARTISTS: 2,
         Endpoint.TOP_TRACKS: 60,
-        Endpoint.AUDIO_FEATURES: math.ceil(track_count / 100),
+        Endpoint.AUDIO_FEATURES: math.ceil(60 * AUDIO_FEATURE_TRACKS_PER_ARTIST / 100),
     }
-    assert sum(len(one.top_tracks) for one in fetched) == track_count
-    assert all(len(one.audio_features) == len(one.top_tracks) for one in fetched)
+    assert sum(len(one.top_tracks) for one in outcome.fetched) == track_count
+    assert all(
+        [f.track_id for f in one.audio_features]
+        == [t.id for t in one.top_tracks[:AUDIO_FEATURE_TRACKS_PER_ARTIST]]
+        for one in outcome.fetched
+    )
 
 
 def test_a_fetched_artist_keeps_spotifys_answers_verbatim(
@@ -288,18 +318,43 @@ def test_a_fetched_artist_keeps_spotifys_answers_verbatim(
 
     # Then
     assert two_pac.artist.name == "2Pac"
+    assert two_pac.artist.popularity is not None
     assert len(two_pac.top_tracks) == 10
     assert {track.artist_id for track in two_pac.top_tracks} == {TWO_PAC_ID}
     assert "California Love - Original Version" in [track.name for track in two_pac.top_tracks]
-    assert [f.track_id for f in two_pac.audio_features] == [t.id for t in two_pac.top_tracks]
+    first_tracks = [t.id for t in two_pac.top_tracks[:AUDIO_FEATURE_TRACKS_PER_ARTIST]]
+    assert [f.track_id for f in two_pac.audio_features] == first_tracks
     expected = spotify_catalog.audio_features(two_pac.top_tracks[0].id)
     assert expected is not None
     assert two_pac.audio_features[0].danceability == expected.danceability
     assert two_pac.raw["artist"]["id"] == TWO_PAC_ID
     assert len(two_pac.raw["top_tracks"]["tracks"]) == 10
-    assert [one["id"] for one in two_pac.raw["audio_features"]] == [
-        track.id for track in two_pac.top_tracks
+    assert [one["id"] for one in two_pac.raw["audio_features"]] == first_tracks
+
+
+@pytest.mark.parametrize("batch_size", [SPOTIFY_BATCH_LIMIT, 500])
+def test_ingesting_500_artists_costs_at_most_1_05_calls_each(
+    catalog: SpotipyCatalog,
+    clean_spotify_server: SpotifyServer,
+    spotify_catalog: Catalog,
+    batch_size: int,
+) -> None:
+    # Given 500 artists, fetched in the workflow's batches or all at once
+    ids = list(spotify_catalog.artists)[:500]
+
+    # When
+    fetched = [
+        artist_id
+        for start in range(0, len(ids), batch_size)
+        for artist_id in fetched_ids(catalog.fetch_artists(ids[start : start + batch_size]))
     ]
+
+    # Then every artist is in, with one token for them all
+    assert fetched == ids
+    calls = clean_spotify_server.calls
+    assert calls[Endpoint.TOKEN] == 1
+    assert calls[Endpoint.TOP_TRACKS] == 500
+    assert sum(calls.values()) / len(ids) <= 1.05
 
 
 def test_unknown_and_malformed_ids_are_not_found(
@@ -307,11 +362,11 @@ def test_unknown_and_malformed_ids_are_not_found(
 ) -> None:
     # When
     outcome = catalog.fetch_artists([UNKNOWN_ID, DRAKE_ID, "not-a-spotify-id"])
-    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
     # Then
-    assert [one.artist.id for one in fetched] == [DRAKE_ID]
-    assert not_found == [UNKNOWN_ID, "not-a-spotify-id"]
+    assert fetched_ids(outcome) == [DRAKE_ID]
+    assert outcome.not_found == (UNKNOWN_ID, "not-a-spotify-id")
+    assert outcome.deferred == ()
     assert clean_spotify_server.calls[Endpoint.ARTISTS] == 1
     assert clean_spotify_server.calls[Endpoint.TOP_TRACKS] == 1
 
@@ -321,11 +376,10 @@ def test_only_malformed_ids_need_no_call(
 ) -> None:
     # When
     outcome = catalog.fetch_artists(["bad id"])
-    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
 
     # Then
-    assert fetched == []
-    assert not_found == ["bad id"]
+    assert outcome.fetched == ()
+    assert outcome.not_found == ("bad id",)
     assert clean_spotify_server.calls == {}
 
 
@@ -340,48 +394,386 @@ def test_repeated_ids_are_fetched_once(
     assert clean_spotify_server.calls[Endpoint.TOP_TRACKS] == 1
 
 
+# What the app may call
+
+
+def test_development_mode_ingests_genres_by_single_lookups_and_asks_closed_endpoints_once(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, spotify_catalog: Catalog
+) -> None:
+    # Given an app under the 2026 Development Mode rules
+    clean_spotify_server.mode = AccessMode.DEVELOPMENT
+    first_ids = [*snapshot_artist_ids(spotify_catalog, 20), UNKNOWN_ID]
+    second_ids = snapshot_artist_ids(spotify_catalog, 40)[20:]
+
+    # When two batches are fetched
+    first = catalog.fetch_artists(first_ids)
+    second = catalog.fetch_artists(second_ids)
+
+    # Then every artist is in through single lookups, with genres but no tracks or counts
+    assert fetched_ids(first) == first_ids[:20]
+    assert first.not_found == (UNKNOWN_ID,)
+    assert fetched_ids(second) == second_ids
+    assert (first.deferred, second.deferred) == ((), ())
+    artists = [one.artist for one in (*first.fetched, *second.fetched)]
+    assert [artist.genres for artist in artists] == [
+        spotify_catalog.artists[artist.id].genres for artist in artists
+    ]
+    assert any(artist.genres for artist in artists)
+    assert all(artist.popularity is None and artist.followers is None for artist in artists)
+    assert all(not one.top_tracks and not one.audio_features for one in first.fetched)
+    assert first.fetched[0].raw["top_tracks"] is None
+    # And the closed endpoints were tried once, in the first batch only
+    assert clean_spotify_server.calls == {
+        Endpoint.TOKEN: 1,
+        Endpoint.ARTISTS: 1,
+        Endpoint.TOP_TRACKS: 1,
+        Endpoint.ARTIST: 41,
+    }
+    assert catalog.closed_endpoints == {SpotifyEndpoint.ARTISTS, SpotifyEndpoint.TOP_TRACKS}
+
+
+def test_a_new_adapter_asks_again_what_an_earlier_one_was_refused(
+    spotify_client: spotipy.Spotify, clean_spotify_server: SpotifyServer
+) -> None:
+    # Given an adapter that learnt it may not call batch artists or top tracks
+    clean_spotify_server.mode = AccessMode.DEVELOPMENT
+    SpotipyCatalog(spotify_client).fetch_artists([DRAKE_ID])
+    clean_spotify_server.mode = AccessMode.EXTENDED_QUOTA
+    clean_spotify_server.reset_calls()
+
+    # When the next cold start fetches with the app's access extended
+    (drake,) = SpotipyCatalog(spotify_client).fetch_artists([DRAKE_ID]).fetched
+
+    # Then it uses the batch and top tracks again
+    assert drake.top_tracks
+    assert drake.artist.popularity is not None
+    assert clean_spotify_server.calls[Endpoint.ARTISTS] == 1
+    assert clean_spotify_server.calls[Endpoint.TOP_TRACKS] == 1
+
+
+def test_an_app_refused_audio_features_still_gets_artists_and_top_tracks(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, spotify_catalog: Catalog
+) -> None:
+    # Given an app created after 2024-11-27, and enough tracks for several feature batches
+    clean_spotify_server.mode = AccessMode.NEW_APP_2024
+    ids = snapshot_artist_ids(spotify_catalog, 120)
+
+    # When two batches are fetched
+    outcomes = [catalog.fetch_artists(ids[:60]), catalog.fetch_artists(ids[60:])]
+
+    # Then every artist is in with its top tracks and popularity, without features
+    fetched = [one for outcome in outcomes for one in outcome.fetched]
+    assert [one.artist.id for one in fetched] == ids
+    assert all(one.top_tracks and not one.audio_features for one in fetched)
+    assert all(one.artist.popularity is not None for one in fetched)
+    # And audio features were asked once only
+    assert clean_spotify_server.calls[Endpoint.AUDIO_FEATURES] == 1
+    assert clean_spotify_server.calls[Endpoint.TOP_TRACKS] == 120
+    assert catalog.closed_endpoints == {SpotifyEndpoint.AUDIO_FEATURES}
+
+
 @pytest.mark.parametrize("status", [403, 404])
-def test_closed_audio_features_leave_artists_without_features(
+def test_a_refusal_of_audio_features_is_remembered(
     catalog: SpotipyCatalog,
     clean_spotify_server: SpotifyServer,
     spotify_catalog: Catalog,
     status: int,
 ) -> None:
-    # Given enough tracks for several audio-features batches, and an app refused them
+    # Given Spotify refuses audio features once
+    clean_spotify_server.inject_fault(Endpoint.AUDIO_FEATURES, Fault(status=status))
     ids = snapshot_artist_ids(spotify_catalog, 30)
-    clean_spotify_server.inject_fault(Endpoint.AUDIO_FEATURES, Fault(status=status), times=5)
 
-    # When
-    outcome = catalog.fetch_artists(ids)
-    fetched, not_found = list(outcome.fetched), list(outcome.not_found)
+    # When a batch is fetched, then another that Spotify would now answer in full
+    first = catalog.fetch_artists(ids)
+    second = catalog.fetch_artists([TWO_PAC_ID])
 
-    # Then
-    assert len(fetched) == 30
-    assert not_found == []
-    assert all(one.top_tracks and not one.audio_features for one in fetched)
+    # Then neither has features, and audio features were not asked again
+    assert len(first.fetched) == 30
+    assert all(one.top_tracks and not one.audio_features for one in first.fetched)
+    (two_pac,) = second.fetched
+    assert two_pac.top_tracks
+    assert not two_pac.audio_features
     assert clean_spotify_server.calls[Endpoint.AUDIO_FEATURES] == 1
 
 
-# Failures
-
-
-def test_429_becomes_rate_limited_with_retry_after(
+def test_a_refused_single_lookup_becomes_unavailable(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
 ) -> None:
-    # Given
-    clean_spotify_server.inject_fault(Endpoint.ARTISTS, Fault(status=429, retry_after_seconds=7200))
+    # Given an app without batch artists, then refused single artists as well
+    clean_spotify_server.mode = AccessMode.DEVELOPMENT
+    clean_spotify_server.inject_fault(Endpoint.ARTIST, Fault(status=403))
 
     # When
-    with pytest.raises(SpotifyRateLimitedError) as raised:
+    with pytest.raises(SpotifyUnavailableError) as raised:
         catalog.fetch_artists([DRAKE_ID])
 
     # Then
+    assert str(raised.value) == "Spotify refused GET /artists/{id} (HTTP 403)"
+
+
+# Rate limits: never sleep, hand the rest back
+
+
+def test_a_429_among_audio_features_hands_back_the_unfinished_artists(
+    catalog: SpotipyCatalog,
+    clean_spotify_server: SpotifyServer,
+    spotify_catalog: Catalog,
+    sleeps: list[float],
+) -> None:
+    # Given 150 artists, whose second batch of audio features is rate limited for two hours
+    ids = snapshot_artist_ids(spotify_catalog, 150)
+    clean_spotify_server.inject_fault(Endpoint.AUDIO_FEATURES, Fault())
+    clean_spotify_server.inject_fault(
+        Endpoint.AUDIO_FEATURES, Fault(status=429, retry_after_seconds=7200)
+    )
+
+    # When
+    outcome = catalog.fetch_artists(ids)
+
+    # Then the artists whose features came are fetched, the rest deferred, none lost
+    assert fetched_ids(outcome) == ids[:50]
+    assert outcome.deferred == tuple(ids[50:])
+    assert outcome.not_found == ()
+    assert outcome.retry_after_seconds == 7200
+    assert all(
+        len(one.audio_features) == AUDIO_FEATURE_TRACKS_PER_ARTIST for one in outcome.fetched
+    )
+    assert_each_asked_id_settled_once(outcome, ids)
+    assert clean_spotify_server.calls[Endpoint.AUDIO_FEATURES] == 2
+    assert sleeps == []
+
+    # When the deferred IDs are fetched later
+    clean_spotify_server.reset_calls()
+    later = catalog.fetch_artists(outcome.deferred)
+
+    # Then they complete, and nothing fetched before is asked again
+    assert fetched_ids(later) == ids[50:]
+    assert (later.deferred, later.retry_after_seconds) == ((), None)
+    assert clean_spotify_server.calls == {
+        Endpoint.ARTISTS: 2,
+        Endpoint.TOP_TRACKS: 100,
+        Endpoint.AUDIO_FEATURES: 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("limited", "not_found"),
+    [
+        # Before the artists answer, the unknown ID is not known to be unknown yet.
+        (Endpoint.ARTISTS, ("not-a-spotify-id",)),
+        (Endpoint.TOP_TRACKS, (UNKNOWN_ID, "not-a-spotify-id")),
+        (Endpoint.AUDIO_FEATURES, (UNKNOWN_ID, "not-a-spotify-id")),
+    ],
+)
+def test_a_429_stops_the_fetch_at_once_and_loses_nothing(
+    catalog: SpotipyCatalog,
+    clean_spotify_server: SpotifyServer,
+    limited: Endpoint,
+    not_found: tuple[str, ...],
+) -> None:
+    # Given
+    asked = [DRAKE_ID, UNKNOWN_ID, TWO_PAC_ID, "not-a-spotify-id"]
+    clean_spotify_server.inject_fault(limited, Fault(status=429, retry_after_seconds=90))
+
+    # When
+    outcome = catalog.fetch_artists(asked)
+
+    # Then
+    assert outcome.fetched == ()
+    assert outcome.not_found == not_found
+    assert set(outcome.deferred) == set(asked) - set(not_found)
+    assert outcome.retry_after_seconds == 90
+    assert_each_asked_id_settled_once(outcome, asked)
+    assert clean_spotify_server.calls[limited] == 1
+    assert (
+        sum(clean_spotify_server.calls.values())
+        == 1
+        + {
+            Endpoint.ARTISTS: 1,
+            Endpoint.TOP_TRACKS: 2,
+            Endpoint.AUDIO_FEATURES: 4,
+        }[limited]
+    )
+
+
+def test_a_429_without_retry_after_defers_for_the_default(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.TOP_TRACKS, Fault(status=429))
+
+    # When
+    outcome = catalog.fetch_artists([DRAKE_ID])
+
+    # Then
+    assert outcome.deferred == (DRAKE_ID,)
+    assert outcome.retry_after_seconds == DEFAULT_RETRY_AFTER_SECONDS
+
+
+def test_a_429_on_the_token_defers_the_whole_batch(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.TOKEN, Fault(status=429, retry_after_seconds=60))
+
+    # When
+    outcome = catalog.fetch_artists([DRAKE_ID, TWO_PAC_ID])
+
+    # Then
+    assert outcome.fetched == ()
+    assert outcome.deferred == (DRAKE_ID, TWO_PAC_ID)
+    assert outcome.retry_after_seconds == 60
+    assert clean_spotify_server.calls == {Endpoint.TOKEN: 1}
+
+
+def test_a_429_on_search_becomes_rate_limited_with_retry_after(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.SEARCH, Fault(status=429, retry_after_seconds=7200))
+
+    # When
+    with pytest.raises(SpotifyRateLimitedError) as raised:
+        catalog.search_artist("Drake")
+
+    # Then
     assert raised.value.retry_after_seconds == 7200
-    assert clean_spotify_server.calls[Endpoint.ARTISTS] == 1
+    assert clean_spotify_server.calls[Endpoint.SEARCH] == 1
+
+
+# Server errors and timeouts: a few quick retries, then unavailable
+
+
+def test_a_burst_of_server_errors_shorter_than_the_retries_is_ridden_out(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, sleeps: list[float]
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.ARTISTS, Fault(status=503), times=2)
+
+    # When
+    outcome = catalog.fetch_artists([DRAKE_ID])
+
+    # Then
+    assert fetched_ids(outcome) == [DRAKE_ID]
+    assert clean_spotify_server.calls[Endpoint.ARTISTS] == 3
+    assert sleeps == [0.125, 0.25]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "named"),
+    [
+        (Endpoint.ARTISTS, "GET /artists"),
+        (Endpoint.TOP_TRACKS, "GET /artists/{id}/top-tracks"),
+        (Endpoint.AUDIO_FEATURES, "GET /audio-features"),
+    ],
+)
+def test_server_errors_past_the_retries_become_unavailable_naming_the_endpoint(
+    catalog: SpotipyCatalog,
+    clean_spotify_server: SpotifyServer,
+    sleeps: list[float],
+    endpoint: Endpoint,
+    named: str,
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(endpoint, Fault(status=502), times=3)
+
+    # When
+    with pytest.raises(SpotifyUnavailableError) as raised:
+        catalog.fetch_artists([DRAKE_ID])
+
+    # Then
+    assert str(raised.value) == f"Spotify failed {named} (HTTP 502) after 3 attempts"
+    assert SPOTIFY_TEST_CLIENT_SECRET.get_secret_value() not in str(raised.value)
+    assert clean_spotify_server.calls[endpoint] == 3
+    assert sleeps == [0.125, 0.25]
+
+
+def test_a_server_error_from_the_token_endpoint_is_retried(
+    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, sleeps: list[float]
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.TOKEN, Fault(status=500))
+
+    # When
+    outcome = catalog.fetch_artists([DRAKE_ID])
+
+    # Then
+    assert fetched_ids(outcome) == [DRAKE_ID]
+    assert clean_spotify_server.calls[Endpoint.TOKEN] == 2
+    assert sleeps == [0.125]
+
+
+def test_the_backoff_of_one_fetch_stays_within_its_budget(
+    catalog: SpotipyCatalog,
+    clean_spotify_server: SpotifyServer,
+    spotify_catalog: Catalog,
+    sleeps: list[float],
+) -> None:
+    # Given top tracks that fail every other call, each failure cured by one retry
+    for _ in range(40):
+        clean_spotify_server.inject_fault(Endpoint.TOP_TRACKS, Fault(status=500))
+        clean_spotify_server.inject_fault(Endpoint.TOP_TRACKS, Fault())
+
+    # When
+    with pytest.raises(SpotifyUnavailableError, match=r"HTTP 500\)$"):
+        catalog.fetch_artists(snapshot_artist_ids(spotify_catalog, 40))
+
+    # Then the fetch gave up once its retries, each counted at its longest, spent the budget
+    assert len(sleeps) == RETRY_SLEEP_BUDGET_SECONDS / RETRY_BASE_DELAY_SECONDS
+    assert sum(sleeps) <= RETRY_SLEEP_BUDGET_SECONDS
+    assert clean_spotify_server.calls[Endpoint.AUDIO_FEATURES] == 0
+
+
+@pytest.fixture
+def impatient_catalog(clean_spotify_server: SpotifyServer, sleeps: list[float]) -> SpotipyCatalog:
+    """An adapter whose client waits 0.2 s for an answer."""
+    client = make_spotify_client(
+        clean_spotify_server.api_url,
+        clean_spotify_server.token_url,
+        SPOTIFY_TEST_CLIENT_ID,
+        SPOTIFY_TEST_CLIENT_SECRET,
+        timeout_seconds=0.2,
+    )
+    return SpotipyCatalog(client, sleep=sleeps.append, jitter=lambda: HALF_JITTER)
+
+
+def test_a_timeout_is_retried_like_a_server_error(
+    impatient_catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, sleeps: list[float]
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.TOP_TRACKS, Fault(delay_seconds=0.5))
+
+    # When
+    outcome = impatient_catalog.fetch_artists([DRAKE_ID])
+
+    # Then
+    assert fetched_ids(outcome) == [DRAKE_ID]
+    assert outcome.fetched[0].top_tracks
+    assert clean_spotify_server.calls[Endpoint.TOP_TRACKS] == 2
+    assert sleeps == [0.125]
+
+
+def test_timeouts_past_the_retries_become_unavailable(
+    impatient_catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, sleeps: list[float]
+) -> None:
+    # Given
+    clean_spotify_server.inject_fault(Endpoint.ARTISTS, Fault(delay_seconds=0.5), times=3)
+
+    # When
+    with pytest.raises(SpotifyUnavailableError) as raised:
+        impatient_catalog.fetch_artists([DRAKE_ID])
+
+    # Then
+    assert str(raised.value) == "Spotify did not answer GET /artists (ReadTimeout) after 3 attempts"
+    assert clean_spotify_server.calls[Endpoint.ARTISTS] == 3
+    assert sleeps == [0.125, 0.25]
+
+
+# Searches answer a waiting person: one attempt only
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_server_errors_become_unavailable(
+def test_server_errors_on_search_become_unavailable_at_once(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, status: int
 ) -> None:
     # Given
@@ -394,20 +786,6 @@ def test_server_errors_become_unavailable(
     # Then
     assert str(status) in str(raised.value)
     assert clean_spotify_server.calls[Endpoint.SEARCH] == 1
-
-
-def test_a_429_on_top_tracks_stops_the_fetch(
-    catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
-) -> None:
-    # Given
-    clean_spotify_server.inject_fault(
-        Endpoint.TOP_TRACKS, Fault(status=429, retry_after_seconds=30)
-    )
-
-    # When / Then
-    with pytest.raises(SpotifyRateLimitedError):
-        catalog.fetch_artists([DRAKE_ID, TWO_PAC_ID])
-    assert clean_spotify_server.calls[Endpoint.AUDIO_FEATURES] == 0
 
 
 def test_a_slow_answer_becomes_unavailable(clean_spotify_server: SpotifyServer) -> None:

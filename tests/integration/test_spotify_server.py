@@ -713,3 +713,24 @@ def test_development_mode_closes_batch_and_track_endpoints_and_hides_popularity(
     assert [batch.status_code, top_tracks.status_code, features.status_code] == [403, 403, 403]
     assert single.status_code == 200
     assert set(single.json()) == ARTIST_KEYS - {"popularity", "followers"}
+
+
+def test_an_app_created_after_2024_11_is_refused_audio_features_only(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str], spotify_catalog: Catalog
+) -> None:
+    # Given
+    clean_spotify_server.mode = AccessMode.NEW_APP_2024
+    track_id = spotify_catalog.top_tracks(TWO_PAC_ID)[0].id
+
+    # When
+    batch = get(clean_spotify_server, "audio-features", auth, ids=track_id)
+    single = get(clean_spotify_server, f"audio-features/{track_id}", auth)
+    artists = get(clean_spotify_server, "artists", auth, ids=DRAKE_ID)
+    top_tracks = get(clean_spotify_server, f"artists/{DRAKE_ID}/top-tracks", auth, market="US")
+
+    # Then
+    assert [batch.status_code, single.status_code] == [403, 403]
+    assert batch.json() == {"error": {"status": 403, "message": "Forbidden"}}
+    assert [artists.status_code, top_tracks.status_code] == [200, 200]
+    assert artists.json()["artists"][0]["popularity"] == 100
+    assert "popularity" in top_tracks.json()["tracks"][0]

@@ -1,0 +1,173 @@
+"""What an operator does to a running local stack: start a refresh, replay an execution,
+read and redrive the artist-requests dead-letter queue.
+
+Each operation talks to the stack through the addresses `sixpotify local up` publishes in
+.sixpotify/local.json, with the same AWS API calls one would make against AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from domain.models import ArtistRequest
+from local.aws import REGION
+
+# moto accepts any credentials; explicit ones keep an operator's own AWS profile out of it.
+_LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+_RECEIVE_BATCH = 10
+# How long listed messages stay hidden before they are made visible again.
+_LISTING_VISIBILITY_SECONDS = 30
+
+
+class NoRunningStackError(RuntimeError):
+    """There is no local.json: no `sixpotify local up` is running for this folder."""
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    aws_endpoint_url: str
+    ingest_state_machine_arn: str
+    requests_queue_url: str
+    dead_letter_queue_url: str
+
+    @classmethod
+    def read(cls, local_json: Path) -> StackAddresses:
+        if not local_json.exists():
+            raise NoRunningStackError(
+                f"no running stack: start one with `sixpotify local up` ({local_json} is missing)"
+            )
+        details = json.loads(local_json.read_text(encoding="utf-8"))
+        return cls(
+            aws_endpoint_url=details["aws_endpoint_url"],
+            ingest_state_machine_arn=details["ingest_state_machine_arn"],
+            requests_queue_url=details["requests_queue_url"],
+            dead_letter_queue_url=details["dead_letter_queue_url"],
+        )
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]  # one factory for several services
+            region_name=REGION,
+            endpoint_url=self.aws_endpoint_url,
+            **_LOCAL_CREDENTIALS,
+        )
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An artist request that could not be ingested. error and cause say why when the
+    workflow put it there; a request the queue moved after too many receives has none."""
+
+    message_id: str
+    artist_id: str
+    requested_at: datetime
+    error: str | None
+    cause: str | None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Operations:
+    def __init__(
+        self,
+        stepfunctions: Any,
+        sqs: Any,
+        addresses: StackAddresses,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._stepfunctions = stepfunctions
+        self._sqs = sqs
+        self._addresses = addresses
+        self._clock = clock
+
+    @classmethod
+    def connect(cls, addresses: StackAddresses) -> Operations:
+        return cls(addresses.client("stepfunctions"), addresses.client("sqs"), addresses)
+
+    def start_refresh(self, as_of: datetime | None = None) -> str:
+        """Start the ingest workflow over every known artist, as the daily schedule does;
+        returns the execution ARN."""
+        moment = (as_of or self._clock()).astimezone(UTC).replace(microsecond=0)
+        refresh_input = {"refresh": {"as_of": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}}
+        return self._start(f"refresh-{moment:%Y%m%dT%H%M%SZ}", refresh_input)
+
+    def replay(self, source: str) -> str:
+        """Start a new execution with the input of an earlier one, given its ARN, or with
+        the JSON input in a file; returns the new execution's ARN."""
+        if source.startswith("arn:"):
+            execution = self._stepfunctions.describe_execution(executionArn=source)
+            replayed = json.loads(execution["input"])
+        else:
+            replayed = json.loads(Path(source).read_text(encoding="utf-8"))
+        return self._start("replay", replayed)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Every message of the dead-letter queue, left on it."""
+        messages = self._receive_all(self._addresses.dead_letter_queue_url)
+        for message in messages:
+            self._sqs.change_message_visibility(
+                QueueUrl=self._addresses.dead_letter_queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
+                VisibilityTimeout=0,
+            )
+        return [_dead_letter(message) for message in messages]
+
+    def redrive(self) -> list[DeadLetter]:
+        """Move every dead letter back to the requests queue as a plain artist request,
+        so the pipe ingests it again; returns what was moved."""
+        moved = []
+        for message in self._receive_all(self._addresses.dead_letter_queue_url):
+            letter = _dead_letter(message)
+            request = ArtistRequest(artist_id=letter.artist_id, requested_at=letter.requested_at)
+            self._sqs.send_message(
+                QueueUrl=self._addresses.requests_queue_url, MessageBody=request.model_dump_json()
+            )
+            self._sqs.delete_message(
+                QueueUrl=self._addresses.dead_letter_queue_url,
+                ReceiptHandle=message["ReceiptHandle"],
+            )
+            moved.append(letter)
+        return moved
+
+    def _start(self, prefix: str, execution_input: Any) -> str:
+        # Execution names are unique per state machine; the suffix keeps a second run apart.
+        name = f"{prefix}-{self._clock():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        execution_arn: str = self._stepfunctions.start_execution(
+            stateMachineArn=self._addresses.ingest_state_machine_arn,
+            name=name,
+            input=json.dumps(execution_input),
+        )["executionArn"]
+        return execution_arn
+
+    def _receive_all(self, queue_url: str) -> list[dict[str, Any]]:
+        received: dict[str, dict[str, Any]] = {}
+        while messages := self._sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=_RECEIVE_BATCH,
+            VisibilityTimeout=_LISTING_VISIBILITY_SECONDS,
+            MessageAttributeNames=["All"],
+        ).get("Messages"):
+            received.update((message["MessageId"], message) for message in messages)
+        return list(received.values())
+
+
+def _dead_letter(message: dict[str, Any]) -> DeadLetter:
+    body = json.loads(message["Body"])
+    request = ArtistRequest.model_validate(body)
+    return DeadLetter(
+        message_id=message["MessageId"],
+        artist_id=request.artist_id,
+        requested_at=request.requested_at,
+        error=body.get("error"),
+        cause=body.get("cause"),
+    )

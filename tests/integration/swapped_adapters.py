@@ -1,0 +1,38 @@
+"""Putting a test double in front of the running stack's handlers for one block."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from handlers import composition
+
+# Every adapter the handlers use, so the swapped set shares the stack's connections.
+_ADAPTERS = (
+    "repository",
+    "names",
+    "tracks",
+    "known_artists",
+    "manifests",
+    "lake",
+    "genres",
+    "waiters",
+    "processed",
+    "queue",
+    "inbox",
+    "messenger",
+    "spotify",
+)
+
+
+@contextlib.contextmanager
+def handlers_using(**replacements: object) -> Iterator[None]:
+    """Every handler of this process uses these adapters instead of the stack's own until
+    the block ends."""
+    original = composition.dependencies()
+    shared = {name: getattr(original, name) for name in _ADAPTERS}
+    composition.use(composition.Dependencies(original.settings, shared | replacements))
+    try:
+        yield
+    finally:
+        composition.use(original)
