@@ -10,6 +10,8 @@ from domain.models import ArtistRequest, IngestPlan, IngestSummary
 from domain.ports import ArtistRepository, GenreStore, RawLake, SpotifyCatalog
 
 SPOTIFY_BATCH_LIMIT = 50
+# When Spotify defers IDs without saying for how long.
+DEFAULT_RETRY_AFTER_SECONDS = 60
 
 
 def plan_from_requests(requests: Sequence[ArtistRequest]) -> IngestPlan:
@@ -48,11 +50,10 @@ def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts
         ports.genres.put_genres(item.artist.id, item.artist.genres)
     ports.lake.put_tables(outcome.fetched, as_of.date())
     ports.repository.save_fetched(outcome.fetched, as_of)
-    retry_at = (
-        ports.clock() + timedelta(seconds=outcome.retry_after_seconds)
-        if outcome.deferred and outcome.retry_after_seconds is not None
-        else None
-    )
+    retry_at = None
+    if outcome.deferred:
+        wait = outcome.retry_after_seconds or DEFAULT_RETRY_AFTER_SECONDS
+        retry_at = ports.clock() + timedelta(seconds=wait)
     return IngestSummary(
         ingested=tuple(item.artist.id for item in outcome.fetched),
         not_found=outcome.not_found,

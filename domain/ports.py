@@ -138,3 +138,15 @@ class Messenger(Protocol):
     def show_typing(self, user_id: str) -> None:
         """The typing indicator, until the next message or 20 seconds pass."""
         ...
+
+
+class KnownArtists(Protocol):
+    def known_artist_ids(self) -> list[str]:
+        """The Spotify ID of every stored artist, sorted."""
+        ...
+
+
+class ManifestStore(Protocol):
+    def put_manifest(self, key: str, batches: Sequence[Sequence[str]]) -> None:
+        """Store the batches as one JSON array of arrays of IDs under key."""
+        ...

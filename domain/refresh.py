@@ -3,27 +3,15 @@ that the workflow's Distributed Map reads, one child execution per batch."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Final, Protocol
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.ingest import plan
+from domain.ports import KnownArtists, ManifestStore
 
 REFRESH_MANIFEST_PREFIX: Final = "manifests/refresh"
-
-
-class KnownArtists(Protocol):
-    def known_artist_ids(self) -> list[str]:
-        """The Spotify ID of every stored artist, sorted."""
-        ...
-
-
-class ManifestStore(Protocol):
-    def put_manifest(self, key: str, batches: Sequence[Sequence[str]]) -> None:
-        """Store the batches as one JSON array of arrays of IDs under key."""
-        ...
 
 
 class RefreshPlan(BaseModel):

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         ArtistRepository,
         GenreStore,
         Inbox,
+        KnownArtists,
+        ManifestStore,
         Messenger,
         NameIndex,
         ProcessedMessages,
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
         WaiterStore,
         WorkQueue,
     )
-    from domain.refresh import KnownArtists, ManifestStore
 
 
 _Port = TypeVar("_Port")

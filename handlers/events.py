@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.models import ArtistRequest
+from domain.models import ArtistRequest, IngestSummary
 
 
 class _Event(BaseModel):
@@ -97,6 +97,25 @@ class FetchArtistsOutput(_Event):
     not_found: list[str]
     deferred: list[str]
     retry_at: str | None
+
+    @classmethod
+    def after(cls, request: FetchArtistsInput, attempt: IngestSummary) -> FetchArtistsOutput:
+        """What this attempt and the earlier ones on the same batch add up to."""
+        return cls(
+            ingested=[*request.ingested, *attempt.ingested],
+            not_found=[*request.not_found, *attempt.not_found],
+            deferred=list(attempt.deferred),
+            retry_at=_wait_timestamp(attempt.retry_at) if attempt.retry_at else None,
+        )
+
+
+def _wait_timestamp(moment: datetime) -> str:
+    """The moment in UTC as a Wait state's TimestampPath reads it, rounded up to the second
+    so the wait never ends before Spotify's Retry-After does."""
+    utc = moment.astimezone(UTC)
+    if utc.microsecond:
+        utc = utc.replace(microsecond=0) + timedelta(seconds=1)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class RefreshOptions(_Event):
