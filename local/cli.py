@@ -12,6 +12,8 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from domain.backfill import Outcome
+from local.backfill import ProgressBar, backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.operations import NoRunningStackError, Operations, StackAddresses
@@ -46,6 +48,29 @@ def main(argv: list[str] | None = None) -> int:
         "replay", help="start the ingest workflow again with an earlier input, under a new name"
     )
     replay.add_argument("source", help="an execution ARN, or a file holding the input as JSON")
+    ingest = commands.add_parser(
+        "ingest",
+        help="backfill: search a file of artist names and ingest the new ones",
+        description=(
+            "Search each name of FILE (one a line; blank lines and # comments skipped) on "
+            "Spotify, ingest the artists the stack does not hold yet through the ingest "
+            "workflow, and print how many were ingested, already known, not found or failed. "
+            "When Spotify rate-limits a search, a Retry-After of at most --max-wait seconds "
+            "is waited out and the search asked again; a longer one stops the searching, and "
+            "the names not searched yet are reported as failed with the wait Spotify asked "
+            "for. Exits 1 when any name failed."
+        ),
+    )
+    ingest.add_argument(
+        "--names", type=Path, required=True, metavar="FILE", help="the artist names, one a line"
+    )
+    ingest.add_argument(
+        "--max-wait",
+        type=int,
+        default=30,
+        metavar="SECONDS",
+        help="the longest Spotify rate limit to wait out (default 30)",
+    )
     dlq = commands.add_parser(
         "dlq", help="the artist requests that could not be ingested"
     ).add_subparsers(dest="action", required=True)
@@ -60,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         return _chat(args.state_dir, args.user)
     if args.command in {"refresh", "replay", "dlq"}:
         return _operate(args)
+    if args.command == "ingest":
+        return _backfill(args.state_dir, args.names, args.max_wait)
     try:
         run_demo()
     except DemoFailedError as failure:
@@ -124,6 +151,23 @@ def _operate(args: argparse.Namespace) -> int:
     else:
         print(f"moved {len(operations.redrive())} dead letter(s) back to the requests queue")
     return 0
+
+
+def _backfill(state_dir: Path, names_file: Path, longest_wait_seconds: int) -> int:
+    if not names_file.is_file():
+        print(f"no names file at {names_file}")
+        return 1
+    try:
+        with connected_backfill(state_dir / LOCAL_JSON) as (lookup_ports, workflow):
+            report = backfill(
+                names_file, lookup_ports, workflow, ProgressBar(sys.stderr), longest_wait_seconds
+            )
+    except NoRunningStackError as missing:
+        print(missing)
+        return 1
+    for line in summary_lines(report):
+        print(line)
+    return 1 if report.count(Outcome.FAILED) else 0
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ class LocalEndpoints:
     webhook_url: str
     graph_sent_url: str
     spotify_url: str
+    spotify_token_url: str
+    spotify_client_id: str
+    spotify_client_secret: str
     database_url: str
     verify_token: str
     app_secret: str
@@ -210,6 +213,9 @@ def _start(
         webhook_url=f"{gateway.url}/webhook",
         graph_sent_url=graph.sent_url,
         spotify_url=spotify.api_url,
+        spotify_token_url=spotify.token_url,
+        spotify_client_id=spotify_id,
+        spotify_client_secret=spotify_secret,
         database_url=database_url,
         verify_token=verify_token,
         app_secret=app_secret,

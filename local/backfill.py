@@ -1,0 +1,257 @@
+"""`sixpotify ingest --names FILE` against a running local stack: search each name, ingest
+the new artists through the ingest workflow, and report what became of every name.
+
+Names are looked up in the stack's PostgreSQL and searched on its Spotify; the new IDs go
+to the ingest workflow as `{"artist_ids": [...]}` executions, one batch at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import SecretStr
+
+from adapters.postgres.names import PostgresNameIndex
+from adapters.postgres.pool import connect_pool
+from adapters.postgres.repository import PostgresArtistRepository
+from adapters.spotify import SpotipyCatalog, make_spotify_client
+from domain.backfill import BackfillReport, LookupPorts, Outcome, look_up, names_in, settle
+from local.operations import NoRunningStackError, Operations, StackAddresses
+
+# The workflow splits an execution's IDs into Spotify batches of 50 itself; this many IDs
+# per execution keeps one failed execution from failing a whole long list.
+EXECUTION_BATCH = 100
+EXECUTION_TIMEOUT_SECONDS = 600.0
+_POLL_SECONDS = 0.2
+
+
+class MissingSpotifyAccessError(NoRunningStackError):
+    """The running stack's local.json does not say how to reach its Spotify."""
+
+
+@dataclass(frozen=True)
+class BackfillSources:
+    """Where a backfill reads names and searches Spotify, from a running stack's local.json."""
+
+    database_url: SecretStr
+    spotify_api_url: str
+    spotify_token_url: str
+    spotify_client_id: str
+    spotify_client_secret: SecretStr
+
+    @classmethod
+    def read(cls, local_json: Path) -> BackfillSources:
+        if not local_json.exists():
+            raise NoRunningStackError(
+                f"no running stack: start one with `sixpotify local up` ({local_json} is missing)"
+            )
+        details = json.loads(local_json.read_text(encoding="utf-8"))
+        spotify_keys = ("spotify_token_url", "spotify_client_id", "spotify_client_secret")
+        missing = [key for key in spotify_keys if key not in details]
+        if missing:
+            raise MissingSpotifyAccessError(
+                f"{local_json} lacks {', '.join(missing)}: this stack does not publish "
+                "how to search its Spotify"
+            )
+        return cls(
+            database_url=SecretStr(details["database_url"]),
+            spotify_api_url=details["spotify_url"],
+            spotify_token_url=details["spotify_token_url"],
+            spotify_client_id=details["spotify_client_id"],
+            spotify_client_secret=SecretStr(details["spotify_client_secret"]),
+        )
+
+
+class ProgressBar:
+    """A one-line text bar, redrawn in place with a carriage return."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self._stream = stream
+        self._width = width
+
+    def show(self, label: str, done: int, total: int) -> None:
+        filled = self._width * done // total if total else self._width
+        bar = "#" * filled + "-" * (self._width - filled)
+        self._stream.write(f"\r{label:<10} [{bar}] {done}/{total}")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    """The IDs the ingest workflow stored, and why each other one was not."""
+
+    ingested: frozenset[str]
+    failures: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """How an execution ended: its output when it succeeded, else why it did not."""
+
+    output: dict[str, Any] | None = None
+    failure: str = ""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WorkflowIngest:
+    """Runs the ingest workflow over artist IDs, one execution per batch, each awaited
+    before the next starts so the stack's Lambdas are never swamped."""
+
+    def __init__(
+        self,
+        stepfunctions: Any,
+        operations: Operations,
+        state_machine_arn: str,
+        *,
+        batch_size: int = EXECUTION_BATCH,
+        timeout_seconds: float = EXECUTION_TIMEOUT_SECONDS,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._stepfunctions = stepfunctions
+        self._operations = operations
+        self._state_machine_arn = state_machine_arn
+        self._batch_size = batch_size
+        self._timeout_seconds = timeout_seconds
+        self._clock = clock
+
+    def ingest(
+        self, artist_ids: Sequence[str], on_progress: Callable[[int], None] = lambda _: None
+    ) -> WorkflowResult:
+        """Ingest the IDs; on_progress hears how many IDs are done after each execution."""
+        ingested: set[str] = set()
+        dead_lettered: set[str] = set()
+        failures: dict[str, str] = {}
+        run = f"backfill-{self._clock():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+        for start in range(0, len(artist_ids), self._batch_size):
+            batch = list(artist_ids[start : start + self._batch_size])
+            ended = self._run(f"{run}-{start // self._batch_size + 1}", batch)
+            if ended.output is not None:
+                done, lost = _batch_outcome(ended.output)
+                ingested |= done & set(batch)
+                dead_lettered |= lost
+            else:
+                failures.update(dict.fromkeys(batch, ended.failure))
+            on_progress(min(start + self._batch_size, len(artist_ids)))
+        if dead_lettered:
+            failures.update(self._dead_letter_reasons(dead_lettered))
+        return WorkflowResult(frozenset(ingested), failures)
+
+    def _run(self, name: str, artist_ids: list[str]) -> _Ended:
+        execution_arn = self._stepfunctions.start_execution(
+            stateMachineArn=self._state_machine_arn,
+            name=name,
+            input=json.dumps({"artist_ids": artist_ids}),
+        )["executionArn"]
+        deadline = time.monotonic() + self._timeout_seconds
+        while time.monotonic() < deadline:
+            execution = self._stepfunctions.describe_execution(executionArn=execution_arn)
+            status = execution["status"]
+            if status == "SUCCEEDED":
+                return _Ended(output=json.loads(execution["output"]))
+            if status != "RUNNING":
+                error = execution.get("error") or "no error given"
+                return _Ended(failure=f"execution {name} ended {status}: {error}")
+            time.sleep(_POLL_SECONDS)
+        return _Ended(failure=f"execution {name} still running after {self._timeout_seconds:g} s")
+
+    def _dead_letter_reasons(self, artist_ids: set[str]) -> dict[str, str]:
+        reasons = dict.fromkeys(artist_ids, "sent to the dead-letter queue")
+        for letter in self._operations.dead_letters():
+            if letter.artist_id in artist_ids and letter.error:
+                reasons[letter.artist_id] = f"{letter.error}: {letter.cause}"
+        return reasons
+
+
+def _batch_outcome(output: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """The IDs an execution ingested, and those it sent to the dead-letter queue."""
+    ingested: set[str] = set()
+    dead_lettered: set[str] = set()
+    for summary in output.get("fetched", []):
+        ingested.update(summary.get("ingested", []))
+        dead_lettered.update(summary.get("not_found", []))
+        dead_lettered.update(summary.get("failed", []))
+    return ingested, dead_lettered
+
+
+def backfill(
+    names_file: Path,
+    lookup_ports: LookupPorts,
+    workflow: WorkflowIngest,
+    progress: ProgressBar,
+    longest_wait_seconds: int,
+) -> BackfillReport:
+    """Search every name of the file, ingest the new artists, and report on each name."""
+    with names_file.open(encoding="utf-8") as lines:
+        names = names_in(lines)
+    lookup = look_up(
+        names,
+        lookup_ports,
+        longest_wait_seconds,
+        lambda done: progress.show("searching", done, len(names)),
+    )
+    progress.finish()
+    artist_ids = lookup.artist_ids
+    result = WorkflowResult(frozenset(), {})
+    if artist_ids:
+        progress.show("ingesting", 0, len(artist_ids))
+        result = workflow.ingest(
+            artist_ids, lambda done: progress.show("ingesting", done, len(artist_ids))
+        )
+        progress.finish()
+    return settle(names, lookup, result.ingested, result.failures)
+
+
+def summary_lines(report: BackfillReport) -> list[str]:
+    """The names that need a look (not found, failed with the reason), then one row per
+    outcome and the total."""
+    lines = [f"not found: {one.name}" for one in report.with_outcome(Outcome.NOT_FOUND)]
+    lines += [f"failed: {one.name} ({one.reason})" for one in report.with_outcome(Outcome.FAILED)]
+    width = max(len(outcome.value) for outcome in Outcome)
+    lines += [f"{outcome.value:<{width}}  {report.count(outcome):>5}" for outcome in Outcome]
+    lines.append(f"{'total':<{width}}  {len(report.outcomes):>5}")
+    return lines
+
+
+@contextmanager
+def connected_backfill(local_json: Path) -> Iterator[tuple[LookupPorts, WorkflowIngest]]:
+    """The ports and the workflow runner of the stack that wrote this local.json; its
+    database connections close when the block ends."""
+    sources = BackfillSources.read(local_json)
+    addresses = StackAddresses.read(local_json)
+    with closing(connect_pool(sources.database_url.get_secret_value())) as pool:
+        spotify = SpotipyCatalog(
+            make_spotify_client(
+                api_url=sources.spotify_api_url,
+                token_url=sources.spotify_token_url,
+                client_id=sources.spotify_client_id,
+                client_secret=sources.spotify_client_secret,
+            )
+        )
+        ports = LookupPorts(
+            names=PostgresNameIndex(pool),
+            repository=PostgresArtistRepository(pool),
+            spotify=spotify,
+            sleep=time.sleep,
+        )
+        stepfunctions = addresses.client("stepfunctions")
+        workflow = WorkflowIngest(
+            stepfunctions,
+            Operations.connect(addresses),
+            addresses.ingest_state_machine_arn,
+        )
+        yield ports, workflow
