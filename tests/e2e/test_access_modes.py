@@ -10,8 +10,8 @@ from adapters.spotify import SpotifyEndpoint, SpotipyCatalog, make_spotify_clien
 from handlers import composition
 from local.spotify_server import AccessMode
 from local.stack import LocalStack
-from tests.integration.swapped_adapters import handlers_using
 from tests.stack_probes import table_rows
+from tests.swapped_adapters import handlers_using
 
 RAPPERS = {
     "1ZwdS5xdxEREPySFridCfh": "2Pac",

@@ -21,8 +21,8 @@ from local.catalog import Catalog, CatalogArtist
 from local.operations import Operations, StackAddresses
 from local.spotify_server import Endpoint, SpotifyServer
 from local.stack import LocalStack
-from tests.integration.swapped_adapters import handlers_using
 from tests.stack_probes import table_rows
+from tests.swapped_adapters import handlers_using
 
 KNOWN_ARTISTS = 1000
 FIRST_FETCHED_AT = datetime(2026, 11, 1, tzinfo=UTC)

@@ -16,8 +16,8 @@ from handlers import composition
 from local.operations import DeadLetter, Operations, StackAddresses
 from local.spotify_server import Endpoint, Fault, SpotifyServer
 from local.stack import LocalStack
-from tests.integration.swapped_adapters import handlers_using
 from tests.stack_probes import pipe_input, table_rows
+from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"

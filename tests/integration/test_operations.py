@@ -18,8 +18,8 @@ from domain.ports import ArtistRepository
 from handlers import composition
 from local import cli
 from local.stack import LOCAL_JSON, LocalStack
-from tests.integration.swapped_adapters import handlers_using
 from tests.stack_probes import lake_objects, pipe_input, table_rows
+from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
