@@ -17,6 +17,7 @@ from local.backfill import ProgressBar, backfill, connected_backfill, summary_li
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.operations import NoRunningStackError, Operations, StackAddresses
+from local.spotify_server import AccessMode
 from local.stack import LOCAL_JSON, start_local_stack
 
 STATE_DIR = Path(".sixpotify")
@@ -33,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     up = local.add_parser("up", help="start the local stack in the foreground")
     up.add_argument("--no-seed", action="store_true", help="start with no catalog artists")
+    up.add_argument(
+        "--spotify-mode",
+        choices=[mode.value for mode in AccessMode],
+        default=AccessMode.EXTENDED_QUOTA.value,
+        help="what the Spotify stand-in lets the app call (Spotify's access levels)",
+    )
     chat = commands.add_parser("chat", help="talk to a running local stack as a Messenger user")
     chat.add_argument("--user", default="2400000000000042", help="the Messenger user ID to be")
     commands.add_parser("demo", help="start a fresh stack, play a scripted conversation, stop")
@@ -80,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     if args.command == "local":
-        return _local_up(args.state_dir, seed=not args.no_seed)
+        return _local_up(args.state_dir, AccessMode(args.spotify_mode), seed=not args.no_seed)
     if args.command == "chat":
         return _chat(args.state_dir, args.user)
     if args.command in {"refresh", "replay", "dlq"}:
@@ -95,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _local_up(state_dir: Path, seed: bool) -> int:
+def _local_up(state_dir: Path, spotify_mode: AccessMode, seed: bool) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with start_local_stack(state_dir) as stack:
+        stack.spotify.mode = spotify_mode
         if seed:
             print("ingesting the catalog through the pipeline…", flush=True)
             print(f"{stack.seed()} artists known", flush=True)

@@ -41,10 +41,10 @@ def _wait_for(path: Path, process: subprocess.Popen[str], timeout_seconds: float
 
 
 def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -> None:
-    # Given `sixpotify local up` running in a fresh folder
+    # Given `sixpotify local up` running in a fresh folder, as a Development Mode app
     local_json = tmp_path / ".sixpotify" / "local.json"
     up = subprocess.Popen(
-        _sixpotify("local", "up", "--no-seed"),
+        _sixpotify("local", "up", "--no-seed", "--spotify-mode", "development"),
         cwd=tmp_path,
         env=_environment(),
         stdout=subprocess.PIPE,
@@ -58,6 +58,20 @@ def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -
         assert details.keys() >= REQUIRED_KEYS
         assert local_json.stat().st_mode & 0o077 == 0
         assert requests.get(details["graph_sent_url"], timeout=5).json() == []
+        # And its Spotify stand-in plays a Development Mode app: no batch artist lookups
+        token = requests.post(
+            details["spotify_token_url"],
+            data={"grant_type": "client_credentials"},
+            auth=(details["spotify_client_id"], details["spotify_client_secret"]),
+            timeout=5,
+        ).json()["access_token"]
+        batch = requests.get(
+            f"{details['spotify_url']}artists",
+            params={"ids": "3TVXtAsR1Inumwj472S9r4"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
+        assert batch.status_code == 403
 
         # When a developer chats with it
         chat = subprocess.run(
