@@ -24,7 +24,7 @@ from adapters.postgres.pool import connect_pool
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from domain.backfill import BackfillReport, LookupPorts, Outcome, look_up, names_in, settle
-from local.operations import NoRunningStackError, Operations, StackAddresses
+from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
 
 # The workflow splits an execution's IDs into Spotify batches of 50 itself; this many IDs
 # per execution keeps one failed execution from failing a whole long list.
@@ -49,11 +49,7 @@ class BackfillSources:
 
     @classmethod
     def read(cls, local_json: Path) -> BackfillSources:
-        if not local_json.exists():
-            raise NoRunningStackError(
-                f"no running stack: start one with `sixpotify local up` ({local_json} is missing)"
-            )
-        details = json.loads(local_json.read_text(encoding="utf-8"))
+        details = read_local_json(local_json)
         spotify_keys = ("spotify_token_url", "spotify_client_id", "spotify_client_secret")
         missing = [key for key in spotify_keys if key not in details]
         if missing:

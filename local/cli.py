@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import signal
 import sys
@@ -16,7 +15,7 @@ from domain.backfill import Outcome
 from local.backfill import ProgressBar, backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
-from local.operations import NoRunningStackError, Operations, StackAddresses
+from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
 from local.spotify_server import AccessMode
 from local.stack import LOCAL_JSON, start_local_stack
 
@@ -118,11 +117,11 @@ def _local_up(state_dir: Path, spotify_mode: AccessMode, seed: bool) -> int:
 
 
 def _chat(state_dir: Path, user_id: str) -> int:
-    path = state_dir / LOCAL_JSON
-    if not path.exists():
-        print(f"no running stack: start one with `sixpotify local up` ({path} is missing)")
+    try:
+        details = read_local_json(state_dir / LOCAL_JSON)
+    except NoRunningStackError as missing:
+        print(missing)
         return 1
-    details = json.loads(path.read_text(encoding="utf-8"))
     user = ChatClient(
         ChatEndpoints(
             details["webhook_url"],

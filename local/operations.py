@@ -31,6 +31,16 @@ class NoRunningStackError(RuntimeError):
     """There is no local.json: no `sixpotify local up` is running for this folder."""
 
 
+def read_local_json(local_json: Path) -> dict[str, Any]:
+    """What a running `sixpotify local up` published about itself."""
+    if not local_json.exists():
+        raise NoRunningStackError(
+            f"no running stack: start one with `sixpotify local up` ({local_json} is missing)"
+        )
+    details: dict[str, Any] = json.loads(local_json.read_text(encoding="utf-8"))
+    return details
+
+
 @dataclass(frozen=True)
 class StackAddresses:
     aws_endpoint_url: str
@@ -40,11 +50,7 @@ class StackAddresses:
 
     @classmethod
     def read(cls, local_json: Path) -> StackAddresses:
-        if not local_json.exists():
-            raise NoRunningStackError(
-                f"no running stack: start one with `sixpotify local up` ({local_json} is missing)"
-            )
-        details = json.loads(local_json.read_text(encoding="utf-8"))
+        details = read_local_json(local_json)
         return cls(
             aws_endpoint_url=details["aws_endpoint_url"],
             ingest_state_machine_arn=details["ingest_state_machine_arn"],

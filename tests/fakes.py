@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from domain.models import (
     Artist,
+    AudioFeatures,
     FetchedArtist,
     FetchOutcome,
     IncomingEvent,
@@ -217,11 +218,33 @@ class RecordingInbox:
         self.handed_off.extend(events)
 
 
-def track(track_id: str, artist_id: str, name: str, popularity: int = 50) -> Track:
+def track(
+    track_id: str, artist_id: str, name: str | None = None, popularity: int | None = 50
+) -> Track:
     return Track(
         id=track_id,
         artist_id=artist_id,
-        name=name,
+        name=name or f"Song {track_id}",
         popularity=popularity,
         spotify_url=f"https://open.spotify.com/track/{track_id}",
     )
+
+
+def audio_features(track_id: str, **changes: float) -> AudioFeatures:
+    """Plausible features of a pop song; name the ones a test is about."""
+    values: dict[str, float] = {
+        "danceability": 0.7,
+        "energy": 0.6,
+        "key": 5,
+        "loudness": -6.5,
+        "mode": 1,
+        "speechiness": 0.1,
+        "acousticness": 0.1,
+        "instrumentalness": 0.0,
+        "liveness": 0.2,
+        "valence": 0.4,
+        "tempo": 96.0,
+        "duration_ms": 215_000,
+        "time_signature": 4,
+    }
+    return AudioFeatures.model_validate({"track_id": track_id, **values, **changes})

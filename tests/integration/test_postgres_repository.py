@@ -15,6 +15,7 @@ from adapters.postgres.pool import connect_pool
 from adapters.postgres.repository import PostgresArtistRepository
 from domain.models import Artist, AudioFeatures, FetchedArtist, Neighbour, Track
 from domain.similarity import VECTOR_DIMENSIONS
+from tests.fakes import audio_features, track
 from tests.fixtures.postgres import ARTIST_TABLES
 
 FETCHED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -42,35 +43,6 @@ def an_artist(
     )
 
 
-def a_track(track_id: str, artist_id: str, popularity: int | None = 60) -> Track:
-    return Track(
-        id=track_id,
-        artist_id=artist_id,
-        name=f"Song {track_id}",
-        popularity=popularity,
-        spotify_url=f"https://open.spotify.com/track/{track_id}",
-    )
-
-
-def features_of(track_id: str, energy: float = 0.8) -> AudioFeatures:
-    return AudioFeatures(
-        track_id=track_id,
-        danceability=0.7,
-        energy=energy,
-        key=5,
-        loudness=-4.5,
-        mode=1,
-        speechiness=0.05,
-        acousticness=0.1,
-        instrumentalness=0.0,
-        liveness=0.2,
-        valence=0.6,
-        tempo=120.0,
-        duration_ms=200_000,
-        time_signature=4,
-    )
-
-
 def fetched(
     artist: Artist, tracks: Sequence[Track] = (), features: Sequence[AudioFeatures] = ()
 ) -> FetchedArtist:
@@ -80,8 +52,8 @@ def fetched(
 def fully_fetched(artist_id: str, name: str | None = None) -> FetchedArtist:
     """An artist with two genres and two top tracks, each with audio features."""
     artist = an_artist(artist_id, name, genres=("k-pop", "girl group"))
-    tracks = [a_track(f"{artist_id}-t1", artist_id), a_track(f"{artist_id}-t2", artist_id)]
-    return fetched(artist, tracks, [features_of(track.id) for track in tracks])
+    tracks = [track(f"{artist_id}-t1", artist_id), track(f"{artist_id}-t2", artist_id)]
+    return fetched(artist, tracks, [audio_features(song.id) for song in tracks])
 
 
 def a_vector(*weights: float) -> list[float]:
@@ -297,9 +269,12 @@ def test_saving_stores_the_artist_its_genres_ranked_top_tracks_and_their_feature
 ) -> None:
     # Given
     artist = an_artist("beyonce-id", "Beyoncé", genres=("pop", "r&b"))
-    tracks = [a_track("halo", "beyonce-id"), a_track("formation", "beyonce-id", popularity=None)]
+    tracks = [
+        track("halo", "beyonce-id", popularity=60),
+        track("formation", "beyonce-id", popularity=None),
+    ]
     # Features of a track outside the top tracks have no row to belong to.
-    features = [features_of("halo", energy=0.9), features_of("not-a-top-track")]
+    features = [audio_features("halo", energy=0.9), audio_features("not-a-top-track")]
 
     # When
     artist_repository.save_fetched([fetched(artist, tracks, features)], FETCHED_AT)
@@ -343,8 +318,8 @@ def test_an_older_fetch_never_overwrites_a_newer_one(
     rows_after_newer = table_rows(database_url)
     older = fetched(
         an_artist("aespa-id", "aespa (old name)", genres=("dance pop",), popularity=20),
-        [a_track("old-hit", "aespa-id")],
-        [features_of("old-hit")],
+        [track("old-hit", "aespa-id")],
+        [audio_features("old-hit")],
     )
 
     # When
@@ -361,7 +336,7 @@ def test_a_newer_fetch_replaces_genres_tracks_and_features(
     # Given
     artist_repository.save_fetched([fully_fetched("aespa-id", "aespa")], FETCHED_AT)
     renamed = an_artist("aespa-id", "æspa", genres=("k-pop",), popularity=90)
-    newer = fetched(renamed, [a_track("dirty-work", "aespa-id")], [features_of("dirty-work")])
+    newer = fetched(renamed, [track("dirty-work", "aespa-id")], [audio_features("dirty-work")])
 
     # When
     artist_repository.save_fetched([newer], FETCHED_AT + timedelta(hours=1))
@@ -380,7 +355,7 @@ def test_a_fetch_without_features_keeps_none_for_its_tracks(
 ) -> None:
     # Given
     artist_repository.save_fetched([fully_fetched("aespa-id", "aespa")], FETCHED_AT)
-    degraded = fetched(an_artist("aespa-id", "aespa"), [a_track("aespa-id-t1", "aespa-id")])
+    degraded = fetched(an_artist("aespa-id", "aespa"), [track("aespa-id-t1", "aespa-id")])
 
     # When
     artist_repository.save_fetched([degraded], FETCHED_AT + timedelta(days=1))
@@ -395,11 +370,11 @@ def test_a_track_in_two_artists_top_tracks_is_stored_once_under_the_last_written
 ) -> None:
     # Given
     collaboration = "collab-track"
-    first = fetched(an_artist("artist-a"), [a_track(collaboration, "artist-a")])
+    first = fetched(an_artist("artist-a"), [track(collaboration, "artist-a")])
     second = fetched(
         an_artist("artist-b"),
-        [a_track("b-solo", "artist-b"), a_track(collaboration, "artist-b")],
-        [features_of(collaboration)],
+        [track("b-solo", "artist-b"), track(collaboration, "artist-b")],
+        [audio_features(collaboration)],
     )
 
     # When

@@ -19,8 +19,8 @@ from adapters.lake_tables import (
     table_key,
     top_tracks_table,
 )
-from domain.models import Artist, AudioFeatures, FetchedArtist, Track
-from tests.fakes import artist
+from domain.models import Artist, FetchedArtist
+from tests.fakes import artist, audio_features, track
 
 DAY = date(2026, 11, 27)
 LAKE_DOC = Path(__file__).resolve().parents[2] / "docs" / "lake.md"
@@ -35,40 +35,11 @@ _HIVE_TYPES = {
 }
 
 
-def track(track_id: str, artist_id: str, popularity: int | None = 60) -> Track:
-    return Track(
-        id=track_id,
-        artist_id=artist_id,
-        name=f"Song {track_id}",
-        popularity=popularity,
-        spotify_url=f"https://open.spotify.com/track/{track_id}",
-    )
-
-
-def features(track_id: str, speechiness: float = 0.1) -> AudioFeatures:
-    return AudioFeatures(
-        track_id=track_id,
-        danceability=0.7,
-        energy=0.6,
-        key=5,
-        loudness=-6.5,
-        mode=1,
-        speechiness=speechiness,
-        acousticness=0.1,
-        instrumentalness=0.0,
-        liveness=0.2,
-        valence=0.4,
-        tempo=96.0,
-        duration_ms=215_000,
-        time_signature=4,
-    )
-
-
 def fetched(artist_id: str, *track_ids: str, genres: tuple[str, ...] = ("rap",)) -> FetchedArtist:
     return FetchedArtist(
         artist=artist(artist_id, f"Artist {artist_id}", *genres),
-        top_tracks=tuple(track(t, artist_id) for t in track_ids),
-        audio_features=tuple(features(t) for t in track_ids),
+        top_tracks=tuple(track(t, artist_id, popularity=60) for t in track_ids),
+        audio_features=tuple(audio_features(t) for t in track_ids),
     )
 
 
