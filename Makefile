@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The CDK command line pinned in package.json, which the infra tests run.
+NODE_STAMP := node_modules/.installed
 
 # jsii (behind aws-cdk-lib) prints a banner about Node.js 20's end of life on every start.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
@@ -17,6 +19,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/sixpotify demo
 
@@ -28,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+test: lint $(NODE_STAMP)
 	$(BIN)/pytest
 
 unit: $(STAMP)
@@ -37,11 +43,11 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(BIN)/pytest -m integration
 
-infra: $(STAMP)
+infra: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -m infra
 
 e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
 
 clean:
-	rm -rf $(VENV) .sixpotify cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .sixpotify cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -6,11 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import App, Environment, Tags, Validations
+from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.analytics_stack import AnalyticsStack
 from stacks.chat_stack import ChatStack
 from stacks.data_stack import DataStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.names import PROJECT, ResourceNames
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage_config import StageConfig
@@ -22,6 +24,11 @@ class SixpotifyStacks:
     data: DataStack
     pipeline: PipelineStack
     chat: ChatStack
+    analytics: AnalyticsStack
+    monitoring: MonitoringStack
+
+    def all(self) -> tuple[Stack, ...]:
+        return (self.data, self.pipeline, self.chat, self.analytics, self.monitoring)
 
 
 def build_application(
@@ -57,11 +64,31 @@ def build_application(
         env=environment,
         description="Sixpotify chat: Messenger webhook API and its function",
     )
-    for stack in (data, pipeline, chat):
+    analytics = AnalyticsStack(
+        app,
+        names.analytics_stack,
+        config=config,
+        data=data,
+        env=environment,
+        description="Sixpotify analytics: Glue tables over the lake and the Athena workgroup",
+    )
+    monitoring = MonitoringStack(
+        app,
+        names.monitoring_stack,
+        config=config,
+        pipeline=pipeline,
+        chat=chat,
+        env=environment,
+        description="Sixpotify monitoring: alarms, their SNS topic and the operations dashboard",
+    )
+    stacks = SixpotifyStacks(
+        data=data, pipeline=pipeline, chat=chat, analytics=analytics, monitoring=monitoring
+    )
+    for stack in stacks.all():
         Tags.of(stack).add("project", PROJECT)
         Tags.of(stack).add("stage", config.name)
 
     Validations.of(app).add_plugins(
         AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
     )
-    return SixpotifyStacks(data=data, pipeline=pipeline, chat=chat)
+    return stacks

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from adapters.spotify import RATE_LIMITED_EVENT
+
 PROJECT: Final = "sixpotify"
 
 
@@ -63,6 +65,13 @@ class TableKey:
 WEBHOOK_PATH: Final = "/webhook"
 
 
+class LogEvent:
+    """Values of the `event` field that functions log (as `extra`) for metric filters to count."""
+
+    FIELD: Final = "event"
+    SPOTIFY_RATE_LIMITED: Final = RATE_LIMITED_EVENT
+
+
 @dataclass(frozen=True)
 class ResourceNames:
     """Physical names for one stage; a stage is one deployment (dev, prod, ...)."""
@@ -83,6 +92,40 @@ class ResourceNames:
     @property
     def chat_stack(self) -> str:
         return self._named("chat")
+
+    @property
+    def analytics_stack(self) -> str:
+        return self._named("analytics")
+
+    @property
+    def monitoring_stack(self) -> str:
+        return self._named("monitoring")
+
+    @property
+    def lake_database(self) -> str:
+        # Glue database names allow lowercase letters, digits and underscores only.
+        return f"{PROJECT}_{self.stage}_lake".replace("-", "_").lower()
+
+    @property
+    def athena_workgroup(self) -> str:
+        return self._named("analytics")
+
+    @property
+    def alarm_topic(self) -> str:
+        return self._named("alarms")
+
+    @property
+    def dashboard(self) -> str:
+        return self._named("operations")
+
+    @property
+    def metric_namespace(self) -> str:
+        """Where the custom metrics derived from the functions' logs go: one per stage."""
+        return f"{PROJECT}/{self.stage}"
+
+    def alarm(self, what: str) -> str:
+        """`dlq-depth` -> `sixpotify-dev-dlq-depth`."""
+        return self._named(what)
 
     @property
     def genres_table(self) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -66,6 +68,8 @@ class PipelineStack(Stack):
             memory_size=512,
             timeout=Duration.minutes(2),
         )
+        self.fetch_artists: lambda_.IFunction = fetch_artists.function
+        self.fetch_artists_logs: logs.ILogGroup = fetch_artists.log_group
         fetch_artists.role.add_managed_policy(data.raw_artists_writer)
         fetch_artists.role.add_managed_policy(data.lake_tables_writer)
         data.genres_table.grant_write_data(fetch_artists.function)

@@ -5,6 +5,7 @@ Choose the stage with `-c sixpotify:stage=NAME`; its block lives under `sixpotif
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -16,6 +17,7 @@ STAGE_KEY: Final = "sixpotify:stage"
 STAGES_KEY: Final = "sixpotify:stages"
 # Off in tests and quick synths: the code asset is then the source tree without dependencies.
 BUNDLING_KEY: Final = "sixpotify:bundling"
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class StageConfigError(ValueError):
@@ -34,6 +36,8 @@ class StageConfig:
     webhook_rate_limit: int
     webhook_burst_limit: int
     bundling: bool
+    # Where alarms are e-mailed; without it the alarm topic has no subscriber yet.
+    alarm_email: str | None = None
 
     @classmethod
     def from_context(cls, lookup: Callable[[str], Any]) -> StageConfig:
@@ -57,6 +61,7 @@ class StageConfig:
                 webhook_rate_limit=int(block["webhookRateLimit"]),
                 webhook_burst_limit=int(block["webhookBurstLimit"]),
                 bundling=_flag(lookup(BUNDLING_KEY), default=True),
+                alarm_email=_optional_email(block.get("alarmEmail")),
             )
         except KeyError as missing:
             raise StageConfigError(f"stage {name!r} lacks {missing}") from None
@@ -71,6 +76,14 @@ def _flag(value: object, *, default: bool | None = None) -> bool:
     if isinstance(value, str) and value.lower() in {"true", "false"}:
         return value.lower() == "true"
     raise StageConfigError(f"expected true or false, got {value!r}")
+
+
+def _optional_email(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value):
+        raise StageConfigError(f"alarmEmail {value!r} is not an e-mail address")
+    return value
 
 
 def _retention(name: str) -> logs.RetentionDays:

@@ -45,7 +45,7 @@ class Synthesized:
         """Every stack's template by stack name, read once from the assembly."""
         return {
             stack.stack_name: self.assembly.get_stack_by_name(stack.stack_name).template
-            for stack in (self.stacks.data, self.stacks.pipeline, self.stacks.chat)
+            for stack in self.stacks.all()
         }
 
     def staged_file(self, stack_name: str, object_key: str) -> Path:

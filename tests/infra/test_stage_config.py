@@ -50,6 +50,20 @@ def test_command_line_strings_turn_bundling_off() -> None:
     assert config.log_retention is logs.RetentionDays.TWO_WEEKS
 
 
+def test_alarm_email_is_optional() -> None:
+    # Given one stage naming an operator's address and another naming none
+    with_email = context(**{STAGES_KEY: {"dev": {**DEV, "alarmEmail": "ops@example.org"}}})
+    without_email = context()
+
+    # When both are read
+    configured = StageConfig.from_context(with_email.get)
+    unconfigured = StageConfig.from_context(without_email.get)
+
+    # Then alarms go to the address only where one is given
+    assert configured.alarm_email == "ops@example.org"
+    assert unconfigured.alarm_email is None
+
+
 @pytest.mark.parametrize(
     ("values", "complaint"),
     [
@@ -61,6 +75,7 @@ def test_command_line_strings_turn_bundling_off() -> None:
         (context(**{STAGES_KEY: {"dev": {**DEV, "logRetention": "FOREVERISH"}}}), "FOREVERISH"),
         (context(**{STAGES_KEY: {"dev": {"region": "eu-west-1"}}}), "lacks"),
         (context(**{BUNDLING_KEY: "maybe"}), "true or false"),
+        (context(**{STAGES_KEY: {"dev": {**DEV, "alarmEmail": "ops"}}}), "not an e-mail"),
         ({}, STAGE_KEY),
     ],
 )

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from adapters.spotify import (
     AUDIO_FEATURE_TRACKS_PER_ARTIST,
     DEFAULT_RETRY_AFTER_SECONDS,
+    RATE_LIMITED_EVENT,
     RETRY_BASE_DELAY_SECONDS,
     RETRY_SLEEP_BUDGET_SECONDS,
     SpotifyEndpoint,
@@ -639,6 +640,24 @@ def test_a_429_on_search_becomes_rate_limited_with_retry_after(
     # Then
     assert raised.value.retry_after_seconds == 7200
     assert clean_spotify_server.calls[Endpoint.SEARCH] == 1
+
+
+def test_every_429_is_logged_as_an_event_the_monitoring_counts(
+    catalog: SpotipyCatalog,
+    clean_spotify_server: SpotifyServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given Spotify rate-limits the audio features
+    clean_spotify_server.inject_fault(
+        Endpoint.AUDIO_FEATURES, Fault(status=429, retry_after_seconds=90)
+    )
+    # When a batch is fetched
+    with caplog.at_level(logging.WARNING, logger="adapters.spotify"):
+        catalog.fetch_artists([DRAKE_ID])
+    # Then one warning carries the event and the wait as fields of their own
+    [record] = [r for r in caplog.records if getattr(r, "event", None) == RATE_LIMITED_EVENT]
+    assert record.levelno == logging.WARNING
+    assert getattr(record, "retry_after_seconds", None) == 90
 
 
 # Server errors and timeouts: a few quick retries, then unavailable

@@ -1,0 +1,124 @@
+"""The alarms that page the operator, each notifying the alarm topic when it fires and clears."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from stacks.operational_metrics import OperationalMetrics
+
+# Messenger retries deliveries acknowledged after 20 s; users notice long before that.
+WEBHOOK_LATENCY_THRESHOLD_MS: Final = 1000
+# One 429 is handled (the batch waits and retries); 429s in three periods running mean the
+# app has outgrown its quota.
+RATE_LIMITED_PERIODS: Final = 3
+DEAD_LETTER_MINUTES: Final = 5
+
+_AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+_ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+
+
+class OperationalAlarms(Construct):
+    """`alarms` maps each alarm's short name (see `alarm_name`) to the alarm."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        metrics: OperationalMetrics,
+        topic: sns.ITopic,
+        alarm_name: Callable[[str], str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._action = actions.SnsAction(topic)
+        self._alarm_name = alarm_name
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        self._alarm(
+            "dead-letters",
+            metrics.dead_letter_depth,
+            "Artist requests reached the dead-letter queue: see docs/operations.md to redrive",
+            threshold=0,
+            comparison=_ABOVE,
+            periods=DEAD_LETTER_MINUTES,
+        )
+        for outcome, metric in (
+            ("failed", metrics.ingest_failed),
+            ("timed-out", metrics.ingest_timed_out),
+            ("aborted", metrics.ingest_aborted),
+        ):
+            self._alarm(
+                f"ingest-{outcome}",
+                metric,
+                f"An ingest execution {outcome.replace('-', ' ')}",
+                threshold=1,
+                comparison=_AT_LEAST,
+            )
+        self._alarm(
+            "webhook-errors",
+            metrics.webhook_function_errors,
+            "The webhook function failed: Messenger deliveries are being refused",
+            threshold=1,
+            comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "converse-errors",
+            metrics.converse_errors,
+            "The converse function failed: users are left without an answer",
+            threshold=1,
+            comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "webhook-5xx",
+            metrics.webhook_server_errors,
+            "The webhook API answered 5xx to Messenger",
+            threshold=1,
+            comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "webhook-latency",
+            metrics.webhook_latency_p99,
+            f"The webhook's p99 integration latency is above {WEBHOOK_LATENCY_THRESHOLD_MS} ms",
+            threshold=WEBHOOK_LATENCY_THRESHOLD_MS,
+            comparison=_ABOVE,
+        )
+        self._alarm(
+            "spotify-rate-limited",
+            metrics.spotify_rate_limited,
+            "Spotify keeps answering 429: ingest is deferred again and again",
+            threshold=1,
+            comparison=_AT_LEAST,
+            periods=RATE_LIMITED_PERIODS,
+        )
+
+    def _alarm(
+        self,
+        short_name: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        periods: int = 1,
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            "".join(part.capitalize() for part in short_name.split("-")),
+            alarm_name=self._alarm_name(short_name),
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            # No data means nothing happened: no requests, no executions, no dead letters.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
+        self.alarms[short_name] = alarm

@@ -1,0 +1,76 @@
+"""The metrics an operator watches, gathered once for the alarms and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+
+PERIOD = Duration.minutes(5)
+QUEUE_PERIOD = Duration.minutes(1)
+
+
+@dataclass(frozen=True)
+class OperationalMetrics:
+    webhook_requests: cloudwatch.IMetric
+    webhook_latency_p99: cloudwatch.IMetric
+    webhook_server_errors: cloudwatch.IMetric
+    webhook_client_errors: cloudwatch.IMetric
+    webhook_function_errors: cloudwatch.IMetric
+    converse_errors: cloudwatch.IMetric
+    ingest_started: cloudwatch.IMetric
+    ingest_succeeded: cloudwatch.IMetric
+    ingest_failed: cloudwatch.IMetric
+    ingest_timed_out: cloudwatch.IMetric
+    ingest_aborted: cloudwatch.IMetric
+    dead_letter_depth: cloudwatch.IMetric
+    spotify_rate_limited: cloudwatch.IMetric
+    fetch_duration_p50: cloudwatch.IMetric
+    fetch_duration_p99: cloudwatch.IMetric
+
+
+def operational_metrics(
+    *,
+    api: apigwv2.IHttpApi,
+    webhook: lambda_.IFunction,
+    converse: lambda_.IFunction,
+    ingest: sfn.IStateMachine,
+    dead_letter_queue: sqs.IQueue,
+    fetch_artists: lambda_.IFunction,
+    spotify_rate_limited: cloudwatch.IMetric,
+) -> OperationalMetrics:
+    total = cloudwatch.Stats.SUM
+    return OperationalMetrics(
+        webhook_requests=api.metric_count(period=PERIOD, label="requests"),
+        webhook_latency_p99=api.metric_integration_latency(
+            statistic=cloudwatch.Stats.p(99), period=PERIOD, label="integration latency p99"
+        ),
+        webhook_server_errors=api.metric_server_error(period=PERIOD, label="API 5xx"),
+        webhook_client_errors=api.metric_client_error(period=PERIOD, label="API 4xx"),
+        webhook_function_errors=webhook.metric_errors(
+            statistic=total, period=PERIOD, label="webhook errors"
+        ),
+        converse_errors=converse.metric_errors(
+            statistic=total, period=PERIOD, label="converse errors"
+        ),
+        ingest_started=ingest.metric_started(statistic=total, period=PERIOD, label="started"),
+        ingest_succeeded=ingest.metric_succeeded(statistic=total, period=PERIOD, label="succeeded"),
+        ingest_failed=ingest.metric_failed(statistic=total, period=PERIOD, label="failed"),
+        ingest_timed_out=ingest.metric_timed_out(statistic=total, period=PERIOD, label="timed out"),
+        ingest_aborted=ingest.metric_aborted(statistic=total, period=PERIOD, label="aborted"),
+        dead_letter_depth=dead_letter_queue.metric_approximate_number_of_messages_visible(
+            statistic=cloudwatch.Stats.MAXIMUM, period=QUEUE_PERIOD, label="dead letters"
+        ),
+        spotify_rate_limited=spotify_rate_limited,
+        fetch_duration_p50=fetch_artists.metric_duration(
+            statistic=cloudwatch.Stats.p(50), period=PERIOD, label="fetch p50"
+        ),
+        fetch_duration_p99=fetch_artists.metric_duration(
+            statistic=cloudwatch.Stats.p(99), period=PERIOD, label="fetch p99"
+        ),
+    )

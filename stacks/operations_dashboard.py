@@ -1,0 +1,67 @@
+"""One CloudWatch dashboard: the chat path on top, the ingest path below, alarms first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from stacks.operational_metrics import OperationalMetrics
+
+_WIDTH: Final = 6
+_HEIGHT: Final = 6
+
+
+class OperationsDashboard(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dashboard_name: str,
+        metrics: OperationalMetrics,
+        alarms: Sequence[cloudwatch.IAlarm],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=dashboard_name,
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(alarms), width=24, height=3)
+        )
+        self.dashboard.add_widgets(
+            _graph("Webhook requests", [metrics.webhook_requests]),
+            _graph("Webhook latency (ms)", [metrics.webhook_latency_p99]),
+            _graph(
+                "Webhook errors",
+                [
+                    metrics.webhook_server_errors,
+                    metrics.webhook_client_errors,
+                    metrics.webhook_function_errors,
+                ],
+            ),
+            _graph("Converse errors", [metrics.converse_errors]),
+        )
+        self.dashboard.add_widgets(
+            _graph(
+                "Ingest executions",
+                [
+                    metrics.ingest_started,
+                    metrics.ingest_succeeded,
+                    metrics.ingest_failed,
+                    metrics.ingest_timed_out,
+                    metrics.ingest_aborted,
+                ],
+            ),
+            _graph("Dead-letter queue depth", [metrics.dead_letter_depth]),
+            _graph("Spotify rate limits (429)", [metrics.spotify_rate_limited]),
+            _graph("Fetch duration (ms)", [metrics.fetch_duration_p50, metrics.fetch_duration_p99]),
+        )
+
+
+def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+    return cloudwatch.GraphWidget(title=title, left=list(metrics), width=_WIDTH, height=_HEIGHT)
