@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from stacks.unlogged_bucket import unlogged_bucket
 
 RESULTS_PREFIX: Final = "results"
 # Results are the output of ad hoc queries: re-running the query is cheaper than keeping them.
@@ -29,13 +31,9 @@ class AthenaWorkgroup(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.results_bucket = s3.Bucket(
+        self.results_bucket = unlogged_bucket(
             self,
             "Results",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     expiration=RESULTS_RETENTION,
@@ -43,13 +41,8 @@ class AthenaWorkgroup(Construct):
                 )
             ],
             removal_policy=removal_policy,
-        )
-        Validations.of(self.results_bucket.node.find_child("Resource")).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="Only Athena writes here, on behalf of queries that CloudTrail and the "
-                "workgroup's query history already record; objects expire after 30 days",
-            )
+            why_unlogged="Only Athena writes here, on behalf of queries that CloudTrail and the "
+            "workgroup's query history already record; objects expire after 30 days",
         )
         self.workgroup = athena.CfnWorkGroup(
             self,

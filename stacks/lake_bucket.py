@@ -9,6 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from stacks.unlogged_bucket import unlogged_bucket
+
 _ACCESS_LOG_DAYS = 90
 _NONCURRENT_VERSION_DAYS = 30
 
@@ -32,22 +34,12 @@ class LakeBucket(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.access_logs = s3.Bucket(
+        self.access_logs = unlogged_bucket(
             self,
             "AccessLogs",
-            # Server access log delivery only supports S3-managed keys.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(_ACCESS_LOG_DAYS))],
             removal_policy=removal_policy,
-        )
-        Validations.of(self.access_logs.node.find_child("Resource")).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="This bucket is the access log target; logging it would log the logs",
-            )
+            why_unlogged="This bucket is the access log target; logging it would log the logs",
         )
         self.bucket = s3.Bucket(
             self,
