@@ -8,7 +8,7 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,16 @@ class ChatEndpoints:
     graph_sent_url: str
     app_secret: str
     page_id: str
+
+    @classmethod
+    def published(cls, details: Mapping[str, Any]) -> ChatEndpoints:
+        """From what a running stack publishes in local.json."""
+        return cls(
+            details["webhook_url"],
+            details["graph_sent_url"],
+            details["app_secret"],
+            details["page_id"],
+        )
 
 
 def messenger_event(

@@ -122,15 +122,7 @@ def _chat(state_dir: Path, user_id: str) -> int:
     except NoRunningStackError as missing:
         print(missing)
         return 1
-    user = ChatClient(
-        ChatEndpoints(
-            details["webhook_url"],
-            details["graph_sent_url"],
-            details["app_secret"],
-            details["page_id"],
-        ),
-        user_id,
-    )
+    user = ChatClient(ChatEndpoints.published(details), user_id)
     print(
         'Type an artist\'s name or "songs like <title>"; q1, b2, ... taps what an answer '
         "numbered; an empty line or Ctrl-D ends the chat."

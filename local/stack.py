@@ -77,10 +77,7 @@ class LocalStack:
 
     def messenger_user(self, user_id: str) -> ChatClient:
         """A Messenger user talking to this stack's page."""
-        e = self.endpoints
-        return ChatClient(
-            ChatEndpoints(e.webhook_url, e.graph_sent_url, e.app_secret, e.page_id), user_id
-        )
+        return ChatClient(ChatEndpoints.published(asdict(self.endpoints)), user_id)
 
     def write_local_json(self) -> Path:
         """Publish the endpoints for `sixpotify chat` and other clients until exit."""

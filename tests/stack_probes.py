@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from contextlib import closing
 from typing import Any
 
@@ -55,6 +56,21 @@ def queue_depth(stack: LocalStack) -> int:
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return sum(int(value) for value in attributes.values())
+
+
+# When the queued requests of the ingest tests were made: the day of their lake partition.
+REQUESTED_AT = "2026-11-27T10:00:00+00:00"
+
+
+def start_requested_ingest(stack: LocalStack, name: str, artist_ids: Sequence[str]) -> str:
+    """Start the ingest workflow as the pipe would for these queued requests; its ARN."""
+    requests = [{"artist_id": i, "requested_at": REQUESTED_AT} for i in artist_ids]
+    execution_arn: str = stack.aws.client("stepfunctions").start_execution(
+        stateMachineArn=stack.resources.ingest_state_machine_arn,
+        name=name,
+        input=pipe_input(stack, requests),
+    )["executionArn"]
+    return execution_arn
 
 
 def pipe_input(stack: LocalStack, requests: list[dict[str, str]]) -> str:

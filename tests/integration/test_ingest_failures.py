@@ -4,10 +4,8 @@ while the rest of the execution carries on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import pytest
 
 from domain.errors import SpotifyUnavailableError
 from domain.models import Artist, FetchOutcome, Track
@@ -16,14 +14,13 @@ from handlers import composition
 from local.operations import DeadLetter, Operations, StackAddresses
 from local.spotify_server import Endpoint, Fault, SpotifyServer
 from local.stack import LocalStack
-from tests.stack_probes import pipe_input, table_rows
+from tests.stack_probes import REQUESTED_AT, start_requested_ingest, table_rows
 from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
 EMINEM = "7dGJo4pcD2V6oG8kP0tJRR"
 UNKNOWN = "0000000000000000000000"
-REQUESTED_AT = "2026-11-27T10:00:00+00:00"
 
 
 @dataclass
@@ -48,14 +45,6 @@ class SpotifyDownFor:
         return self.real.fetch_artists(artist_ids)
 
 
-@pytest.fixture
-def stack_spotify(clean_stack: LocalStack) -> Iterator[SpotifyServer]:
-    clean_stack.spotify.clear_faults()
-    clean_stack.spotify.reset_calls()
-    yield clean_stack.spotify
-    clean_stack.spotify.clear_faults()
-
-
 def _dead_letters(stack: LocalStack) -> list[DeadLetter]:
     endpoints = stack.endpoints
     addresses = StackAddresses(
@@ -68,13 +57,9 @@ def _dead_letters(stack: LocalStack) -> list[DeadLetter]:
 
 
 def _ingest(stack: LocalStack, name: str, artist_ids: Sequence[str]) -> dict[str, object]:
-    requests = [{"artist_id": i, "requested_at": REQUESTED_AT} for i in artist_ids]
-    execution_arn = stack.aws.client("stepfunctions").start_execution(
-        stateMachineArn=stack.resources.ingest_state_machine_arn,
-        name=name,
-        input=pipe_input(stack, requests),
-    )["executionArn"]
-    output: dict[str, object] = stack.wait_for_execution(execution_arn, 90)
+    output: dict[str, object] = stack.wait_for_execution(
+        start_requested_ingest(stack, name, artist_ids), 90
+    )
     return output
 
 

@@ -5,39 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from local.spotify_server import Endpoint, Fault, SpotifyServer
 from local.stack import LocalStack
-from tests.stack_probes import pipe_input, table_rows
+from tests.stack_probes import start_requested_ingest, table_rows
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
 EMINEM = "7dGJo4pcD2V6oG8kP0tJRR"
-REQUESTED_AT = "2026-11-27T10:00:00+00:00"
-
-
-@pytest.fixture
-def stack_spotify(clean_stack: LocalStack) -> Iterator[SpotifyServer]:
-    """The stack's Spotify stand-in with no faults queued and no calls counted, left so."""
-    clean_stack.spotify.clear_faults()
-    clean_stack.spotify.reset_calls()
-    yield clean_stack.spotify
-    clean_stack.spotify.clear_faults()
-
-
-def _start(stack: LocalStack, name: str, artist_ids: list[str]) -> str:
-    requests = [{"artist_id": i, "requested_at": REQUESTED_AT} for i in artist_ids]
-    execution_arn: str = stack.aws.client("stepfunctions").start_execution(
-        stateMachineArn=stack.resources.ingest_state_machine_arn,
-        name=name,
-        input=pipe_input(stack, requests),
-    )["executionArn"]
-    return execution_arn
 
 
 def _history(stack: LocalStack, execution_arn: str) -> list[dict[str, Any]]:
@@ -64,7 +41,7 @@ def test_a_rate_limited_batch_is_fetched_again_after_retry_after(
     started = time.monotonic()
 
     # When three artists are ingested
-    execution_arn = _start(clean_stack, "rate-limited", [DRAKE, FIFTY_CENT, EMINEM])
+    execution_arn = start_requested_ingest(clean_stack, "rate-limited", [DRAKE, FIFTY_CENT, EMINEM])
     output = clean_stack.wait_for_execution(execution_arn, 60)
 
     # Then the execution waited for the deferred IDs and fetched them once each
@@ -99,7 +76,7 @@ def test_a_two_hour_retry_after_becomes_a_two_hour_wait_not_a_sleeping_lambda(
     asked_at = datetime.now(UTC)
 
     # When an ingest starts
-    execution_arn = _start(clean_stack, "two-hour-wait", [DRAKE])
+    execution_arn = start_requested_ingest(clean_stack, "two-hour-wait", [DRAKE])
     client = clean_stack.aws.client("stepfunctions")
     deadline = time.monotonic() + 20
     while not (waits := _entered(_history(clean_stack, execution_arn), "WaitForRateLimit")):

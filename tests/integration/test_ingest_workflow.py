@@ -4,25 +4,25 @@ import json
 from typing import Any
 
 from local.stack import LocalStack
-from tests.stack_probes import item_count, lake_objects, pipe_input, snapshot_tables, table_rows
+from tests.stack_probes import (
+    item_count,
+    lake_objects,
+    snapshot_tables,
+    start_requested_ingest,
+    table_rows,
+)
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
 EMINEM = "7dGJo4pcD2V6oG8kP0tJRR"
 NICK_DRAKE = "5c3GLXai8YOMid29ZEuR9y"
 UNKNOWN = "0000000000000000000000"
-REQUESTED_AT = "2026-11-27T10:00:00+00:00"
 
 
 def _run(stack: LocalStack, name: str, artist_ids: list[str]) -> dict[str, Any]:
-    client = stack.aws.client("stepfunctions")
-    requests = [{"artist_id": i, "requested_at": REQUESTED_AT} for i in artist_ids]
-    execution = client.start_execution(
-        stateMachineArn=stack.resources.ingest_state_machine_arn,
-        name=name,
-        input=pipe_input(stack, requests),
+    output: dict[str, Any] = stack.wait_for_execution(
+        start_requested_ingest(stack, name, artist_ids), 120
     )
-    output: dict[str, Any] = stack.wait_for_execution(execution["executionArn"], 120)
     return output
 
 

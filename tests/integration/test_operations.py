@@ -18,13 +18,17 @@ from domain.ports import ArtistRepository
 from handlers import composition
 from local import cli
 from local.stack import LOCAL_JSON, LocalStack
-from tests.stack_probes import lake_objects, pipe_input, table_rows
+from tests.stack_probes import (
+    REQUESTED_AT,
+    lake_objects,
+    start_requested_ingest,
+    table_rows,
+)
 from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
 UNKNOWN = "0000000000000000000000"
-REQUESTED_AT = "2026-11-27T10:00:00+00:00"
 
 
 @dataclass
@@ -63,12 +67,7 @@ def _started_arn(printed: str) -> str:
 
 
 def _ingest(stack: LocalStack, name: str, artist_ids: list[str]) -> str:
-    requests = [{"artist_id": i, "requested_at": REQUESTED_AT} for i in artist_ids]
-    execution_arn: str = stack.aws.client("stepfunctions").start_execution(
-        stateMachineArn=stack.resources.ingest_state_machine_arn,
-        name=name,
-        input=pipe_input(stack, requests),
-    )["executionArn"]
+    execution_arn = start_requested_ingest(stack, name, artist_ids)
     stack.wait_for_execution(execution_arn, 60)
     return execution_arn
 
