@@ -9,27 +9,42 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import boto3
 import requests
 
+from adapters.cloudformation import CustomResourceResponder
 from adapters.dynamodb import DynamoGenreStore, DynamoProcessedMessages, DynamoWaiterStore
 from adapters.lambda_inbox import LambdaInbox
 from adapters.messenger import GraphMessenger
+from adapters.postgres.connect import (
+    PROXY_WARM_UP,
+    Connector,
+    Patience,
+    iam_token_connector,
+    url_connector,
+)
 from adapters.postgres.known_artists import PostgresKnownArtists
 from adapters.postgres.names import PostgresNameIndex
-from adapters.postgres.pool import ConnectionPool, connect_pool
+from adapters.postgres.pool import ConnectionPool
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.tracks import PostgresTrackCatalog
 from adapters.s3_lake import S3RawLake
 from adapters.s3_manifests import S3Manifests
+from adapters.secrets import ApplicationSecrets, read_application_secrets
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from adapters.sqs_queue import SqsWorkQueue
 from domain.conversation import ConversationPorts
 from domain.ingest import IngestPorts
 from domain.notify import NotifyPorts
-from handlers.settings import Settings, load_settings
+from handlers.settings import (
+    DatabaseEndpoint,
+    DatabaseSettings,
+    Settings,
+    load_database_settings,
+    load_settings,
+)
 
 if TYPE_CHECKING:
     from domain.ports import (
@@ -50,21 +65,21 @@ if TYPE_CHECKING:
 
 
 _Port = TypeVar("_Port")
+_Settings = TypeVar("_Settings", bound=DatabaseSettings)
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Dependencies:
+class _BuiltOnce:
     """Adapters built lazily, once, so each function connects only to what it uses.
 
     `overrides` replaces adapters by name ("spotify", "messenger", ...): how tests put a
     fake in front of the real stack.
     """
 
-    def __init__(self, settings: Settings, overrides: Mapping[str, object] | None = None) -> None:
-        self.settings = settings
+    def __init__(self, overrides: Mapping[str, object] | None = None) -> None:
         self._built: dict[str, object] = dict(overrides or {})
         self._lock = threading.RLock()
 
@@ -75,6 +90,14 @@ class Dependencies:
                 self._built[name] = build()
             return cast(_Port, self._built[name])
 
+
+class DatabaseDependencies(_BuiltOnce, Generic[_Settings]):
+    """What any process that talks to PostgreSQL is built from."""
+
+    def __init__(self, settings: _Settings, overrides: Mapping[str, object] | None = None) -> None:
+        super().__init__(overrides)
+        self.settings = settings
+
     def _client(self, service: str) -> Any:
         return boto3.client(
             service,  # type: ignore[call-overload]  # one factory for several services
@@ -83,9 +106,38 @@ class Dependencies:
         )
 
     @property
+    def connector(self) -> Connector:
+        """Opens a new connection to the configured database on each call."""
+        return self._once("connector", self._database_connector)
+
+    def _database_connector(self) -> Connector:
+        database = self.settings.database
+        if isinstance(database, DatabaseEndpoint):
+            return iam_token_connector(
+                self._client("rds"),
+                host=database.host,
+                port=database.port,
+                dbname=database.name,
+                user=database.user,
+            )
+        return url_connector(database.get_secret_value())
+
+    @property
     def _pool(self) -> ConnectionPool:
+        return self._once("pool", lambda: ConnectionPool(self.connector))
+
+
+class Dependencies(DatabaseDependencies[Settings]):
+    """The application functions': the stores, Spotify and Messenger."""
+
+    @property
+    def application_secrets(self) -> ApplicationSecrets:
+        """Read from Secrets Manager on first use; a failed read is tried again next time."""
         return self._once(
-            "pool", lambda: connect_pool(self.settings.database_url.get_secret_value())
+            "application_secrets",
+            lambda: read_application_secrets(
+                self._client("secretsmanager"), self.settings.application_secret
+            ),
         )
 
     @property
@@ -103,8 +155,8 @@ class Dependencies:
                 make_spotify_client(
                     api_url=self.settings.spotify_api_url,
                     token_url=self.settings.spotify_auth_url,
-                    client_id=self.settings.spotify_client_id,
-                    client_secret=self.settings.spotify_client_secret,
+                    client_id=self.application_secrets.spotify_client_id,
+                    client_secret=self.application_secrets.spotify_client_secret,
                 )
             ),
         )
@@ -128,7 +180,9 @@ class Dependencies:
         return self._once(
             "messenger",
             lambda: GraphMessenger(
-                requests.Session(), self.settings.graph_api_url, self.settings.page_access_token
+                requests.Session(),
+                self.settings.graph_api_url,
+                self.application_secrets.page_access_token,
             ),
         )
 
@@ -204,8 +258,32 @@ class Dependencies:
         )
 
 
+class MigrationDependencies(_BuiltOnce):
+    """The schema migration function's. It must answer CloudFormation even when its own
+    settings are wrong, so they are loaded on first use of the database, not up front."""
+
+    def __init__(
+        self,
+        load: Callable[[], DatabaseSettings] = load_database_settings,
+        overrides: Mapping[str, object] | None = None,
+        patience: Patience = PROXY_WARM_UP,
+    ) -> None:
+        super().__init__(overrides)
+        self._load = load
+        self.patience = patience
+
+    @property
+    def database(self) -> DatabaseDependencies[DatabaseSettings]:
+        return self._once("database", lambda: DatabaseDependencies(self._load()))
+
+    @property
+    def responder(self) -> CustomResourceResponder:
+        return self._once("responder", lambda: CustomResourceResponder(requests.Session()))
+
+
 _lock = threading.Lock()
 _current: Dependencies | None = None
+_current_migration: MigrationDependencies | None = None
 
 
 def dependencies() -> Dependencies:
@@ -223,3 +301,19 @@ def use(replacement: Dependencies | None) -> None:
     global _current  # noqa: PLW0603
     with _lock:
         _current = replacement
+
+
+def migration_dependencies() -> MigrationDependencies:
+    """The migration function's dependencies, built on first use."""
+    global _current_migration  # noqa: PLW0603
+    with _lock:
+        if _current_migration is None:
+            _current_migration = MigrationDependencies()
+        return _current_migration
+
+
+def use_for_migrations(replacement: MigrationDependencies | None) -> None:
+    """Make the migration handler use `replacement` (None: rebuild on next use)."""
+    global _current_migration  # noqa: PLW0603
+    with _lock:
+        _current_migration = replacement

@@ -18,7 +18,6 @@ def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
     except ValidationError:
         return _text(400, "not an HTTP API event")
     deps = dependencies()
-    settings = deps.settings
     try:
         if request.method == "GET":
             q = request.query
@@ -26,13 +25,13 @@ def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
                 q.get("hub.mode"),
                 q.get("hub.verify_token"),
                 q.get("hub.challenge"),
-                settings.verify_token.get_secret_value(),
+                deps.application_secrets.verify_token.get_secret_value(),
             )
             return _text(200, challenge)
         receive_webhook(
             request.raw_body(),
             request.headers.get("x-hub-signature-256"),
-            settings.app_secret.get_secret_value(),
+            deps.application_secrets.app_secret.get_secret_value(),
             deps.inbox,
         )
     except (InvalidSignatureError, VerificationFailedError) as refused:

@@ -13,6 +13,7 @@ import boto3
 import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from adapters.secrets import ApplicationSecrets
 from handlers import (
     converse,
     fetch_artists,
@@ -155,6 +156,15 @@ class LocalAws:
             ingest_state_machine_arn=machine_arn,
             converse_function=converse_function,
         )
+
+    def create_application_secret(
+        self, secrets: ApplicationSecrets, names: ResourceNames = LOCAL_STAGE
+    ) -> str:
+        """The application secret as the functions read it on AWS; returns its ARN."""
+        created = self.client("secretsmanager").create_secret(
+            Name=names.application_secret, SecretString=secrets.secret_string()
+        )
+        return str(created["ARN"])
 
 
 def _create_table(client: Any, name: str, key: list[str]) -> None:

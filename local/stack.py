@@ -21,6 +21,7 @@ import psycopg2
 from pydantic import SecretStr
 
 from adapters.postgres.migrator import apply_migrations
+from adapters.secrets import ApplicationSecrets
 from handlers import composition, webhook
 from handlers.settings import Settings
 from local.aws import REGION, LocalAws, LocalResources
@@ -165,6 +166,15 @@ def _start(
     aws.start()
     exit_stack.callback(aws.stop)
     resources = aws.create_resources()
+    application_secret = aws.create_application_secret(
+        ApplicationSecrets(
+            spotify_client_id=spotify_id,
+            spotify_client_secret=SecretStr(spotify_secret),
+            page_access_token=SecretStr(page_token),
+            app_secret=SecretStr(app_secret),
+            verify_token=SecretStr(verify_token),
+        )
+    )
 
     settings = Settings(
         aws_region=REGION,
@@ -176,14 +186,10 @@ def _start(
         messages_table=resources.messages_table,
         requests_queue_url=resources.requests_queue_url,
         converse_function=resources.converse_function,
+        application_secret=application_secret,
         spotify_api_url=spotify.api_url,
         spotify_auth_url=spotify.token_url,
-        spotify_client_id=spotify_id,
-        spotify_client_secret=SecretStr(spotify_secret),
         graph_api_url=graph.api_url,
-        page_access_token=SecretStr(page_token),
-        app_secret=SecretStr(app_secret),
-        verify_token=SecretStr(verify_token),
     )
     composition.use(composition.Dependencies(settings))
     exit_stack.callback(composition.use, None)

@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.data_stack import DataStack
+from stacks.database_stack import DatabaseStack
 from stacks.function_environment import function_environment
 from stacks.handler_function import stage_function
 from stacks.lambda_code import application_code
@@ -27,6 +28,7 @@ class ChatStack(Stack):
         *,
         config: StageConfig,
         data: DataStack,
+        database: DatabaseStack,
         requests_queue: sqs.IQueue,
         **kwargs: Any,
     ) -> None:
@@ -39,9 +41,13 @@ class ChatStack(Stack):
             config=config,
             code=application_code(bundling=config.bundling),
             environment=function_environment(
-                config=config, data=data, requests_queue=requests_queue
+                config=config,
+                data=data,
+                proxy_endpoint=database.database.endpoint,
+                requests_queue=requests_queue,
             ),
             memory_size=512,
+            application_secret=data.application_secret,
         )
         self.converse = function(
             "Converse",
@@ -49,6 +55,7 @@ class ChatStack(Stack):
             description="Answers what Messenger users sent, after the webhook acknowledged it",
             # Spotify answers within seconds or the adapter gives up; users should not wait longer.
             timeout=Duration.seconds(30),
+            database=database.database,
         ).function
         data.waiters_table.grant_write_data(self.converse)
         data.messages_table.grant_write_data(self.converse)

@@ -1,4 +1,5 @@
-"""Where the data lives: the raw lake and the DynamoDB tables. Nothing here runs code."""
+"""Where the data lives: the raw lake, the DynamoDB tables and the application secret. Nothing
+here runs code."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from adapters.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
 from domain.refresh import REFRESH_MANIFEST_PREFIX
+from stacks.application_secret import ApplicationSecret
 from stacks.lake_bucket import LakeBucket
 from stacks.names import ResourceNames, TableKey
 from stacks.on_demand_table import OnDemandTable
@@ -63,3 +67,11 @@ class DataStack(Stack):
             time_to_live_attribute=TableKey.EXPIRES_AT,
             removal_policy=removal_policy,
         ).table
+        self.application_secret: secretsmanager.ISecret = ApplicationSecret(
+            self,
+            "Application",
+            secret_name=names.application_secret,
+            fields=APPLICATION_SECRET_FIELDS,
+            generated_field=VERIFY_TOKEN_FIELD,
+            removal_policy=removal_policy,
+        ).secret

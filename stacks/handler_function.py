@@ -8,18 +8,32 @@ from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from stacks.lambda_code import ARCHITECTURE, RUNTIME
 from stacks.names import ResourceNames
+from stacks.postgres_database import PostgresDatabase
 from stacks.stage_config import StageConfig
+from stacks.vpc_placement import VpcPlacement
+
+NETWORK_INTERFACE_ACTIONS = frozenset(
+    {
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    }
+)
 
 
 class HandlerFunction(Construct):
     """A function whose role starts empty: callers grant exactly what the handler touches.
 
-    The role starts without managed policies: it may write its own log group and send traces,
-    and nothing else until granted.
+    The role starts without managed policies: it may write its own log group, send traces and,
+    when placed in a VPC, manage its network interfaces; nothing else until granted.
     """
 
     def __init__(
@@ -36,6 +50,7 @@ class HandlerFunction(Construct):
         timeout: Duration,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        placement: VpcPlacement | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -52,6 +67,11 @@ class HandlerFunction(Construct):
             description=f"Runs {handler}",
         )
         self.log_group.grant_write(self.role)
+        if placement:
+            # What AWSLambdaVPCAccessExecutionRole grants, without attaching a managed policy.
+            self.role.add_to_policy(
+                iam.PolicyStatement(actions=list(NETWORK_INTERFACE_ACTIONS), resources=["*"])
+            )
         self.function = lambda_.Function(
             self,
             "Function",
@@ -68,14 +88,21 @@ class HandlerFunction(Construct):
             memory_size=memory_size,
             timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE,
+            vpc=placement.vpc if placement else None,
+            vpc_subnets=placement.subnets if placement else None,
+            security_groups=[placement.security_group] if placement else None,
         )
-        trace_policy = self.role.node.find_child("DefaultPolicy")
-        Validations.of(trace_policy).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource "
-                "narrower than '*'",
+        wildcard_reason = (
+            "xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource narrower "
+            "than '*'"
+        )
+        if placement:
+            wildcard_reason += (
+                "; neither do the network-interface actions Lambda needs to run in a VPC, whose "
+                "interfaces are created by the service before they can be named"
             )
+        Validations.of(self.role.node.find_child("DefaultPolicy")).acknowledge(
+            Acknowledgment(id="AwsSolutions-IAM5[Resource::*]", reason=wildcard_reason)
         )
 
 
@@ -90,9 +117,15 @@ def stage_function(
     description: str,
     memory_size: int,
     timeout: Duration,
+    database: PostgresDatabase | None = None,
+    application_secret: secretsmanager.ISecret | None = None,
 ) -> HandlerFunction:
-    """A HandlerFunction named and configured as the stage says."""
-    return HandlerFunction(
+    """A HandlerFunction named and configured as the stage says.
+
+    Given `database`, it runs among the database's clients and may log in through its proxy;
+    given `application_secret`, it may read that secret.
+    """
+    function = HandlerFunction(
         scope,
         construct_id,
         handler=handler,
@@ -104,4 +137,10 @@ def stage_function(
         timeout=timeout,
         log_retention=config.log_retention,
         removal_policy=RemovalPolicy.DESTROY,
+        placement=database.clients if database else None,
     )
+    if database:
+        database.grant_connect(function.role)
+    if application_secret:
+        application_secret.grant_read(function.role)
+    return function

@@ -24,33 +24,32 @@ class Handler:
     RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"
     NOTIFY_WAITERS: Final = "handlers.notify_waiters.handle"
     PLAN_REFRESH: Final = "handlers.plan_refresh.handle"
+    MIGRATE_DATABASE: Final = "handlers.migrate_database.handle"
 
 
 class EnvironmentVariable:
-    """What the functions read at cold start (see handlers/settings.py)."""
+    """What the functions read at cold start (see handlers/settings.py). None holds a secret
+    value: secrets are read from Secrets Manager by ARN, and PostgreSQL is reached through RDS
+    Proxy with an IAM token instead of a password."""
 
+    # The local stack and tests connect by URL; deployed functions by the four below.
     DATABASE_URL: Final = "DATABASE_URL"
+    DATABASE_HOST: Final = "SIXPOTIFY_DATABASE_HOST"
+    DATABASE_PORT: Final = "SIXPOTIFY_DATABASE_PORT"
+    DATABASE_NAME: Final = "SIXPOTIFY_DATABASE_NAME"
+    DATABASE_USER: Final = "SIXPOTIFY_DATABASE_USER"
+    APPLICATION_SECRET: Final = "SIXPOTIFY_APPLICATION_SECRET"  # noqa: S105  # an ARN, not a value
     LAKE_BUCKET: Final = "SIXPOTIFY_LAKE_BUCKET"
     GENRES_TABLE: Final = "SIXPOTIFY_GENRES_TABLE"
     WAITERS_TABLE: Final = "SIXPOTIFY_WAITERS_TABLE"
     MESSAGES_TABLE: Final = "SIXPOTIFY_MESSAGES_TABLE"
     REQUESTS_QUEUE_URL: Final = "SIXPOTIFY_REQUESTS_QUEUE_URL"
     CONVERSE_FUNCTION: Final = "SIXPOTIFY_CONVERSE_FUNCTION"
-    SPOTIFY_CLIENT_ID: Final = "SIXPOTIFY_SPOTIFY_CLIENT_ID"
-    SPOTIFY_CLIENT_SECRET: Final = "SIXPOTIFY_SPOTIFY_CLIENT_SECRET"  # noqa: S105  # a name, not a value
-    PAGE_ACCESS_TOKEN: Final = "SIXPOTIFY_PAGE_ACCESS_TOKEN"  # noqa: S105  # a name, not a value
-    APP_SECRET: Final = "SIXPOTIFY_APP_SECRET"  # noqa: S105  # a name, not a value
-    VERIFY_TOKEN: Final = "SIXPOTIFY_VERIFY_TOKEN"  # noqa: S105  # a name, not a value
 
 
-# The application secret is one JSON document; this maps each variable to its field.
-SECRET_FIELDS: Final[dict[str, str]] = {
-    EnvironmentVariable.SPOTIFY_CLIENT_ID: "spotifyClientId",
-    EnvironmentVariable.SPOTIFY_CLIENT_SECRET: "spotifyClientSecret",
-    EnvironmentVariable.PAGE_ACCESS_TOKEN: "pageAccessToken",
-    EnvironmentVariable.APP_SECRET: "appSecret",
-    EnvironmentVariable.VERIFY_TOKEN: "verifyToken",
-}
+# The database and the role the functions log in as, through RDS Proxy.
+DATABASE_NAME: Final = PROJECT
+DATABASE_USER: Final = PROJECT
 
 
 class TableKey:
@@ -100,6 +99,32 @@ class ResourceNames:
     @property
     def monitoring_stack(self) -> str:
         return self._named("monitoring")
+
+    @property
+    def network_stack(self) -> str:
+        return self._named("network")
+
+    @property
+    def database_stack(self) -> str:
+        return self._named("database")
+
+    @property
+    def application_secret(self) -> str:
+        """Spotify's and Meta's credentials, one JSON document (adapters/secrets.py)."""
+        return f"{PROJECT}/{self.stage}/application"
+
+    @property
+    def database_secret(self) -> str:
+        """The database owner's generated credentials, read by RDS Proxy only."""
+        return f"{PROJECT}/{self.stage}/database"
+
+    @property
+    def database_instance(self) -> str:
+        return self._named("postgres")
+
+    @property
+    def database_proxy(self) -> str:
+        return self._named("postgres-proxy")
 
     @property
     def lake_database(self) -> str:

@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.data_stack import DataStack
+from stacks.database_stack import DatabaseStack
 from stacks.function_environment import function_environment
 from stacks.handler_function import HandlerFunction, stage_function
 from stacks.ingest_state_machine import IngestStateMachine
@@ -33,12 +34,15 @@ class PipelineStack(Stack):
         *,
         config: StageConfig,
         data: DataStack,
+        database: DatabaseStack,
         ingest_workflow: Path,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         names = ResourceNames(config.name)
         self._config = config
+        self._database = database.database
+        self._application_secret = data.application_secret
         # One asset per stack: a Code object binds to the first stack that uses it.
         self._code = application_code(bundling=config.bundling)
 
@@ -51,7 +55,10 @@ class PipelineStack(Stack):
         self.requests_queue: sqs.IQueue = requests.queue
         self.dead_letter_queue: sqs.IQueue = requests.dead_letter_queue
         self._environment = function_environment(
-            config=config, data=data, requests_queue=self.requests_queue
+            config=config,
+            data=data,
+            proxy_endpoint=database.database.endpoint,
+            requests_queue=self.requests_queue,
         )
 
         plan_batches = self._function(
@@ -60,6 +67,8 @@ class PipelineStack(Stack):
             "Turns queued artist requests into batches of unique Spotify IDs",
             memory_size=256,
             timeout=Duration.seconds(30),
+            uses_database=False,
+            uses_secrets=False,
         )
         fetch_artists = self._function(
             "FetchArtists",
@@ -67,6 +76,8 @@ class PipelineStack(Stack):
             "Fetches a batch of artists from Spotify into the lake and the stores",
             memory_size=512,
             timeout=Duration.minutes(2),
+            uses_database=True,
+            uses_secrets=True,
         )
         self.fetch_artists: lambda_.IFunction = fetch_artists.function
         self.fetch_artists_logs: logs.ILogGroup = fetch_artists.log_group
@@ -79,6 +90,8 @@ class PipelineStack(Stack):
             "Recomputes the nearest neighbours of new artists",
             memory_size=1024,
             timeout=Duration.minutes(5),
+            uses_database=True,
+            uses_secrets=False,
         )
         notify_waiters = self._function(
             "NotifyWaiters",
@@ -86,6 +99,8 @@ class PipelineStack(Stack):
             "Answers the Messenger users who were waiting for newly fetched artists",
             memory_size=256,
             timeout=Duration.minutes(1),
+            uses_database=True,
+            uses_secrets=True,
         )
         data.waiters_table.grant_read_write_data(notify_waiters.function)
         plan_refresh = self._function(
@@ -94,6 +109,8 @@ class PipelineStack(Stack):
             "Lists every known artist and writes their batches as the refresh manifest",
             memory_size=256,
             timeout=Duration.minutes(1),
+            uses_database=True,
+            uses_secrets=False,
         )
         plan_refresh.role.add_managed_policy(data.refresh_manifest_writer)
 
@@ -138,6 +155,8 @@ class PipelineStack(Stack):
         *,
         memory_size: int,
         timeout: Duration,
+        uses_database: bool,
+        uses_secrets: bool,
     ) -> HandlerFunction:
         return stage_function(
             self,
@@ -149,4 +168,6 @@ class PipelineStack(Stack):
             description=description,
             memory_size=memory_size,
             timeout=timeout,
+            database=self._database if uses_database else None,
+            application_secret=self._application_secret if uses_secrets else None,
         )

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from aws_cdk import aws_logs as logs
 
@@ -18,10 +17,35 @@ STAGES_KEY: Final = "sixpotify:stages"
 # Off in tests and quick synths: the code asset is then the source tree without dependencies.
 BUNDLING_KEY: Final = "sixpotify:bundling"
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_INSTANCE_CLASS: Final = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9]+")
 
 
 class StageConfigError(ValueError):
     """The context does not describe a usable stage."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """The stage's RDS PostgreSQL instance."""
+
+    instance_class: str
+    allocated_storage_gib: int
+    multi_az: bool
+
+    @classmethod
+    def from_block(cls, block: object) -> DatabaseConfig:
+        if not isinstance(block, Mapping):
+            raise StageConfigError("database must be an object")
+        try:
+            return cls(
+                instance_class=_instance_class(block["instanceClass"]),
+                allocated_storage_gib=_count(
+                    block["allocatedStorageGiB"], "allocatedStorageGiB", minimum=20
+                ),
+                multi_az=_flag(block["multiAz"]),
+            )
+        except KeyError as missing:
+            raise StageConfigError(f"database lacks {missing}") from None
 
 
 @dataclass(frozen=True)
@@ -30,9 +54,8 @@ class StageConfig:
     region: str
     log_retention: logs.RetentionDays
     retain_data: bool
-    application_secret_name: str
-    # Placeholder until the RDS work lands: the one spot that will point at RDS Proxy instead.
-    database_url: str
+    nat_gateways: int
+    database: DatabaseConfig
     webhook_rate_limit: int
     webhook_burst_limit: int
     bundling: bool
@@ -56,8 +79,8 @@ class StageConfig:
                 region=str(block["region"]),
                 log_retention=_retention(str(block["logRetention"])),
                 retain_data=_flag(block["retainData"]),
-                application_secret_name=str(block["applicationSecretName"]),
-                database_url=_credential_free(str(block["databaseUrl"])),
+                nat_gateways=_count(block["natGateways"], "natGateways", minimum=1),
+                database=DatabaseConfig.from_block(block["database"]),
                 webhook_rate_limit=int(block["webhookRateLimit"]),
                 webhook_burst_limit=int(block["webhookBurstLimit"]),
                 bundling=_flag(lookup(BUNDLING_KEY), default=True),
@@ -93,8 +116,14 @@ def _retention(name: str) -> logs.RetentionDays:
         raise StageConfigError(f"logRetention {name!r} is not a RetentionDays name") from None
 
 
-def _credential_free(database_url: str) -> str:
-    # The URL lands in the template in clear text, so it may name a host but never a password.
-    if urlsplit(database_url).password is not None:
-        raise StageConfigError("databaseUrl must not carry a password; use a secret for it")
-    return database_url
+def _count(value: object, key: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise StageConfigError(f"{key} must be a whole number of at least {minimum}, got {value!r}")
+    return value
+
+
+def _instance_class(value: object) -> str:
+    # `t4g.small`, as ec2.InstanceType takes it; RDS adds the `db.` itself.
+    if not isinstance(value, str) or not _INSTANCE_CLASS.fullmatch(value):
+        raise StageConfigError(f"instanceClass {value!r} is not like 't4g.small'")
+    return value

@@ -22,6 +22,7 @@ _ADAPTERS = (
     "inbox",
     "messenger",
     "spotify",
+    "application_secrets",
 )
 
 

@@ -2,38 +2,129 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from psycopg2.pool import ThreadedConnectionPool
+import psycopg2
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, connection
+
+from adapters.postgres.connect import Connector, url_connector
+
+# Errors after which a connection cannot be trusted with another transaction.
+_CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+
+# RDS Proxy closes client connections left idle (30 minutes by default), and a Lambda
+# environment can stay frozen far longer: a connection idle this long is checked with a
+# round trip before it is lent. Back-to-back transactions skip the check.
+CHECK_IDLE_AFTER_SECONDS = 5.0
 
 
 class ConnectionPool:
-    """psycopg2's thread-safe pool, with callers beyond its size waiting for a connection
-    instead of failing, and each borrow being one transaction."""
+    """Connections opened by a connector on demand and kept while they stay healthy.
 
-    def __init__(self, pool: ThreadedConnectionPool) -> None:
-        self._pool = pool
-        self._connections_free = threading.BoundedSemaphore(pool.maxconn)
+    At most `max_connections` are lent at once; callers beyond wait for one instead of
+    failing. Each borrow is one transaction. A connection that is closed, or whose
+    transaction failed with a connection-level error, is closed and forgotten, never lent
+    again; one left idle for `check_idle_after_seconds` or more is checked before it is
+    lent, and replaced if the check fails.
 
-    @contextmanager
+    `clock` tells wall-clock seconds: a frozen Lambda environment's monotonic clock may
+    stand still while its connections are closed on the other end.
+    """
+
+    def __init__(
+        self,
+        connector: Connector,
+        max_connections: int = 4,
+        *,
+        check_idle_after_seconds: float = CHECK_IDLE_AFTER_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._connector = connector
+        self._connections_free = threading.BoundedSemaphore(max_connections)
+        self._check_idle_after_seconds = check_idle_after_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        # (connection, when it was given back), most recently given back last.
+        self._idle: list[tuple[connection, float]] = []
+        self._closed = False
+
+    @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
         """A cursor in a transaction, committed when the block ends and rolled back if it
-        raises; the connection goes back to the pool either way."""
+        raises; the connection goes back to the pool either way, unless it is broken."""
         with self._connections_free:
-            connection = self._pool.getconn()
+            borrowed = self._borrow()
+            failure: BaseException | None = None
             try:
-                with connection, connection.cursor() as cursor:
+                with borrowed.cursor() as cursor:
                     yield cursor
+                borrowed.commit()
+            except BaseException as error:
+                failure = error
+                # The caller learns what failed, not that a rollback found the connection
+                # gone; a connection whose rollback failed is not given back.
+                with contextlib.suppress(*_CONNECTION_ERRORS):
+                    borrowed.rollback()
+                raise
             finally:
-                self._pool.putconn(connection)
+                self._give_back(borrowed, failure)
 
     def close(self) -> None:
-        self._pool.closeall()
+        """Close the idle connections now, and each lent one when it comes back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for unused, _ in idle:
+            _close_quietly(unused)
+
+    def _borrow(self) -> connection:
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                candidate, given_back_at = self._idle.pop()
+            if self._usable(candidate, given_back_at):
+                return candidate
+            _close_quietly(candidate)
+        return self._connector()
+
+    def _usable(self, candidate: connection, given_back_at: float) -> bool:
+        if candidate.closed:
+            return False
+        idle_seconds = self._clock() - given_back_at
+        # A clock set back makes the idle time unknown: check then too.
+        if 0 <= idle_seconds < self._check_idle_after_seconds:
+            return True
+        try:
+            with candidate, candidate.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except _CONNECTION_ERRORS:
+            return False
+        return True
+
+    def _give_back(self, borrowed: connection, failure: BaseException | None) -> None:
+        healthy = (
+            not isinstance(failure, _CONNECTION_ERRORS)
+            and not borrowed.closed
+            and borrowed.info.transaction_status == TRANSACTION_STATUS_IDLE
+        )
+        with self._lock:
+            if healthy and not self._closed:
+                self._idle.append((borrowed, self._clock()))
+                return
+        _close_quietly(borrowed)
+
+
+def _close_quietly(unwanted: connection) -> None:
+    # Closing only frees our end; a connection already broken has nothing left to free.
+    with contextlib.suppress(*_CONNECTION_ERRORS):
+        unwanted.close()
 
 
 def connect_pool(database_url: str, max_connections: int = 4) -> ConnectionPool:
-    """A pool for one process: opens one connection now, more on demand up to the maximum."""
-    return ConnectionPool(ThreadedConnectionPool(1, max_connections, dsn=database_url))
+    """A pool over the database a URL names; connections open on demand."""
+    return ConnectionPool(url_connector(database_url), max_connections)

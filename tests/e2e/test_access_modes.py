@@ -27,13 +27,13 @@ _POPULARITY, _FOLLOWERS = 3, 4  # columns of the artists table
 def spotify_app_in(stack: LocalStack, mode: AccessMode) -> Iterator[SpotipyCatalog]:
     """The stand-in plays `mode`, and the handlers use an adapter fresh as after a cold start
     (the stack's own would remember the refused endpoints for the rest of the session)."""
-    settings = composition.dependencies().settings
+    deps = composition.dependencies()
     adapter = SpotipyCatalog(
         make_spotify_client(
-            api_url=settings.spotify_api_url,
-            token_url=settings.spotify_auth_url,
-            client_id=settings.spotify_client_id,
-            client_secret=settings.spotify_client_secret,
+            api_url=deps.settings.spotify_api_url,
+            token_url=deps.settings.spotify_auth_url,
+            client_id=deps.application_secrets.spotify_client_id,
+            client_secret=deps.application_secrets.spotify_client_secret,
         )
     )
     previous = stack.spotify.mode

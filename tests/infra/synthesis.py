@@ -13,7 +13,7 @@ from aws_cdk import App, cx_api
 from aws_cdk.assertions import Template
 
 from stacks.application import SixpotifyStacks, build_application
-from stacks.names import ResourceNames
+from stacks.names import Handler, ResourceNames
 from stacks.stage_config import BUNDLING_KEY, StageConfig
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +33,14 @@ class Synthesized:
     @property
     def names(self) -> ResourceNames:
         return ResourceNames(self.config.name)
+
+    def stack_of_handler(self, handler: str) -> str:
+        """The name of the stack whose function runs `handler`."""
+        if handler == Handler.MIGRATE_DATABASE:
+            return self.names.database_stack
+        if handler in (Handler.WEBHOOK, Handler.CONVERSE):
+            return self.names.chat_stack
+        return self.names.pipeline_stack
 
     def template(self, stack_name: str) -> Template:
         return Template.from_json(self.template_json(stack_name))

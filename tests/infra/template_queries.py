@@ -61,15 +61,37 @@ def resolve(value: Any, stack: str, templates: Templates) -> Target:
         output = templates[producer]["Outputs"][value["Fn::GetStackOutput"]["OutputName"]]
         return resolve(output["Value"], producer, templates)
     if "Fn::Join" in value:
-        separator: str = value["Fn::Join"][0]
-        resolved = [resolve(part, stack, templates) for part in value["Fn::Join"][1]]
-        references = [part for part in resolved if isinstance(part, ResourceRef)]
-        if not references:
-            return separator.join(str(part) for part in resolved)
-        if len(references) == 1 and resolved[0] is references[0] and separator == "":
-            suffix = "".join(str(part) for part in resolved[1:])
-            return ResourceRef(references[0].stack, references[0].logical_id, suffix)
+        return _joined(value, stack, templates)
+    if "Fn::Select" in value and "Fn::Split" in value["Fn::Select"][1]:
+        # A piece of a resource's attribute (an ID cut from an ARN) still names that resource.
+        return resolve(value["Fn::Select"][1]["Fn::Split"][1], stack, templates)
     raise AssertionError(f"cannot tell what {value!r} in {stack} points to")
+
+
+def resolve_resource(value: Any, stack: str, templates: Templates) -> ResourceRef:
+    """Like `resolve`, for a value that must name one of the app's resources."""
+    target = resolve(value, stack, templates)
+    assert isinstance(target, ResourceRef), f"{value!r} in {stack} names no resource of the app"
+    return target
+
+
+def _joined(value: Any, stack: str, templates: Templates) -> Target:
+    separator: str = value["Fn::Join"][0]
+    resolved = [resolve(part, stack, templates) for part in value["Fn::Join"][1]]
+    references = [part for part in resolved if isinstance(part, ResourceRef)]
+    if not references:
+        return separator.join(str(part) for part in resolved)
+    if len(references) != 1 or separator != "":
+        raise AssertionError(f"cannot tell what {value!r} in {stack} points to")
+    (reference,) = references
+    if resolved[0] is reference:
+        # An ARN with a path: the resource, narrowed by what follows.
+        suffix = "".join(str(part) for part in resolved[1:])
+        return ResourceRef(reference.stack, reference.logical_id, suffix)
+    # A name built around one resource's identifier (an rds-db user ARN around a proxy's ID):
+    # the resource, with the whole pattern as its narrowing.
+    pattern = "".join("<ref>" if part is reference else str(part) for part in resolved)
+    return ResourceRef(reference.stack, reference.logical_id, pattern)
 
 
 def _referenced(name: str, stack: str) -> Target:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from tests.infra.synthesis import Synthesized
 
-# Every acknowledged finding of the app. A new one must be added here, on purpose.
+# Every acknowledged AWS Solutions finding of the app. A new one must be added here, on purpose.
 EXPECTED_ACKNOWLEDGMENTS = Counter(
     {
-        # X-Ray on each of the seven functions, and log delivery plus X-Ray on the state machine
-        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 8,
+        # X-Ray (and network interfaces, for those in the VPC) on each of the eight functions,
+        # and log delivery plus X-Ray on the state machine
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 9,
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/raw/spotify/artists/*]"): 1,
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/tables/*]"): 1,
         # Writing, and reading, refresh manifests.
@@ -28,8 +29,17 @@ EXPECTED_ACKNOWLEDGMENTS = Counter(
         # Server access logs: the lake's access-log bucket itself, and Athena's results bucket.
         ("AWS::S3::Bucket", "AwsSolutions-S1"): 2,
         ("AWS::ApiGatewayV2::Route", "AwsSolutions-APIG4"): 2,
+        # Spotify's and Meta's credentials cannot be rotated by a function.
+        ("AWS::SecretsManager::Secret", "AwsSolutions-SMG4"): 1,
+        # The default port behind the proxy; dev's Single-AZ, destroyable instance.
+        ("AWS::RDS::DBInstance", "AwsSolutions-RDS11"): 1,
+        ("AWS::RDS::DBInstance", "AwsSolutions-RDS3"): 1,
+        ("AWS::RDS::DBInstance", "AwsSolutions-RDS10"): 1,
     }
 )
+# aws-cdk-lib acknowledges some CloudFormation validation findings of its own constructs (the
+# VPC's zones, flow-log options), with its own reasons; those are not ours to list.
+NAG_PACK = "AwsSolutions-"
 
 
 def test_synthesis_left_no_finding_unanswered(synthesized: Synthesized) -> None:
@@ -69,6 +79,7 @@ def test_acknowledged_findings_are_the_expected_ones_each_with_a_reason(
     found = Counter(
         (resource_type, re.sub(r"<[^>]*\.Arn>", "<>", rule["id"]))
         for resource_type, rule in acknowledged
+        if rule["id"].startswith(NAG_PACK)
     )
     assert found == EXPECTED_ACKNOWLEDGMENTS
     assert all(len(rule["reason"]) > 40 for _, rule in acknowledged)

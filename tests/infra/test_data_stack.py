@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk.assertions import Match
 
+from adapters.secrets import APPLICATION_SECRET_FIELDS
 from tests.infra.synthesis import Synthesized
 
 
@@ -98,3 +101,28 @@ def test_tables_are_on_demand_recoverable_and_keyed_as_the_adapters_expect(
             "AttributeName": time_to_live,
             "Enabled": True,
         }
+
+
+def test_application_secret_starts_with_every_field_and_a_generated_verify_token(
+    synthesized: Synthesized,
+) -> None:
+    # Given the data stack
+    template = synthesized.template_json(synthesized.names.data_stack)
+
+    # When its secret is read
+    ((_, secret),) = [
+        (logical_id, resource)
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::SecretsManager::Secret"
+    ]
+    generated = secret["Properties"]["GenerateSecretString"]
+
+    # Then it has the stage's name, every field the functions read is present (empty until
+    # the operator fills it in) and the verify token is generated, without punctuation
+    assert secret["Properties"]["Name"] == synthesized.names.application_secret
+    placeholders = json.loads(generated["SecretStringTemplate"])
+    assert set(placeholders) | {generated["GenerateStringKey"]} == set(APPLICATION_SECRET_FIELDS)
+    assert all(value == "" for value in placeholders.values())
+    assert generated["GenerateStringKey"] == "verifyToken"
+    assert generated["ExcludePunctuation"] is True
+    assert generated["PasswordLength"] >= 32

@@ -1,71 +1,97 @@
-"""Every function starts with all the settings handlers/settings.py requires, and no secret
-value is written into a template."""
+"""Every function's environment loads as its process's settings, reaches PostgreSQL through
+the proxy with IAM tokens, names the application secret by ARN, and holds no secret value."""
 
 from __future__ import annotations
 
-import pytest
-from pydantic import AliasChoices, SecretStr
+import json
+import os
 
-from handlers.settings import Settings
-from stacks.names import Handler
+import pytest
+
+from handlers.settings import (
+    DatabaseEndpoint,
+    DatabaseSettings,
+    load_database_settings,
+    load_settings,
+)
+from stacks.names import DATABASE_USER, EnvironmentVariable, Handler
 from tests.infra.synthesis import Synthesized
-from tests.infra.template_queries import logical_id_where
+from tests.infra.template_queries import logical_id_where, resolve_resource, resources_of_type
 
 # Given by the Lambda runtime itself.
-RUNTIME_PROVIDED = {"AWS_REGION"}
-# Clear text until the RDS work: a placeholder without credentials (see stage_config.py).
-PLACEHOLDER_SECRETS = {"DATABASE_URL"}
-SECRET_REFERENCE = "{{resolve:secretsmanager:"
-
-ALL_HANDLERS = [
+RUNTIME_PROVIDED = {"AWS_REGION": "eu-west-1"}
+APPLICATION_HANDLERS = [
     Handler.WEBHOOK,
+    Handler.CONVERSE,
     Handler.PLAN_BATCHES,
     Handler.FETCH_ARTISTS,
     Handler.RECOMPUTE_SIMILARITY,
     Handler.NOTIFY_WAITERS,
+    Handler.PLAN_REFRESH,
 ]
 
 
-def variable_name(field: str) -> str:
-    alias = Settings.model_fields[field].validation_alias
-    if isinstance(alias, str):
-        return alias
-    if isinstance(alias, AliasChoices):
-        return str(alias.choices[0])
-    return f"SIXPOTIFY_{field.upper()}"
+def environment_of(synthesized: Synthesized, handler: str) -> dict[str, object]:
+    template = synthesized.template_json(synthesized.stack_of_handler(handler))
+    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
+    variables: dict[str, object] = template["Resources"][function_id]["Properties"]["Environment"][
+        "Variables"
+    ]
+    return variables
 
 
-def required_variables() -> set[str]:
-    return {
-        variable_name(field) for field, info in Settings.model_fields.items() if info.is_required()
-    } - RUNTIME_PROVIDED
+def load_as_deployed(
+    variables: dict[str, object], monkeypatch: pytest.MonkeyPatch, handler: str
+) -> DatabaseSettings:
+    """The settings the handler's process would read, references standing in as text."""
+    for name in list(os.environ):
+        if name.startswith("SIXPOTIFY_") or name in {"DATABASE_URL", "AWS_ENDPOINT_URL"}:
+            monkeypatch.delenv(name)
+    for name, value in {**variables, **RUNTIME_PROVIDED}.items():
+        monkeypatch.setenv(name, value if isinstance(value, str) else f"<{name}>")
+    if handler == Handler.MIGRATE_DATABASE:
+        return load_database_settings()
+    return load_settings()
 
 
-def secret_variables() -> set[str]:
-    return {
-        variable_name(field)
-        for field, info in Settings.model_fields.items()
-        if info.annotation is SecretStr
-    } - PLACEHOLDER_SECRETS
+@pytest.mark.parametrize("handler", [*APPLICATION_HANDLERS, Handler.MIGRATE_DATABASE])
+def test_environment_loads_and_logs_in_to_the_proxy_as_the_owner(
+    synthesized: Synthesized, handler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the function's environment
+    variables = environment_of(synthesized, handler)
+
+    # When its process loads its settings from it
+    settings = load_as_deployed(variables, monkeypatch, handler)
+
+    # Then it reaches PostgreSQL at the proxy's endpoint, as the owner, with an IAM token
+    assert isinstance(settings.database, DatabaseEndpoint)
+    assert settings.database.user == DATABASE_USER
+    stack = synthesized.stack_of_handler(handler)
+    host = resolve_resource(
+        variables[EnvironmentVariable.DATABASE_HOST], stack, synthesized.templates
+    )
+    database = synthesized.template_json(synthesized.names.database_stack)
+    assert host.logical_id in resources_of_type(database, "AWS::RDS::DBProxy")
 
 
-@pytest.mark.parametrize("handler", ALL_HANDLERS)
-def test_function_gets_every_required_setting_and_secrets_only_by_reference(
+@pytest.mark.parametrize("handler", APPLICATION_HANDLERS)
+def test_environment_names_the_application_secret_and_holds_no_secret_value(
     synthesized: Synthesized, handler: str
 ) -> None:
-    # Given the function's stack
-    names = synthesized.names
-    stack = names.chat_stack if handler == Handler.WEBHOOK else names.pipeline_stack
-    template = synthesized.template_json(stack)
+    # Given the function's environment
+    variables = environment_of(synthesized, handler)
+    stack = synthesized.stack_of_handler(handler)
 
-    # When its environment is read
-    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
-    environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+    # When the application secret's variable is followed, and every value is read
+    secret = resolve_resource(
+        variables[EnvironmentVariable.APPLICATION_SECRET], stack, synthesized.templates
+    )
+    text = json.dumps(variables)
 
-    # Then it covers the settings and each secret is a Secrets Manager dynamic reference
-    assert required_variables() <= set(environment)
-    assert secret_variables()
-    for variable in secret_variables():
-        reference = environment[variable]
-        assert isinstance(reference, str)
-        assert reference.startswith(SECRET_REFERENCE + synthesized.config.application_secret_name)
+    # Then it is the stage's secret, by ARN; nothing is resolved from a secret at deploy time;
+    # and no variable is a database URL, which could carry a password
+    data = synthesized.template_json(synthesized.names.data_stack)
+    assert data["Resources"][secret.logical_id]["Type"] == "AWS::SecretsManager::Secret"
+    assert "{{resolve:" not in text
+    assert EnvironmentVariable.DATABASE_URL not in variables

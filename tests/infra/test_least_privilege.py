@@ -7,7 +7,8 @@ import pytest
 
 from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
 from domain.refresh import REFRESH_MANIFEST_PREFIX
-from stacks.names import Handler
+from stacks.handler_function import NETWORK_INTERFACE_ACTIONS
+from stacks.names import DATABASE_USER, Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     Grant,
@@ -21,6 +22,8 @@ from tests.infra.template_queries import (
 TRACING = frozenset({"xray:PutTelemetryRecords", "xray:PutTraceSegments"})
 LOG_WRITING = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
 TABLE_READS = frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"})
+SECRET_READ = frozenset({"secretsmanager:GetSecretValue"})
+DATABASE_LOGIN = frozenset({"rds-db:connect"})
 
 # Per handler: the app resources it may reach besides its own log group, and actions that must
 # be among those allowed there (what its adapters call).
@@ -30,21 +33,34 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
         "raw lake objects": frozenset({"s3:PutObject"}),
         "lake tables": frozenset({"s3:PutObject"}),
         "genres table": frozenset({"dynamodb:PutItem"}),
+        "application secret": SECRET_READ,
+        "database login": DATABASE_LOGIN,
     },
-    Handler.RECOMPUTE_SIMILARITY: {},
+    Handler.RECOMPUTE_SIMILARITY: {
+        "database login": DATABASE_LOGIN,
+    },
     Handler.PLAN_REFRESH: {
         "refresh manifests": frozenset({"s3:PutObject"}),
+        "database login": DATABASE_LOGIN,
     },
     Handler.NOTIFY_WAITERS: {
         "waiters table": frozenset({"dynamodb:Query", "dynamodb:DeleteItem"}),
+        "application secret": SECRET_READ,
+        "database login": DATABASE_LOGIN,
     },
     Handler.WEBHOOK: {
         "converse function": frozenset({"lambda:InvokeFunction"}),
+        "application secret": SECRET_READ,
     },
     Handler.CONVERSE: {
         "waiters table": frozenset({"dynamodb:PutItem"}),
         "messages table": frozenset({"dynamodb:PutItem"}),
         "requests queue": frozenset({"sqs:SendMessage"}),
+        "application secret": SECRET_READ,
+        "database login": DATABASE_LOGIN,
+    },
+    Handler.MIGRATE_DATABASE: {
+        "database login": DATABASE_LOGIN,
     },
 }
 CHAT_HANDLERS = (Handler.WEBHOOK, Handler.CONVERSE)
@@ -55,6 +71,8 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
     data = synthesized.template_json(names.data_stack)
     pipeline = synthesized.template_json(names.pipeline_stack)
     chat = synthesized.template_json(names.chat_stack)
+    database = synthesized.template_json(names.database_stack)
+    (proxy_id,) = resources_of_type(database, "AWS::RDS::DBProxy")
     (lake_id,) = [
         logical_id
         for logical_id, bucket in resources_of_type(data, "AWS::S3::Bucket").items()
@@ -89,12 +107,17 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
             names.chat_stack,
             logical_id_where(chat, "AWS::Lambda::Function", "Handler", Handler.CONVERSE),
         ),
+        "application secret": ResourceRef(
+            names.data_stack,
+            logical_id_where(data, "AWS::SecretsManager::Secret", "Name", names.application_secret),
+        ),
+        # The owner's login through the proxy, and no other user's.
+        "database login": ResourceRef(
+            names.database_stack,
+            proxy_id,
+            f"arn:aws:rds-db:eu-west-1:<AWS::AccountId>:dbuser:<ref>/{DATABASE_USER}",
+        ),
     }
-
-
-def stack_of(synthesized: Synthesized, handler: str) -> str:
-    names = synthesized.names
-    return names.chat_stack if handler in CHAT_HANDLERS else names.pipeline_stack
 
 
 @pytest.mark.parametrize("handler", sorted(EXPECTED_REACH))
@@ -103,7 +126,7 @@ def test_each_function_reaches_only_what_its_handler_uses(
 ) -> None:
     # Given the function's role and what the app defines
     templates = synthesized.templates
-    stack = stack_of(synthesized, handler)
+    stack = synthesized.stack_of_handler(handler)
     template = templates[stack]
     function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
     own_logs = ResourceRef(
@@ -116,9 +139,12 @@ def test_each_function_reaches_only_what_its_handler_uses(
     # When every statement of its policies is resolved to the resource it names
     grants = grants_of_role(stack, role_of_function(template, handler), templates)
 
-    # Then wildcards serve tracing only, logs go to its own group, and the rest is exactly
-    # the expected resources with the actions the handler needs
-    assert {grant.actions for grant in grants if grant.resource == "*"} == {TRACING}
+    # Then wildcards serve tracing, and the network interfaces of a function in the VPC, only;
+    # logs go to its own group; and the rest is exactly the expected resources with the
+    # actions the handler needs
+    wildcard = set().union(*(grant.actions for grant in grants if grant.resource == "*"))
+    in_vpc = "database login" in expected
+    assert wildcard == (TRACING | NETWORK_INTERFACE_ACTIONS if in_vpc else TRACING)
     assert {grant.actions for grant in grants if grant.resource == own_logs} == {LOG_WRITING}
     reached = {
         grant.resource: grant.actions for grant in grants if grant.resource not in ("*", own_logs)

@@ -10,12 +10,12 @@ from aws_cdk import aws_logs as logs
 from stacks.stage_config import BUNDLING_KEY, STAGE_KEY, STAGES_KEY, StageConfig, StageConfigError
 from tests.infra.synthesis import cdk_json_context
 
-DEV = {
+DEV: dict[str, Any] = {
     "region": "eu-west-1",
     "logRetention": "TWO_WEEKS",
     "retainData": False,
-    "applicationSecretName": "sixpotify/dev/application",
-    "databaseUrl": "postgresql://sixpotify@db.example:5432/sixpotify",
+    "natGateways": 1,
+    "database": {"instanceClass": "t4g.small", "allocatedStorageGiB": 20, "multiAz": False},
     "webhookRateLimit": 10,
     "webhookBurstLimit": 20,
 }
@@ -36,6 +36,19 @@ def test_every_stage_in_cdk_json_reads(stage: str) -> None:
     # Then it is that stage, bundled by default
     assert config.name == stage
     assert config.bundling is True
+
+
+def test_production_survives_the_loss_of_a_zone_and_keeps_its_data() -> None:
+    # Given cdk.json's context with the prod stage selected
+    values = {**cdk_json_context(), STAGE_KEY: "prod"}
+
+    # When the stage is read
+    config = StageConfig.from_context(values.get)
+
+    # Then its database runs Multi-AZ, each zone has its own NAT gateway, and data is retained
+    assert config.database.multi_az is True
+    assert config.nat_gateways == 2
+    assert config.retain_data is True
 
 
 def test_command_line_strings_turn_bundling_off() -> None:
@@ -68,9 +81,24 @@ def test_alarm_email_is_optional() -> None:
     ("values", "complaint"),
     [
         (context(**{STAGE_KEY: "staging"}), "'staging' is not one of: dev"),
+        (context(**{STAGES_KEY: {"dev": {**DEV, "natGateways": 0}}}), "natGateways"),
         (
-            context(**{STAGES_KEY: {"dev": {**DEV, "databaseUrl": "postgresql://u:pw@db/x"}}}),
-            "must not carry a password",
+            context(**{STAGES_KEY: {"dev": {**DEV, "database": {"instanceClass": "small"}}}}),
+            "'small' is not like 't4g.small'",
+        ),
+        (
+            context(**{STAGES_KEY: {"dev": {**DEV, "database": {"instanceClass": "t4g.small"}}}}),
+            "database lacks 'allocatedStorageGiB'",
+        ),
+        (
+            context(
+                **{
+                    STAGES_KEY: {
+                        "dev": {**DEV, "database": {**DEV["database"], "allocatedStorageGiB": 5}}
+                    }
+                }
+            ),
+            "at least 20",
         ),
         (context(**{STAGES_KEY: {"dev": {**DEV, "logRetention": "FOREVERISH"}}}), "FOREVERISH"),
         (context(**{STAGES_KEY: {"dev": {"region": "eu-west-1"}}}), "lacks"),
