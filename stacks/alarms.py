@@ -18,9 +18,15 @@ WEBHOOK_LATENCY_THRESHOLD_MS: Final = 1000
 # app has outgrown its quota.
 RATE_LIMITED_PERIODS: Final = 3
 DEAD_LETTER_MINUTES: Final = 5
+# A burstable instance above this for a quarter of an hour is spending its CPU credits.
+DATABASE_CPU_PERCENT: Final = 80
+DATABASE_CPU_PERIODS: Final = 3
+# Storage grows on its own up to its maximum; this much left means the maximum is near.
+DATABASE_FREE_STORAGE_BYTES: Final = 2 * 1024**3
 
 _AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 _ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+_BELOW = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
 
 
 class OperationalAlarms(Construct):
@@ -94,6 +100,22 @@ class OperationalAlarms(Construct):
             threshold=1,
             comparison=_AT_LEAST,
             periods=RATE_LIMITED_PERIODS,
+        )
+        self._alarm(
+            "database-cpu",
+            metrics.database_cpu,
+            f"PostgreSQL's CPU has stayed above {DATABASE_CPU_PERCENT}%: a larger instance class "
+            "or a slow query to find",
+            threshold=DATABASE_CPU_PERCENT,
+            comparison=_ABOVE,
+            periods=DATABASE_CPU_PERIODS,
+        )
+        self._alarm(
+            "database-storage",
+            metrics.database_free_storage,
+            "PostgreSQL has less than 2 GiB free: storage is near its maximum",
+            threshold=DATABASE_FREE_STORAGE_BYTES,
+            comparison=_BELOW,
         )
 
     def _alarm(

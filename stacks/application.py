@@ -109,6 +109,7 @@ def build_application(
         config=config,
         pipeline=pipeline,
         chat=chat,
+        database=database,
         env=environment,
         description="Sixpotify monitoring: alarms, their SNS topic and the operations dashboard",
     )

@@ -10,6 +10,7 @@ from constructs import Construct
 from stacks.alarm_topic import AlarmTopic
 from stacks.alarms import OperationalAlarms
 from stacks.chat_stack import ChatStack
+from stacks.database_stack import DatabaseStack
 from stacks.names import ResourceNames
 from stacks.operational_metrics import operational_metrics
 from stacks.operations_dashboard import OperationsDashboard
@@ -27,6 +28,7 @@ class MonitoringStack(Stack):
         config: StageConfig,
         pipeline: PipelineStack,
         chat: ChatStack,
+        database: DatabaseStack,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -48,6 +50,7 @@ class MonitoringStack(Stack):
             dead_letter_queue=pipeline.dead_letter_queue,
             fetch_artists=pipeline.fetch_artists,
             spotify_rate_limited=throttling.metric,
+            database=database.database.instance,
         )
         self.alarms = OperationalAlarms(
             self, "Alarms", metrics=metrics, topic=self.alarm_topic, alarm_name=names.alarm

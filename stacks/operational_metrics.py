@@ -8,6 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 
@@ -32,6 +33,9 @@ class OperationalMetrics:
     spotify_rate_limited: cloudwatch.IMetric
     fetch_duration_p50: cloudwatch.IMetric
     fetch_duration_p99: cloudwatch.IMetric
+    database_cpu: cloudwatch.IMetric
+    database_free_storage: cloudwatch.IMetric
+    database_connections: cloudwatch.IMetric
 
 
 def operational_metrics(
@@ -43,6 +47,7 @@ def operational_metrics(
     dead_letter_queue: sqs.IQueue,
     fetch_artists: lambda_.IFunction,
     spotify_rate_limited: cloudwatch.IMetric,
+    database: rds.IDatabaseInstance,
 ) -> OperationalMetrics:
     total = cloudwatch.Stats.SUM
     return OperationalMetrics(
@@ -72,5 +77,13 @@ def operational_metrics(
         ),
         fetch_duration_p99=fetch_artists.metric_duration(
             statistic=cloudwatch.Stats.p(99), period=PERIOD, label="fetch p99"
+        ),
+        database_cpu=database.metric_cpu_utilization(period=PERIOD, label="CPU %"),
+        database_free_storage=database.metric_free_storage_space(
+            statistic=cloudwatch.Stats.MINIMUM, period=PERIOD, label="free storage (bytes)"
+        ),
+        # Behind the proxy: the proxy's own connections, not the functions'.
+        database_connections=database.metric_database_connections(
+            statistic=cloudwatch.Stats.MAXIMUM, period=PERIOD, label="connections"
         ),
     )

@@ -1,4 +1,5 @@
-"""One CloudWatch dashboard: the chat path on top, the ingest path below, alarms first."""
+"""One CloudWatch dashboard: alarms first, then the chat path, the ingest path and the
+database."""
 
 from __future__ import annotations
 
@@ -60,6 +61,11 @@ class OperationsDashboard(Construct):
             _graph("Dead-letter queue depth", [metrics.dead_letter_depth]),
             _graph("Spotify rate limits (429)", [metrics.spotify_rate_limited]),
             _graph("Fetch duration (ms)", [metrics.fetch_duration_p50, metrics.fetch_duration_p99]),
+        )
+        self.dashboard.add_widgets(
+            _graph("Database CPU (%)", [metrics.database_cpu]),
+            _graph("Database free storage", [metrics.database_free_storage]),
+            _graph("Database connections", [metrics.database_connections]),
         )
 
 

@@ -65,6 +65,7 @@ class ExpectedAlarm:
 _STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 _FUNCTION = "AWS::Lambda::Function"
 _API = "AWS::ApiGatewayV2::Api"
+_DATABASE = "AWS::RDS::DBInstance"
 
 
 @pytest.mark.parametrize(
@@ -94,6 +95,11 @@ _API = "AWS::ApiGatewayV2::Api"
         (
             "webhook-latency",
             ExpectedAlarm("AWS/ApiGateway", "IntegrationLatency", GREATER, 1000, 1, _API),
+        ),
+        ("database-cpu", ExpectedAlarm("AWS/RDS", "CPUUtilization", GREATER, 80, 3, _DATABASE)),
+        (
+            "database-storage",
+            ExpectedAlarm("AWS/RDS", "FreeStorageSpace", "LessThanThreshold", 2**31, 1, _DATABASE),
         ),
     ],
 )
@@ -199,7 +205,7 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     ]
 
     # Then each alarm notifies the topic when it fires and when it clears
-    assert len(actions) == 9
+    assert len(actions) == 11
     assert all(fired == cleared == [{"Ref": topic_id}] for fired, cleared in actions)
     # And the topic is encrypted with a rotated key that CloudWatch may use, and TLS only
     topic = Template.from_json(dict(template))
@@ -247,7 +253,9 @@ def test_the_operators_address_is_subscribed_only_when_given(
         )
 
 
-def test_the_dashboard_shows_chat_and_ingest_at_a_glance(synthesized: Synthesized) -> None:
+def test_the_dashboard_shows_chat_ingest_and_the_database_at_a_glance(
+    synthesized: Synthesized,
+) -> None:
     # Given the monitoring template
     template = synthesized.template_json(synthesized.names.monitoring_stack)
     (dashboard,) = resources_of_type(template, "AWS::CloudWatch::Dashboard").values()
@@ -270,6 +278,9 @@ def test_the_dashboard_shows_chat_and_ingest_at_a_glance(synthesized: Synthesize
         "Dead-letter queue depth",
         "Spotify rate limits",
         "Fetch duration",
+        "Database CPU",
+        "Database free storage",
+        "Database connections",
     ):
         assert f'"title":"{title}' in body
     for metric in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", METRIC_NAME):
