@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import secrets
 import time
 from collections.abc import Iterator, Sequence
@@ -83,8 +84,13 @@ class LocalStack:
     def write_local_json(self) -> Path:
         """Publish the endpoints for `sixpotify chat` and other clients until exit."""
         path = self.state_dir / LOCAL_JSON
-        path.write_text(json.dumps(asdict(self.endpoints), indent=2) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        # Owner-only from its creation, and renamed into place whole: a client polling for the
+        # file never reads it half written, and nobody else ever reads the secrets it holds.
+        staged = path.with_suffix(".tmp")
+        descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as staged_file:
+            staged_file.write(json.dumps(asdict(self.endpoints), indent=2) + "\n")
+        staged.replace(path)
         self._exit.callback(path.unlink, missing_ok=True)
         return path
 
