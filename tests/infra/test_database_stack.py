@@ -91,7 +91,7 @@ def test_owner_credentials_are_generated_in_secrets_manager_and_rotated_monthly(
     assert rotation["Properties"]["RotationRules"] == {"ScheduleExpression": "rate(30 days)"}
 
 
-def test_proxy_requires_tls_and_iam_and_alone_reads_the_owner_secret(
+def test_proxy_requires_tls_and_iam_and_logs_in_with_the_owner_secret(
     synthesized: Synthesized,
 ) -> None:
     # Given the database stack
