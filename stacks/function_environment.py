@@ -6,7 +6,6 @@ and PostgreSQL by proxy endpoint and user, logged into with an IAM token.
 
 from __future__ import annotations
 
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 
 from stacks.data_stack import DataStack
@@ -31,10 +30,9 @@ def function_environment(
     proxy_endpoint: str,
     requests_queue: sqs.IQueue,
 ) -> dict[str, str]:
-    application_secret: secretsmanager.ISecret = data.application_secret
     return {
         **database_environment(proxy_endpoint),
-        EnvironmentVariable.APPLICATION_SECRET: application_secret.secret_arn,
+        EnvironmentVariable.APPLICATION_SECRET: data.application_secret.secret_arn,
         EnvironmentVariable.LAKE_BUCKET: data.lake_bucket.bucket_name,
         EnvironmentVariable.GENRES_TABLE: data.genres_table.table_name,
         EnvironmentVariable.WAITERS_TABLE: data.waiters_table.table_name,

@@ -44,7 +44,6 @@ class PostgresDatabase(Construct):
         retain: bool,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.owner = owner
         self.clients = clients
         secret = rds.DatabaseSecret(self, "OwnerSecret", username=owner, secret_name=secret_name)
         self.instance = rds.DatabaseInstance(

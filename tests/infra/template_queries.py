@@ -99,10 +99,23 @@ def _referenced(name: str, stack: str) -> Target:
     return f"<{name}>" if name.startswith("AWS::") else ResourceRef(stack, name)
 
 
-def role_of_function(template: Mapping[str, Any], handler: str) -> str:
+def function_properties(template: Mapping[str, Any], handler: str) -> Mapping[str, Any]:
+    """The properties of the template's one function running `handler`."""
     function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
-    role: str = template["Resources"][function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    properties: Mapping[str, Any] = template["Resources"][function_id]["Properties"]
+    return properties
+
+
+def role_of_function(template: Mapping[str, Any], handler: str) -> str:
+    role: str = function_properties(template, handler)["Role"]["Fn::GetAtt"][0]
     return role
+
+
+def subnet_tier(templates: Templates, subnet: ResourceRef) -> str:
+    """The name of the VPC tier (`public`, `functions`, `database`) a subnet belongs to."""
+    properties = templates[subnet.stack]["Resources"][subnet.logical_id]["Properties"]
+    (tier,) = [tag["Value"] for tag in properties["Tags"] if tag["Key"] == "aws-cdk:subnet-name"]
+    return str(tier)
 
 
 def grants_of_role(stack: str, role_id: str, templates: Templates) -> set[Grant]:

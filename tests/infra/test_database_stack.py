@@ -15,6 +15,7 @@ from tests.infra.template_queries import (
     logical_id_where,
     resolve_resource,
     resources_of_type,
+    subnet_tier,
 )
 
 
@@ -51,7 +52,6 @@ def test_instance_sits_in_the_isolated_subnets(synthesized: Synthesized) -> None
     # Given the database stack and the network
     names = synthesized.names
     template = synthesized.template_json(names.database_stack)
-    network = synthesized.template_json(names.network_stack)["Resources"]
 
     # When the instance's subnet group is followed to its subnets
     _, group = only(template, "AWS::RDS::DBSubnetGroup")
@@ -61,13 +61,7 @@ def test_instance_sits_in_the_isolated_subnets(synthesized: Synthesized) -> None
     ]
 
     # Then they are the two database subnets, which have no route out
-    tiers = {
-        tag["Value"]
-        for subnet in subnets
-        for tag in network[subnet.logical_id]["Properties"]["Tags"]
-        if tag["Key"] == "aws-cdk:subnet-name"
-    }
-    assert tiers == {"database"}
+    assert {subnet_tier(synthesized.templates, subnet) for subnet in subnets} == {"database"}
     assert len(subnets) == 2
 
 

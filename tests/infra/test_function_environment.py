@@ -16,7 +16,7 @@ from handlers.settings import (
 )
 from stacks.names import DATABASE_USER, EnvironmentVariable, Handler
 from tests.infra.synthesis import Synthesized
-from tests.infra.template_queries import logical_id_where, resolve_resource, resources_of_type
+from tests.infra.template_queries import function_properties, resolve_resource, resources_of_type
 
 # Given by the Lambda runtime itself.
 RUNTIME_PROVIDED = {"AWS_REGION": "eu-west-1"}
@@ -33,8 +33,7 @@ APPLICATION_HANDLERS = [
 
 def environment_of(synthesized: Synthesized, handler: str) -> dict[str, object]:
     template = synthesized.template_json(synthesized.stack_of_handler(handler))
-    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
-    variables: dict[str, object] = template["Resources"][function_id]["Properties"]["Environment"][
+    variables: dict[str, object] = function_properties(template, handler)["Environment"][
         "Variables"
     ]
     return variables

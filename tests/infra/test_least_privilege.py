@@ -13,6 +13,7 @@ from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     Grant,
     ResourceRef,
+    function_properties,
     grants_of_role,
     logical_id_where,
     resources_of_type,
@@ -128,10 +129,8 @@ def test_each_function_reaches_only_what_its_handler_uses(
     templates = synthesized.templates
     stack = synthesized.stack_of_handler(handler)
     template = templates[stack]
-    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
     own_logs = ResourceRef(
-        stack,
-        template["Resources"][function_id]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"],
+        stack, function_properties(template, handler)["LoggingConfig"]["LogGroup"]["Ref"]
     )
     resources = app_resources(synthesized)
     expected = EXPECTED_REACH[handler]

@@ -8,7 +8,13 @@ import pytest
 
 from stacks.names import Handler
 from tests.infra.synthesis import Synthesized
-from tests.infra.template_queries import logical_id_where, resolve_resource, resources_of_type
+from tests.infra.template_queries import (
+    ResourceRef,
+    function_properties,
+    resolve_resource,
+    resources_of_type,
+    subnet_tier,
+)
 
 # Functions that talk to PostgreSQL run in the VPC; the others stay outside it, off the NAT.
 IN_VPC = {
@@ -22,11 +28,13 @@ IN_VPC = {
 OUTSIDE_VPC = {Handler.WEBHOOK, Handler.PLAN_BATCHES}
 
 
-def subnets_by_tier(template: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def subnets_by_tier(synthesized: Synthesized) -> dict[str, list[dict[str, Any]]]:
+    stack = synthesized.names.network_stack
+    template = synthesized.template_json(stack)
     tiers: dict[str, list[dict[str, Any]]] = {}
-    for subnet in resources_of_type(template, "AWS::EC2::Subnet").values():
-        tags = {tag["Key"]: tag["Value"] for tag in subnet["Properties"]["Tags"]}
-        tiers.setdefault(tags["aws-cdk:subnet-name"], []).append(subnet["Properties"])
+    for logical_id, subnet in resources_of_type(template, "AWS::EC2::Subnet").items():
+        tier = subnet_tier(synthesized.templates, ResourceRef(stack, logical_id))
+        tiers.setdefault(tier, []).append(subnet["Properties"])
     return tiers
 
 
@@ -34,10 +42,8 @@ def test_vpc_has_public_function_and_database_tiers_in_two_zones(
     synthesized: Synthesized,
 ) -> None:
     # Given the network stack
-    template = dict(synthesized.template_json(synthesized.names.network_stack))
-
     # When its subnets are grouped by tier
-    tiers = subnets_by_tier(template)
+    tiers = subnets_by_tier(synthesized)
 
     # Then each tier spans two zones, and only public subnets give addresses to the internet
     assert set(tiers) == {"public", "functions", "database"}
@@ -108,14 +114,14 @@ def test_only_functions_that_use_postgres_run_in_the_vpc(
     template = synthesized.template_json(stack)
 
     # When its VPC configuration is read
-    function_id = logical_id_where(template, "AWS::Lambda::Function", "Handler", handler)
-    vpc_config = template["Resources"][function_id]["Properties"].get("VpcConfig")
+    vpc_config = function_properties(template, handler).get("VpcConfig")
 
     # Then a database client runs in the two function subnets and the clients' security
     # group; any other function runs outside the VPC
     if handler in OUTSIDE_VPC:
         assert vpc_config is None
         return
+    assert vpc_config is not None
     subnets = [
         resolve_resource(subnet, stack, synthesized.templates) for subnet in vpc_config["SubnetIds"]
     ]
@@ -123,11 +129,6 @@ def test_only_functions_that_use_postgres_run_in_the_vpc(
         resolve_resource(g, stack, synthesized.templates) for g in vpc_config["SecurityGroupIds"]
     ]
     network = synthesized.template_json(names.network_stack)["Resources"]
-    assert {
-        tag["Value"]
-        for subnet in subnets
-        for tag in network[subnet.logical_id]["Properties"]["Tags"]
-        if tag["Key"] == "aws-cdk:subnet-name"
-    } == {"functions"}
+    assert {subnet_tier(synthesized.templates, subnet) for subnet in subnets} == {"functions"}
     assert len(subnets) == 2
     assert "talk to PostgreSQL" in network[group.logical_id]["Properties"]["GroupDescription"]
