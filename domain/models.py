@@ -27,11 +27,16 @@ class Artist(_Frozen):
 
 
 class Track(_Frozen):
+    """One of an artist's top tracks. credits lists every artist Spotify credits on the
+    track, in Spotify's order (artist_id among them): who records together is a signal of
+    similarity when genres are missing."""
+
     id: str
     artist_id: str
     name: str
     popularity: int | None = None
     spotify_url: str
+    credits: tuple[str, ...] = ()
 
 
 class AudioFeatures(_Frozen):
