@@ -497,11 +497,20 @@ def _spotify_url(item: Mapping[str, Any], kind: str) -> str:
     return str(url) if url else f"https://open.spotify.com/{kind}/{item['id']}"
 
 
-def _first_artist_id(track: Mapping[str, Any]) -> str | None:
-    return next(
-        (str(artist["id"]) for artist in track.get("artists") or () if artist and artist.get("id")),
-        None,
+def _credited_artist_ids(track: Mapping[str, Any]) -> tuple[str, ...]:
+    """The IDs of the track's artists in Spotify's order, each once; local files and
+    unavailable tracks can list artists without an ID."""
+    return tuple(
+        dict.fromkeys(
+            str(artist["id"])
+            for artist in track.get("artists") or ()
+            if artist and artist.get("id")
+        )
     )
+
+
+def _first_artist_id(track: Mapping[str, Any]) -> str | None:
+    return next(iter(_credited_artist_ids(track)), None)
 
 
 def _track(item: Mapping[str, Any], artist_id: str) -> Track:
@@ -511,6 +520,7 @@ def _track(item: Mapping[str, Any], artist_id: str) -> Track:
         name=item["name"],
         popularity=item.get("popularity"),
         spotify_url=_spotify_url(item, "track"),
+        credits=_credited_artist_ids(item),
     )
 
 

@@ -31,3 +31,8 @@ class SpotifyRateLimitedError(SixpotifyError):
 
 class MessengerDeliveryError(SixpotifyError):
     """The Send API refused a message."""
+
+
+class RebuildIncompleteError(SixpotifyError):
+    """A similarity rebuild cannot be switched to: not every shard wrote its lists, or the
+    generation is not the one being built."""

@@ -75,6 +75,40 @@ class Neighbour(_Frozen):
     score: float
 
 
+class SimilarityProfile(_Frozen):
+    """What similarity is computed from: the artist's genres, the mean audio features of its
+    top tracks (in domain.similarity.AUDIO_FEATURE_NAMES order, None when unknown), and the
+    other artists credited with it on the same tracks."""
+
+    artist_id: str
+    popularity: int | None = None
+    genres: tuple[str, ...] = ()
+    audio: tuple[float, ...] | None = None
+    co_credited: tuple[str, ...] = ()
+
+
+class ScoredArtist(_Frozen):
+    """An artist on someone's similar-artists list, with what ranks it there."""
+
+    artist_id: str
+    score: float
+    popularity: int | None = None
+
+
+class SimilarityGeneration(_Frozen):
+    """One generation of similar-artist lists: what a rebuild wrote, and when."""
+
+    generation: int
+    state: Literal["building", "serving", "retired", "failed"]
+    started_at: datetime
+    snapshot_at: datetime | None = None
+    finished_at: datetime | None = None
+    artist_count: int | None = None
+    shard_count: int | None = None
+    shards_done: int = 0
+    failure: str | None = None
+
+
 class NameCandidate(_Frozen):
     """A name the bot knows (an artist's own, an alias, a shipped name) that may be what
     someone typed. artist_id is empty for a shipped name whose artist is not stored yet."""

@@ -4,8 +4,11 @@ never learns which cloud, database or HTTP client stands behind them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
+
+from numpy.typing import NDArray
 
 from domain.models import (
     Artist,
@@ -15,9 +18,13 @@ from domain.models import (
     NameCandidate,
     Neighbour,
     Reply,
+    ScoredArtist,
+    SimilarityGeneration,
+    SimilarityProfile,
     Track,
     Waiter,
 )
+from domain.neighbour_search import Float32s, Ints, SearchPlan
 
 
 class ArtistRepository(Protocol):
@@ -36,19 +43,117 @@ class ArtistRepository(Protocol):
         overwrites a newer one."""
         ...
 
-    def save_vectors(self, vectors: Mapping[str, Sequence[float]]) -> None: ...
-
-    def nearest(self, artist_id: str, limit: int) -> list[tuple[str, float]]:
-        """The closest other artists by vector, best first, as (artist_id, score)."""
+    def similar_artists(self, artist_id: str, limit: int) -> list[Artist]:
+        """The artist's list in the serving generation, closest first."""
         ...
 
-    def neighbour_floors(self, artist_ids: Sequence[str]) -> dict[str, tuple[int, float]]:
-        """For each artist that has neighbours: how many it keeps and the lowest score."""
+
+class ListsInWork(Protocol):
+    """One generation's lists, held for writing: nothing else writes them until the work
+    ends, and everything done in it is committed together or not at all."""
+
+    @property
+    def generation(self) -> int: ...
+
+    @property
+    def plan(self) -> SearchPlan:
+        """How the generation's lists were searched, which updates must follow."""
         ...
 
-    def replace_neighbours(self, artist_id: str, neighbours: Sequence[Neighbour]) -> None: ...
+    def centroids(self) -> Float32s:
+        """The generation's cell centres, one row per cell."""
+        ...
 
-    def similar_artists(self, artist_id: str, limit: int) -> list[Artist]: ...
+    def profiles(self, artist_ids: Sequence[str]) -> list[SimilarityProfile]:
+        """What similarity knows of the stored artists among artist_ids, in ID order."""
+        ...
+
+    def save_vectors(self, vectors: Mapping[str, tuple[Sequence[float], int] | None]) -> None:
+        """Each artist's embedding and cell in this generation; None forgets both."""
+        ...
+
+    def nearest(
+        self, vector: Sequence[float], cells: Sequence[int], limit: int, excluding: Sequence[str]
+    ) -> list[str]:
+        """Up to limit artists of the given cells whose embeddings are closest to vector."""
+        ...
+
+    def listing(self, artist_ids: Sequence[str]) -> list[str]:
+        """The artists whose lists hold any of artist_ids, sorted."""
+        ...
+
+    def current_lists(self, artist_ids: Sequence[str]) -> dict[str, list[ScoredArtist]]:
+        """The lists these artists have now, best first; an artist without one is absent."""
+        ...
+
+    def replace_lists(self, lists: Mapping[str, Sequence[Neighbour]]) -> None: ...
+
+    def changed_since_snapshot(self) -> list[str]:
+        """Artists whose embeddings ingestion changed after the generation's snapshot."""
+        ...
+
+    def serve(self) -> None:
+        """Make this generation the one readers see, retiring the one they saw."""
+        ...
+
+
+class SimilarityStore(Protocol):
+    """Similar-artist lists by generation, with what they are computed from (PostgreSQL)."""
+
+    def updating(self, generation: int | None = None) -> AbstractContextManager[ListsInWork]:
+        """Hold a generation's lists (the serving one by default) for writing."""
+        ...
+
+    def begin_rebuild(self) -> tuple[int, list[SimilarityProfile]]:
+        """A new generation, building, and a consistent snapshot of every stored artist's
+        profile; the generation's snapshot time is when it was read."""
+        ...
+
+    def save_rebuild_plan(
+        self,
+        generation: int,
+        *,
+        plan: SearchPlan,
+        shard_count: int,
+        artist_ids: Sequence[str],
+        vectors: Float32s,
+        cells: Ints,
+        centroids: Float32s,
+    ) -> None:
+        """The generation's plan and cell centres, and each artist's embedding (a row of
+        vectors) and cell; embeddings that did not change are left as they are."""
+        ...
+
+    def write_shard(
+        self, generation: int, shard: int, artist_ids: Sequence[str], lists: Sequence[Neighbour]
+    ) -> None:
+        """Make lists the whole lists of artist_ids in a building generation, and record the
+        shard as done; writing the same shard again gives the same rows."""
+        ...
+
+    def abandon(self, generation: int, reason: str) -> None:
+        """Mark a building generation failed and drop what it wrote."""
+        ...
+
+    def drop_unused(self) -> list[int]:
+        """Drop the lists of generations that no longer serve; returns which."""
+        ...
+
+    def generation(self, generation: int) -> SimilarityGeneration | None: ...
+
+    def generations(self, limit: int) -> list[SimilarityGeneration]:
+        """The newest generations, newest first."""
+        ...
+
+
+class SnapshotStore(Protocol):
+    """Where a rebuild leaves the catalog's features for its shards to read."""
+
+    def put_snapshot(self, generation: int, arrays: Mapping[str, NDArray[Any]]) -> None: ...
+
+    def get_snapshot(self, generation: int) -> dict[str, NDArray[Any]]: ...
+
+    def delete_snapshot(self, generation: int) -> None: ...
 
 
 class NameIndex(Protocol):

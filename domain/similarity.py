@@ -1,12 +1,23 @@
-"""Genre-based similarity: which artists sound alike when all we trust are genre tags.
+"""What makes two artists similar, as numbers.
 
-An artist's genres become weighted features: a whole tag ("k-pop girl group") counts fully
-and each of its words ("k-pop", "girl", "group") counts half, so artists that share no exact
-tag but share a broad word are still related. Similarity is the cosine of those features.
+An artist becomes a set of weighted features drawn from three signals, each scaled to unit
+length and then blended by a fixed weight:
 
-The store ranks candidates with pgvector over a fixed-size hashed copy of the features
-(cheap and indexable, but hash collisions add a little noise); the final ranking re-scores
-those candidates exactly, so a collision can never make strangers look alike.
+- genres (weight GENRE_WEIGHT): a whole tag ("k-pop girl group") counts fully and each of
+  its words ("k-pop", "girl", "group") counts half, so artists that share no exact tag but
+  share a broad word are still related;
+- sound (AUDIO_WEIGHT): the mean audio features of the artist's top tracks, centred on
+  typical values so that "louder than most" and "quieter than most" point apart;
+- collaborations (CREDIT_WEIGHT): the artist and everyone credited with them on the same
+  tracks, so two artists who record together, or with the same people, are related.
+
+Similarity is the cosine of the blended features: exact, and the reference every faster
+method is scored against. Any one signal is enough for an artist to have neighbours; an
+artist with none has no features and no neighbours.
+
+For search, the features are also folded into a short dense embedding: the sound signal
+keeps its own dimensions and everything else is hashed, with a sign, into the rest. The
+embedding only chooses candidates; final scores always come from the exact features.
 """
 
 from __future__ import annotations
@@ -14,89 +25,130 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Final
 
-from domain.models import Artist, Neighbour
+from domain.models import SimilarityProfile
 
-VECTOR_DIMENSIONS = 1024
-NEIGHBOURS_KEPT = 10
-# Exact re-scoring looks this far down the hashed ranking for the true top ten.
-CANDIDATES_RESCORED = 50
+NEIGHBOURS_KEPT: Final = 10
+GENRE_WEIGHT: Final = 1.0
+AUDIO_WEIGHT: Final = 0.15
+CREDIT_WEIGHT: Final = 0.5
+EMBEDDING_DIMENSIONS: Final = 256
+# Scores are kept to this many decimals, so that every path ranks ties the same way.
+SCORE_DECIMALS: Final = 6
+
 _TAG_WEIGHT = 1.0
 _WORD_WEIGHT = 0.5
 
+# The audio features that describe a sound, each with the value it is centred on and the
+# spread it is divided by: roughly the median and spread of popular music, so that each
+# dimension counts about as much as the others.
+AUDIO_SCALES: Final[Mapping[str, tuple[float, float]]] = {
+    "danceability": (0.58, 0.16),
+    "energy": (0.62, 0.2),
+    "speechiness": (0.08, 0.1),
+    "acousticness": (0.25, 0.3),
+    "instrumentalness": (0.05, 0.25),
+    "valence": (0.5, 0.24),
+    "tempo": (120.0, 28.0),
+}
+AUDIO_FEATURE_NAMES: Final = tuple(AUDIO_SCALES)
+# The sound's dimensions are the last ones of the embedding; hashed features use the rest.
+_HASHED_DIMENSIONS = EMBEDDING_DIMENSIONS - len(AUDIO_FEATURE_NAMES)
+
 
 def genre_features(genres: Iterable[str]) -> dict[str, float]:
-    """The artist's features with unit length; empty when it has no genres."""
+    """The genre signal with unit length; empty when there are no genres."""
     features: dict[str, float] = {}
     for genre in {g.strip().casefold() for g in genres if g.strip()}:
         features[f"tag:{genre}"] = _TAG_WEIGHT
         for word in genre.split():
             features[f"word:{word}"] = _WORD_WEIGHT
-    norm = math.sqrt(sum(weight * weight for weight in features.values()))
-    return {feature: weight / norm for feature, weight in features.items()}
+    return _unit(features)
+
+
+def audio_features(means: Sequence[float] | None) -> dict[str, float]:
+    """The sound signal with unit length, from the mean of AUDIO_FEATURE_NAMES; empty when
+    unknown or exactly typical."""
+    if means is None:
+        return {}
+    if len(means) != len(AUDIO_FEATURE_NAMES):
+        raise ValueError(f"expected {len(AUDIO_FEATURE_NAMES)} audio features, got {len(means)}")
+    centred = {
+        f"audio:{name}": (value - AUDIO_SCALES[name][0]) / AUDIO_SCALES[name][1]
+        for name, value in zip(AUDIO_FEATURE_NAMES, means, strict=True)
+    }
+    return _unit(centred)
+
+
+def credit_features(artist_id: str, co_credited: Iterable[str]) -> dict[str, float]:
+    """The collaboration signal: the artist and everyone credited with them, each counting
+    the same; empty for an artist who has recorded with no one."""
+    others = {other for other in co_credited if other != artist_id}
+    if not others:
+        return {}
+    return _unit({f"with:{member}": 1.0 for member in (artist_id, *others)})
+
+
+def profile_features(profile: SimilarityProfile) -> dict[str, float]:
+    """Every signal the profile has, blended by weight, with unit length overall."""
+    blended: dict[str, float] = {}
+    for weight, signal in (
+        (GENRE_WEIGHT, genre_features(profile.genres)),
+        (AUDIO_WEIGHT, audio_features(profile.audio)),
+        (CREDIT_WEIGHT, credit_features(profile.artist_id, profile.co_credited)),
+    ):
+        scale = math.sqrt(weight)
+        blended.update({feature: value * scale for feature, value in signal.items()})
+    return _unit(blended)
+
+
+def similarity(left: Mapping[str, float], right: Mapping[str, float]) -> float:
+    """Exact cosine of two artists' features (both unit length), rounded to SCORE_DECIMALS."""
+    if len(right) < len(left):
+        left, right = right, left
+    return round(sum(weight * right.get(feature, 0.0) for feature, weight in left.items()), 6)
 
 
 def genre_similarity(left: Iterable[str], right: Iterable[str]) -> float:
-    """Exact cosine similarity of two artists' genres, from 0 (nothing shared) to 1."""
-    mine, theirs = genre_features(left), genre_features(right)
-    return sum(weight * theirs.get(feature, 0.0) for feature, weight in mine.items())
+    """Exact cosine of two artists' genres alone, from 0 (nothing shared) to 1."""
+    return similarity(genre_features(left), genre_features(right))
 
 
-def genre_vector(genres: Iterable[str]) -> list[float] | None:
-    """The hashed, fixed-size copy of the features the store indexes; None without genres."""
-    features = genre_features(genres)
-    if not features:
-        return None
-    vector = [0.0] * VECTOR_DIMENSIONS
+@lru_cache(maxsize=1 << 18)
+def feature_slot(feature: str) -> tuple[int, float]:
+    """Where a feature lands in the embedding, and with which sign.
+
+    A stable hash (not Python's salted hash()) so that every process, and every shard of a
+    rebuild, folds the same feature into the same place.
+    """
+    if feature.startswith("audio:"):
+        return _HASHED_DIMENSIONS + AUDIO_FEATURE_NAMES.index(feature[6:]), 1.0
+    digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest[:4], "big") % _HASHED_DIMENSIONS, 1.0 if digest[4] & 1 else -1.0
+
+
+def embedding(features: Mapping[str, float]) -> list[float] | None:
+    """The features folded into EMBEDDING_DIMENSIONS with unit length; None without any."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
     for feature, weight in features.items():
-        # A stable hash (not Python's salted hash()) so vectors match across processes.
-        digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
-        bucket = int.from_bytes(digest[:4], "big") % VECTOR_DIMENSIONS
-        vector[bucket] += weight if digest[4] & 1 else -weight
+        slot, sign = feature_slot(feature)
+        vector[slot] += sign * weight
     norm = math.sqrt(sum(value * value for value in vector))
+    if norm == 0:
+        return None
     return [value / norm for value in vector]
 
 
-def cosine(left: Sequence[float], right: Sequence[float]) -> float:
-    return sum(a * b for a, b in zip(left, right, strict=True))
+def ranking_key(score: float, popularity: int | None, artist_id: str) -> tuple[float, int, str]:
+    """The order of a similar-artists list: best score first, then the more popular artist,
+    then the lower ID, so that equal scores always rank the same way."""
+    return (-score, -(popularity if popularity is not None else -1), artist_id)
 
 
-def rescore(artist: Artist, candidates: Sequence[Artist]) -> list[tuple[str, float]]:
-    """Candidates scored exactly, best first; ties go to the more popular, then by ID."""
-    scored = [
-        (other, genre_similarity(artist.genres, other.genres))
-        for other in candidates
-        if other.id != artist.id
-    ]
-    scored.sort(key=lambda pair: (-pair[1], -(pair[0].popularity or 0), pair[0].id))
-    return [(other.id, score) for other, score in scored]
-
-
-def rank_neighbours(artist_id: str, candidates: Sequence[tuple[str, float]]) -> list[Neighbour]:
-    """The top NEIGHBOURS_KEPT of candidates ordered best first."""
-    kept = [(other, score) for other, score in candidates if other != artist_id and score > 0]
-    return [
-        Neighbour(artist_id=artist_id, similar_id=other, rank=rank, score=round(score, 6))
-        for rank, (other, score) in enumerate(kept[:NEIGHBOURS_KEPT], start=1)
-    ]
-
-
-def affected_artists(
-    new_neighbours: Mapping[str, Sequence[Neighbour]],
-    floors: Mapping[str, tuple[int, float]],
-) -> set[str]:
-    """Existing artists whose own top list a newly ingested artist may now enter.
-
-    Similarity is symmetric: if new artist N lists M with score s, N belongs in M's list
-    when M keeps fewer than NEIGHBOURS_KEPT or s beats M's weakest neighbour.
-    """
-    affected: set[str] = set()
-    for neighbours in new_neighbours.values():
-        for neighbour in neighbours:
-            other = neighbour.similar_id
-            if other in new_neighbours:
-                continue
-            kept, weakest = floors.get(other, (0, 0.0))
-            if kept < NEIGHBOURS_KEPT or neighbour.score > weakest:
-                affected.add(other)
-    return affected
+def _unit(features: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(value * value for value in features.values()))
+    if norm == 0:
+        return {}
+    return {feature: value / norm for feature, value in features.items()}

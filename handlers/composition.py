@@ -29,9 +29,11 @@ from adapters.postgres.known_artists import PostgresKnownArtists
 from adapters.postgres.names import PostgresNameIndex
 from adapters.postgres.pool import ConnectionPool
 from adapters.postgres.repository import PostgresArtistRepository
+from adapters.postgres.similarity import PostgresSimilarityStore
 from adapters.postgres.tracks import PostgresTrackCatalog
 from adapters.s3_lake import S3RawLake
 from adapters.s3_manifests import S3Manifests
+from adapters.s3_snapshots import S3Snapshots
 from adapters.secrets import ApplicationSecrets, read_application_secrets
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from adapters.sqs_queue import SqsWorkQueue
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
         NameIndex,
         ProcessedMessages,
         RawLake,
+        SimilarityStore,
+        SnapshotStore,
         SpotifyCatalog,
         TrackCatalog,
         WaiterStore,
@@ -145,6 +149,16 @@ class Dependencies(DatabaseDependencies[Settings]):
         return self._once(
             "repository",
             lambda: PostgresArtistRepository(self._pool),
+        )
+
+    @property
+    def similarity(self) -> SimilarityStore:
+        return self._once("similarity", lambda: PostgresSimilarityStore(self._pool))
+
+    @property
+    def snapshots(self) -> SnapshotStore:
+        return self._once(
+            "snapshots", lambda: S3Snapshots(self._client("s3"), self.settings.lake_bucket)
         )
 
     @property

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.models import ArtistRequest, IngestSummary
+from domain.rebuild import SHARD_SIZE
 
 
 class _Event(BaseModel):
@@ -136,3 +137,35 @@ class PlanRefreshInput(_Event):
 
 class ArtistIdsInput(_Event):
     artist_ids: list[str]
+
+
+class RebuildOptions(_Event):
+    """`{"rebuild": {...}}` starts a rebuild alone; shard_size sets how many artists each
+    shard computes (the default suits a Lambda; a small one spreads a small catalog)."""
+
+    shard_size: int = Field(default=SHARD_SIZE, ge=1)
+
+
+class PrepareRebuildInput(_Event):
+    """The execution's input as it reaches the rebuild: a rebuild request, or what the
+    refresh left, which has no options."""
+
+    rebuild: RebuildOptions = Field(default_factory=RebuildOptions)
+
+
+class GenerationInput(_Event):
+    """A step of a similarity rebuild that acts on one generation."""
+
+    generation: int
+
+
+class _StepError(_Event):
+    error: str = Field(default="Unknown", alias="Error")
+    cause: str = Field(default="", alias="Cause")
+
+
+class AbandonRebuildInput(_Event):
+    """The rebuild's generation and what a Catch recorded of the failure."""
+
+    generation: int
+    failure: _StepError = Field(default_factory=_StepError)

@@ -11,5 +11,5 @@ from handlers.events import ArtistIdsInput
 
 def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
     request = ArtistIdsInput.model_validate(event)
-    rewritten = recompute_similarity(request.artist_ids, dependencies().repository)
+    rewritten = recompute_similarity(request.artist_ids, dependencies().similarity)
     return {"rewritten": len(rewritten)}

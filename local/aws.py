@@ -15,11 +15,15 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from adapters.secrets import ApplicationSecrets
 from handlers import (
+    abandon_similarity_rebuild,
+    compute_similarity_shard,
     converse,
     fetch_artists,
+    finish_similarity_rebuild,
     notify_waiters,
     plan_batches,
     plan_refresh,
+    prepare_similarity_rebuild,
     recompute_similarity,
 )
 from local import lambda_dispatch
@@ -54,6 +58,22 @@ INGEST_FUNCTIONS = {
     ),
     IngestSubstitution.NOTIFY_WAITERS: (Handler.NOTIFY_WAITERS, notify_waiters.handle),
     IngestSubstitution.PLAN_REFRESH: (Handler.PLAN_REFRESH, plan_refresh.handle),
+    IngestSubstitution.PREPARE_SIMILARITY_REBUILD: (
+        Handler.PREPARE_SIMILARITY_REBUILD,
+        prepare_similarity_rebuild.handle,
+    ),
+    IngestSubstitution.COMPUTE_SIMILARITY_SHARD: (
+        Handler.COMPUTE_SIMILARITY_SHARD,
+        compute_similarity_shard.handle,
+    ),
+    IngestSubstitution.FINISH_SIMILARITY_REBUILD: (
+        Handler.FINISH_SIMILARITY_REBUILD,
+        finish_similarity_rebuild.handle,
+    ),
+    IngestSubstitution.ABANDON_SIMILARITY_REBUILD: (
+        Handler.ABANDON_SIMILARITY_REBUILD,
+        abandon_similarity_rebuild.handle,
+    ),
 }
 
 

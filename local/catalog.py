@@ -14,7 +14,7 @@ import hashlib
 import os
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -71,6 +71,8 @@ class CatalogTrack:
     track_number: int
     album: CatalogAlbum
     generated: bool = False
+    # Other artists credited on the track (a collaboration), after artist_id in that order.
+    featured_artist_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,11 +238,14 @@ def _build_catalog(directory: Path) -> Catalog:
         if features is not None:
             features_by_track[track.id] = _snapshot_features(features)
 
+    partners = _genre_partners(artists.values())
     for artist in artists.values():
         if artist.id in tracks_by_artist:
             continue
         tracks, features_list = _generated_tracks(artist)
-        tracks_by_artist[artist.id] = list(tracks)
+        tracks_by_artist[artist.id] = [
+            _with_collaboration(track, partners.get(artist.id, ())) for track in tracks
+        ]
         features_by_track.update((features.track_id, features) for features in features_list)
 
     ordered_tracks = {
@@ -483,6 +488,33 @@ def _generated_tracks(
         )
         features.append(_generated_features(track_id, duration_ms, profile, rng))
     return tuple(tracks), tuple(features)
+
+
+# About this share of generated tracks also credit an artist who shares a genre with the
+# track's own, as features and duets do on Spotify.
+_COLLABORATION_SHARE = 0.15
+
+
+def _genre_partners(artists: Iterable[CatalogArtist]) -> dict[str, tuple[str, ...]]:
+    """For each artist, the other artists sharing a genre with it, in ID order."""
+    by_genre: dict[str, set[str]] = {}
+    for artist in artists:
+        for genre in artist.genres:
+            by_genre.setdefault(genre, set()).add(artist.id)
+    partners: dict[str, set[str]] = {}
+    for members in by_genre.values():
+        for artist_id in members:
+            partners.setdefault(artist_id, set()).update(members - {artist_id})
+    return {artist_id: tuple(sorted(others)) for artist_id, others in partners.items() if others}
+
+
+def _with_collaboration(track: CatalogTrack, partners: Sequence[str]) -> CatalogTrack:
+    """The track, crediting one of `partners` too for a _COLLABORATION_SHARE of tracks."""
+    # A generator of its own, so that the rest of the generated data stays as it was.
+    rng = _seeded("collaboration", track.id)
+    if not partners or rng.random() >= _COLLABORATION_SHARE:
+        return track
+    return replace(track, featured_artist_ids=(rng.choice(partners),))
 
 
 def _generated_features(

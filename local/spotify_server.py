@@ -428,6 +428,11 @@ class SpotifyServer(BackgroundHttpServer):
     def _track_json(self, track: CatalogTrack, artist: CatalogArtist) -> dict[str, Any]:
         album = track.album
         artists = [self._simplified_artist_json(artist)]
+        # As on Spotify, a featured artist is credited on the track, not on the album.
+        credited = artists + [
+            self._simplified_artist_json(self.catalog.artists[featured_id])
+            for featured_id in track.featured_artist_ids
+        ]
         body: dict[str, Any] = {
             "album": {
                 "album_type": album.album_type,
@@ -444,7 +449,7 @@ class SpotifyServer(BackgroundHttpServer):
                 "type": "album",
                 "uri": f"spotify:album:{album.id}",
             },
-            "artists": artists,
+            "artists": credited,
             "disc_number": 1,
             "duration_ms": track.duration_ms,
             "explicit": track.explicit,

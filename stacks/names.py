@@ -24,6 +24,10 @@ class Handler:
     RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"
     NOTIFY_WAITERS: Final = "handlers.notify_waiters.handle"
     PLAN_REFRESH: Final = "handlers.plan_refresh.handle"
+    PREPARE_SIMILARITY_REBUILD: Final = "handlers.prepare_similarity_rebuild.handle"
+    COMPUTE_SIMILARITY_SHARD: Final = "handlers.compute_similarity_shard.handle"
+    FINISH_SIMILARITY_REBUILD: Final = "handlers.finish_similarity_rebuild.handle"
+    ABANDON_SIMILARITY_REBUILD: Final = "handlers.abandon_similarity_rebuild.handle"
     MIGRATE_DATABASE: Final = "handlers.migrate_database.handle"
 
 
@@ -62,6 +66,11 @@ class TableKey:
 
 
 WEBHOOK_PATH: Final = "/webhook"
+
+# Where a similarity rebuild keeps its feature snapshots in the lake bucket. The same value as
+# SNAPSHOT_PREFIX in adapters/s3_snapshots.py (a test holds them equal), repeated because that
+# module loads NumPy, which synthesis has no use for.
+SIMILARITY_SNAPSHOT_PREFIX: Final = "similarity/snapshots"
 
 
 class LogEvent:

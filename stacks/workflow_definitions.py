@@ -25,6 +25,10 @@ class IngestSubstitution:
     RECOMPUTE_SIMILARITY: Final = "RecomputeSimilarityFunctionArn"
     NOTIFY_WAITERS: Final = "NotifyWaitersFunctionArn"
     PLAN_REFRESH: Final = "PlanRefreshFunctionArn"
+    PREPARE_SIMILARITY_REBUILD: Final = "PrepareSimilarityRebuildFunctionArn"
+    COMPUTE_SIMILARITY_SHARD: Final = "ComputeSimilarityShardFunctionArn"
+    FINISH_SIMILARITY_REBUILD: Final = "FinishSimilarityRebuildFunctionArn"
+    ABANDON_SIMILARITY_REBUILD: Final = "AbandonSimilarityRebuildFunctionArn"
     DEAD_LETTER_QUEUE_URL: Final = "DeadLetterQueueUrl"
     LAKE_BUCKET: Final = "LakeBucketName"
 
@@ -35,6 +39,10 @@ INGEST_FUNCTION_SUBSTITUTIONS: Final = (
     IngestSubstitution.RECOMPUTE_SIMILARITY,
     IngestSubstitution.NOTIFY_WAITERS,
     IngestSubstitution.PLAN_REFRESH,
+    IngestSubstitution.PREPARE_SIMILARITY_REBUILD,
+    IngestSubstitution.COMPUTE_SIMILARITY_SHARD,
+    IngestSubstitution.FINISH_SIMILARITY_REBUILD,
+    IngestSubstitution.ABANDON_SIMILARITY_REBUILD,
 )
 INGEST_SUBSTITUTIONS: Final = (
     *INGEST_FUNCTION_SUBSTITUTIONS,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from domain.models import (
     Artist,
@@ -19,7 +20,6 @@ from domain.models import (
     Waiter,
 )
 from domain.names import normalize_name
-from domain.similarity import cosine
 from domain.songs import normalize_title
 
 
@@ -38,7 +38,6 @@ def artist(artist_id: str, name: str, *genres: str, popularity: int = 50) -> Art
 class InMemoryArtists:
     artists: dict[str, Artist] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    vectors: dict[str, list[float]] = field(default_factory=dict)
     neighbours: dict[str, list[Neighbour]] = field(default_factory=dict)
     fetched_at: dict[str, datetime] = field(default_factory=dict)
 
@@ -68,29 +67,6 @@ class InMemoryArtists:
             if self.fetched_at.get(item.artist.id, fetched_at) <= fetched_at:
                 self.artists[item.artist.id] = item.artist
                 self.fetched_at[item.artist.id] = fetched_at
-
-    def save_vectors(self, vectors: Mapping[str, Sequence[float]]) -> None:
-        self.vectors.update({k: list(v) for k, v in vectors.items()})
-
-    def nearest(self, artist_id: str, limit: int) -> list[tuple[str, float]]:
-        if artist_id not in self.vectors:
-            return []
-        mine = self.vectors[artist_id]
-        scored = [
-            (other, cosine(mine, vector))
-            for other, vector in self.vectors.items()
-            if other != artist_id
-        ]
-        scored = [(other, score) for other, score in scored if score > 0]
-        scored.sort(key=lambda pair: (-pair[1], -(self.artists[pair[0]].popularity or 0), pair[0]))
-        return scored[:limit]
-
-    def neighbour_floors(self, artist_ids: Sequence[str]) -> dict[str, tuple[int, float]]:
-        return {
-            i: (len(self.neighbours[i]), min(n.score for n in self.neighbours[i]))
-            for i in artist_ids
-            if self.neighbours.get(i)
-        }
 
     def replace_neighbours(self, artist_id: str, neighbours: Sequence[Neighbour]) -> None:
         self.neighbours[artist_id] = list(neighbours)
@@ -248,3 +224,25 @@ def audio_features(track_id: str, **changes: float) -> AudioFeatures:
         "time_signature": 4,
     }
     return AudioFeatures.model_validate({"track_id": track_id, **values, **changes})
+
+
+@dataclass
+class InMemorySnapshots:
+    """domain.ports.SnapshotStore in a dict; `fail_reads_after` makes the store fail once
+    that many snapshots have been read, as a shard that crashes would."""
+
+    arrays: dict[int, dict[str, Any]] = field(default_factory=dict)
+    reads: int = 0
+    fail_reads_after: int | None = None
+
+    def put_snapshot(self, generation: int, arrays: Mapping[str, Any]) -> None:
+        self.arrays[generation] = dict(arrays)
+
+    def get_snapshot(self, generation: int) -> dict[str, Any]:
+        if self.fail_reads_after is not None and self.reads >= self.fail_reads_after:
+            raise OSError("the snapshot could not be read")
+        self.reads += 1
+        return dict(self.arrays[generation])
+
+    def delete_snapshot(self, generation: int) -> None:
+        self.arrays.pop(generation, None)

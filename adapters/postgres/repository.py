@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from psycopg2.extras import execute_values
 
 from adapters.postgres.pool import ConnectionPool
-from domain.models import Artist, AudioFeatures, FetchedArtist, Neighbour, Track
+from domain.models import Artist, FetchedArtist, Track
 from domain.names import normalize_name
-from domain.similarity import VECTOR_DIMENSIONS
 from domain.songs import normalize_title
 
 ALIAS_SOURCES = frozenset({"spotify-search", "catalog", "user"})
@@ -101,7 +101,9 @@ class PostgresArtistRepository:
         return [_artist_from_row(row) for row in rows]
 
     def save_fetched(self, fetched: Sequence[FetchedArtist], fetched_at: datetime) -> None:
-        """Store one ingestion's artists with their genres, top tracks and audio features.
+        """Store one ingestion's artists with their genres, top tracks, the artists credited
+        on those tracks and their audio features, in the same few statements however many
+        artists there are.
 
         An artist already stored from a later fetch keeps what it has, together with its
         genres and tracks, so replaying an old ingestion never rolls data back. Saving the
@@ -109,101 +111,26 @@ class PostgresArtistRepository:
         """
         if fetched_at.utcoffset() is None:
             raise ValueError("fetched_at must carry a time zone")
+        # An artist given twice is saved as given last, as if each had been saved in turn.
+        by_id = {item.artist.id: item for item in fetched}
+        if not by_id:
+            return
         # Writing in ID order makes concurrent saves of overlapping batches lock rows in the
         # same order, so they wait for each other instead of deadlocking.
-        in_id_order = sorted(fetched, key=lambda item: item.artist.id)
+        in_id_order = [by_id[artist_id] for artist_id in sorted(by_id)]
         with self._pool.transaction() as cursor:
-            for item in in_id_order:
-                if _upsert_artist(cursor, item.artist, fetched_at):
-                    _replace_genres(cursor, item.artist)
-                    _replace_top_tracks(cursor, item.artist.id, item.top_tracks)
-                    _upsert_audio_features(cursor, item.top_tracks, item.audio_features)
-
-    def save_vectors(self, vectors: Mapping[str, Sequence[float]]) -> None:
-        """Store each artist's embedding, replacing the one it had; an unchanged embedding
-        keeps its updated_at, so a replay leaves the row as it was."""
-        rows = []
-        for artist_id in sorted(vectors):
-            embedding = vectors[artist_id]
-            if len(embedding) != VECTOR_DIMENSIONS:
-                raise ValueError(
-                    f"the vector of {artist_id} has {len(embedding)} dimensions,"
-                    f" not {VECTOR_DIMENSIONS}"
-                )
-            rows.append((artist_id, _vector_literal(embedding)))
-        if not rows:
-            return
-        with self._pool.transaction() as cursor:
-            execute_values(
-                cursor,
-                "INSERT INTO artist_vectors (artist_id, embedding) VALUES %s"
-                " ON CONFLICT (artist_id) DO UPDATE"
-                " SET embedding = excluded.embedding, updated_at = now()"
-                " WHERE artist_vectors.embedding IS DISTINCT FROM excluded.embedding",
-                rows,
-                template="(%s, %s::vector)",
-            )
-
-    def nearest(self, artist_id: str, limit: int) -> list[tuple[str, float]]:
-        """Up to limit other artists closest in direction to this one's vector, best first.
-
-        Score is cosine similarity (1 - cosine distance); only positive scores count. Equal
-        scores go to the more popular artist, then the lower ID. An artist without a vector
-        has no neighbours.
-        """
-        if limit <= 0:
-            return []
-        with self._pool.transaction() as cursor:
-            cursor.execute(
-                """
-                SELECT candidate.artist_id, 1 - candidate.distance AS score
-                FROM (
-                    SELECT other.artist_id, other.embedding <=> target.embedding AS distance
-                    FROM artist_vectors target
-                    JOIN artist_vectors other ON other.artist_id <> target.artist_id
-                    WHERE target.artist_id = %(artist_id)s
-                ) AS candidate
-                JOIN artists a ON a.id = candidate.artist_id
-                -- score > 0, written so that it also drops a zero vector: its distance is
-                -- NaN, which PostgreSQL ranks above every number (1 - NaN > 0 holds).
-                WHERE candidate.distance < 1
-                ORDER BY candidate.distance, a.popularity DESC NULLS LAST, candidate.artist_id
-                LIMIT %(limit)s
-                """,
-                {"artist_id": artist_id, "limit": limit},
-            )
-            rows = cursor.fetchall()
-        return [(similar_id, float(score)) for similar_id, score in rows]
-
-    def neighbour_floors(self, artist_ids: Sequence[str]) -> dict[str, tuple[int, float]]:
-        """For each of artist_ids that has neighbours: how many, and the lowest score."""
-        if not artist_ids:
-            return {}
-        with self._pool.transaction() as cursor:
-            cursor.execute(
-                "SELECT artist_id, count(*), min(score) FROM artist_similarity"
-                " WHERE artist_id = ANY(%s) GROUP BY artist_id",
-                (list(artist_ids),),
-            )
-            rows = cursor.fetchall()
-        return {artist_id: (int(count), float(floor)) for artist_id, count, floor in rows}
-
-    def replace_neighbours(self, artist_id: str, neighbours: Sequence[Neighbour]) -> None:
-        """Make neighbours the artist's whole similar-artists list, in one transaction."""
-        strays = [n for n in neighbours if n.artist_id != artist_id]
-        if strays:
-            raise ValueError(f"neighbours of {strays[0].artist_id} given for {artist_id}")
-        with self._pool.transaction() as cursor:
-            cursor.execute("DELETE FROM artist_similarity WHERE artist_id = %s", (artist_id,))
-            if neighbours:
-                execute_values(
-                    cursor,
-                    "INSERT INTO artist_similarity (artist_id, similar_id, rank, score) VALUES %s",
-                    [(n.artist_id, n.similar_id, n.rank, n.score) for n in neighbours],
-                )
+            written_ids = _upsert_artists(cursor, in_id_order, fetched_at)
+            written = [item for item in in_id_order if item.artist.id in written_ids]
+            if not written:
+                return
+            _replace_genres(cursor, written)
+            stored_tracks = _replace_top_tracks(cursor, written)
+            _replace_credits(cursor, stored_tracks)
+            _upsert_audio_features(cursor, written)
 
     def similar_artists(self, artist_id: str, limit: int) -> list[Artist]:
-        """The artist's stored neighbours, closest first."""
+        """The artist's neighbours in the serving generation, closest first. One statement
+        reads which generation serves and its list, so a switch is seen whole or not at all."""
         if limit <= 0:
             return []
         with self._pool.transaction() as cursor:
@@ -212,7 +139,10 @@ class PostgresArtistRepository:
                 SELECT {_ARTIST_COLUMNS}
                 FROM artist_similarity s
                 JOIN artists a ON a.id = s.similar_id
-                WHERE s.artist_id = %s
+                WHERE s.generation = (
+                    SELECT generation FROM similarity_generations WHERE state = 'serving'
+                )
+                  AND s.artist_id = %s
                 ORDER BY s.rank
                 LIMIT %s
                 """,  # noqa: S608  # only a constant column list is interpolated
@@ -235,13 +165,22 @@ def _artist_from_row(row: tuple[Any, ...]) -> Artist:
     )
 
 
-def _upsert_artist(cursor: Any, artist: Artist, fetched_at: datetime) -> bool:
-    """Write the artist unless a later fetch is stored; True when the row was written."""
-    cursor.execute(
+def _insert_all(
+    cursor: Any, statement: str, rows: Sequence[tuple[Any, ...]], *, fetch: bool = False
+) -> Any:
+    """execute_values in one statement: its default pages of 100 rows would make the number
+    of statements grow with the batch."""
+    return execute_values(cursor, statement, rows, page_size=len(rows), fetch=fetch)
+
+
+def _upsert_artists(cursor: Any, items: Sequence[FetchedArtist], fetched_at: datetime) -> set[str]:
+    """Write the artists unless a later fetch is stored; the IDs of the rows written."""
+    written = _insert_all(
+        cursor,
         """
         INSERT INTO artists
             (id, name, normalized_name, popularity, followers, image_url, spotify_url, fetched_at)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+        VALUES %s
         ON CONFLICT (id) DO UPDATE SET
             name = excluded.name,
             normalized_name = excluded.normalized_name,
@@ -253,89 +192,132 @@ def _upsert_artist(cursor: Any, artist: Artist, fetched_at: datetime) -> bool:
         WHERE artists.fetched_at <= excluded.fetched_at
         RETURNING id
         """,
-        (
-            artist.id,
-            artist.name,
-            normalize_name(artist.name),
-            artist.popularity,
-            artist.followers,
-            artist.image_url,
-            artist.spotify_url,
-            fetched_at,
-        ),
+        [
+            (
+                item.artist.id,
+                item.artist.name,
+                normalize_name(item.artist.name),
+                item.artist.popularity,
+                item.artist.followers,
+                item.artist.image_url,
+                item.artist.spotify_url,
+                fetched_at,
+            )
+            for item in items
+        ],
+        fetch=True,
     )
-    return cursor.fetchone() is not None
+    return {artist_id for (artist_id,) in written}
 
 
-def _replace_genres(cursor: Any, artist: Artist) -> None:
-    cursor.execute("DELETE FROM artist_genres WHERE artist_id = %s", (artist.id,))
-    genres = list(dict.fromkeys(artist.genres))
-    if genres:
-        execute_values(
-            cursor,
-            "INSERT INTO artist_genres (artist_id, genre, position) VALUES %s",
-            [(artist.id, genre, position) for position, genre in enumerate(genres, start=1)],
+def _replace_genres(cursor: Any, written: Sequence[FetchedArtist]) -> None:
+    cursor.execute(
+        "DELETE FROM artist_genres WHERE artist_id = ANY(%s::text[])",
+        ([item.artist.id for item in written],),
+    )
+    rows = [
+        (item.artist.id, genre, position)
+        for item in written
+        for position, genre in enumerate(dict.fromkeys(item.artist.genres), start=1)
+    ]
+    if rows:
+        _insert_all(
+            cursor, "INSERT INTO artist_genres (artist_id, genre, position) VALUES %s", rows
         )
 
 
-def _replace_top_tracks(cursor: Any, artist_id: str, tracks: Iterable[Track]) -> None:
-    cursor.execute("DELETE FROM tracks WHERE artist_id = %s", (artist_id,))
-    first_of_each: dict[str, Track] = {}
-    for track in tracks:
-        first_of_each.setdefault(track.id, track)
-    if not first_of_each:
-        return
-    # A track shared by two artists (a collaboration) is stored once, under the artist
-    # whose top tracks were written last.
-    execute_values(
-        cursor,
-        """
-        INSERT INTO tracks
-            (id, artist_id, name, normalized_title, popularity, spotify_url, rank)
-        VALUES %s
-        ON CONFLICT (id) DO UPDATE SET
-            artist_id = excluded.artist_id,
-            name = excluded.name,
-            normalized_title = excluded.normalized_title,
-            popularity = excluded.popularity,
-            spotify_url = excluded.spotify_url,
-            rank = excluded.rank
-        """,
-        [
-            (
-                track.id,
-                artist_id,
-                track.name,
-                normalize_title(track.name),
-                track.popularity,
-                track.spotify_url,
-                rank,
-            )
-            for rank, track in enumerate(first_of_each.values(), start=1)
-        ],
+@dataclass(frozen=True)
+class _StoredTrack:
+    track: Track
+    artist_id: str
+    rank: int
+
+
+def _replace_top_tracks(cursor: Any, written: Sequence[FetchedArtist]) -> list[_StoredTrack]:
+    """Make each written artist's top tracks its only tracks; the tracks stored, in ID order."""
+    cursor.execute(
+        "DELETE FROM tracks WHERE artist_id = ANY(%s::text[])",
+        ([item.artist.id for item in written],),
     )
+    # A track shared by two artists (a collaboration) is stored once, under the artist
+    # written last; one statement cannot write the same row twice.
+    placed: dict[str, _StoredTrack] = {}
+    for item in written:
+        first_of_each: dict[str, Track] = {}
+        for track in item.top_tracks:
+            first_of_each.setdefault(track.id, track)
+        for rank, track in enumerate(first_of_each.values(), start=1):
+            placed[track.id] = _StoredTrack(track, item.artist.id, rank)
+    # Tracks too are written in ID order, for the same reason as artists.
+    stored = [placed[track_id] for track_id in sorted(placed)]
+    if stored:
+        _insert_all(
+            cursor,
+            """
+            INSERT INTO tracks
+                (id, artist_id, name, normalized_title, popularity, spotify_url, rank)
+            VALUES %s
+            ON CONFLICT (id) DO UPDATE SET
+                artist_id = excluded.artist_id,
+                name = excluded.name,
+                normalized_title = excluded.normalized_title,
+                popularity = excluded.popularity,
+                spotify_url = excluded.spotify_url,
+                rank = excluded.rank
+            """,
+            [
+                (
+                    one.track.id,
+                    one.artist_id,
+                    one.track.name,
+                    normalize_title(one.track.name),
+                    one.track.popularity,
+                    one.track.spotify_url,
+                    one.rank,
+                )
+                for one in stored
+            ],
+        )
+    return stored
 
 
-def _upsert_audio_features(
-    cursor: Any, tracks: Iterable[Track], features: Iterable[AudioFeatures]
-) -> None:
-    stored_tracks = {track.id for track in tracks}
-    # Features of a track that is not among the stored top tracks have no row to belong to.
-    rows = {
-        feature.track_id: tuple(getattr(feature, column) for column in _AUDIO_FEATURE_COLUMNS)
-        for feature in features
-        if feature.track_id in stored_tracks
-    }
+def _replace_credits(cursor: Any, stored: Sequence[_StoredTrack]) -> None:
+    if not stored:
+        return
+    # Deleting the artists' old tracks took their credits along; a track taken over from
+    # an artist outside the batch still has the credits it was stored with.
+    cursor.execute(
+        "DELETE FROM track_credits WHERE track_id = ANY(%s::text[])",
+        ([one.track.id for one in stored],),
+    )
+    rows = [
+        (one.track.id, position, artist_id)
+        for one in stored
+        for position, artist_id in enumerate(one.track.credits, start=1)
+    ]
+    if rows:
+        _insert_all(
+            cursor, "INSERT INTO track_credits (track_id, position, artist_id) VALUES %s", rows
+        )
+
+
+def _upsert_audio_features(cursor: Any, written: Sequence[FetchedArtist]) -> None:
+    rows: dict[str, tuple[Any, ...]] = {}
+    for item in written:
+        # Features of a track that is not among the stored top tracks have no row to belong
+        # to; of a shared track, those of the artist written last win, as its track does.
+        own_tracks = {track.id for track in item.top_tracks}
+        for feature in item.audio_features:
+            if feature.track_id in own_tracks:
+                rows[feature.track_id] = tuple(
+                    getattr(feature, column) for column in _AUDIO_FEATURE_COLUMNS
+                )
     if not rows:
         return
     updates = ", ".join(f"{column} = excluded.{column}" for column in _AUDIO_FEATURE_COLUMNS[1:])
-    execute_values(
+    _insert_all(
         cursor,
         f"INSERT INTO audio_features ({', '.join(_AUDIO_FEATURE_COLUMNS)}) VALUES %s"  # noqa: S608  # constant column names only
         f" ON CONFLICT (track_id) DO UPDATE SET {updates}",
-        list(rows.values()),
+        [rows[track_id] for track_id in sorted(rows)],
     )
-
-
-def _vector_literal(embedding: Sequence[float]) -> str:
-    return "[" + ",".join(repr(float(value)) for value in embedding) + "]"

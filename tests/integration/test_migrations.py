@@ -17,9 +17,16 @@ EXPECTED_TABLES = {
     "artist_aliases",
     "artist_genres",
     "tracks",
+    "track_credits",
     "audio_features",
     "artist_vectors",
     "artist_similarity",
+    "artist_similarity_g1",
+    "artist_cells",
+    "artist_cells_g1",
+    "similarity_generations",
+    "similarity_cells",
+    "similarity_shards",
     "name_trigrams",
     "shipped_names",
 }
@@ -170,19 +177,31 @@ def test_a_connection_in_autocommit_mode_is_given_back_as_it_came(
             id="alias-source-outside-the-known-ones",
         ),
         pytest.param(
-            "INSERT INTO artist_similarity VALUES ('a', 'a', 1, 0.5)",
+            "INSERT INTO artist_similarity VALUES (1, 'a', 'a', 1, 0.5)",
             errors.CheckViolation,
             id="artist-as-its-own-neighbour",
         ),
         pytest.param(
-            "INSERT INTO artist_similarity VALUES ('a', 'b', 51, 0.5)",
+            "INSERT INTO artist_similarity VALUES (1, 'a', 'b', 51, 0.5)",
             errors.CheckViolation,
             id="neighbour-rank-beyond-50",
         ),
         pytest.param(
-            "INSERT INTO artist_similarity VALUES ('a', 'missing', 1, 0.5)",
-            errors.ForeignKeyViolation,
-            id="neighbour-that-is-not-stored",
+            "INSERT INTO artist_similarity VALUES (1, 'a', 'b', 1, 0.5), (1, 'a', 'c', 1, 0.4)",
+            errors.UniqueViolation,
+            id="two-neighbours-at-one-rank",
+        ),
+        pytest.param(
+            "INSERT INTO artist_similarity VALUES (7, 'a', 'b', 1, 0.5)",
+            errors.CheckViolation,
+            id="a-generation-without-its-partition",
+        ),
+        pytest.param(
+            "UPDATE similarity_generations SET state = 'building' WHERE generation = 1;"
+            " INSERT INTO similarity_generations (generation, state, cells, probes, candidates)"
+            " VALUES (2, 'serving', 1, 1, 1), (3, 'serving', 1, 1, 1)",
+            errors.UniqueViolation,
+            id="two-generations-serving-at-once",
         ),
         pytest.param(
             "INSERT INTO artist_vectors (artist_id, embedding) VALUES ('a', '[1,2,3]')",

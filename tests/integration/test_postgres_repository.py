@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,14 +10,16 @@ import psycopg2
 import pytest
 from psycopg2 import errors, sql
 
-from adapters.postgres.pool import connect_pool
+from adapters.postgres.connect import url_connector
+from adapters.postgres.pool import ConnectionPool, connect_pool
 from adapters.postgres.repository import PostgresArtistRepository
+from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.models import Artist, AudioFeatures, FetchedArtist, Neighbour, Track
-from domain.similarity import VECTOR_DIMENSIONS
 from tests.fakes import audio_features, track
 from tests.fixtures.postgres import ARTIST_TABLES
 
 FETCHED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+CREDITS = "SELECT track_id, position, artist_id FROM track_credits ORDER BY track_id, position"
 
 
 # Builders -------------------------------------------------------------------------------
@@ -49,16 +50,19 @@ def fetched(
     return FetchedArtist(artist=artist, top_tracks=tuple(tracks), audio_features=tuple(features))
 
 
+def credited(song: Track, *artist_ids: str) -> Track:
+    return song.model_copy(update={"credits": artist_ids})
+
+
 def fully_fetched(artist_id: str, name: str | None = None) -> FetchedArtist:
-    """An artist with two genres and two top tracks, each with audio features."""
+    """An artist with two genres and two top tracks, each with audio features; the second
+    track credits a guest too."""
     artist = an_artist(artist_id, name, genres=("k-pop", "girl group"))
-    tracks = [track(f"{artist_id}-t1", artist_id), track(f"{artist_id}-t2", artist_id)]
+    tracks = [
+        credited(track(f"{artist_id}-t1", artist_id), artist_id),
+        credited(track(f"{artist_id}-t2", artist_id), artist_id, f"{artist_id}-guest"),
+    ]
     return fetched(artist, tracks, [audio_features(song.id) for song in tracks])
-
-
-def a_vector(*weights: float) -> list[float]:
-    """A full-size vector whose first components are weights, the rest zero."""
-    return [*weights, *([0.0] * (VECTOR_DIMENSIONS - len(weights)))]
 
 
 def a_neighbour(artist_id: str, similar_id: str, rank: int, score: float) -> Neighbour:
@@ -94,6 +98,40 @@ def query(
     ):
         cursor.execute(statement, parameters)
         return list(cursor.fetchall())
+
+
+class StatementCountingPool(ConnectionPool):
+    """A pool over a database URL that counts every statement its cursors send, each page
+    of an execute_values included."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(url_connector(database_url))
+        self.statements = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with super().transaction() as cursor:
+            yield _CountingCursor(cursor, self)
+
+
+class _CountingCursor:
+    def __init__(self, cursor: Any, pool: StatementCountingPool) -> None:
+        self._cursor = cursor
+        self._pool = pool
+
+    def execute(self, *arguments: Any) -> Any:
+        self._pool.statements += 1
+        return self._cursor.execute(*arguments)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+@pytest.fixture
+def counting_pool(database_url: str) -> Iterator[StatementCountingPool]:
+    pool = StatementCountingPool(database_url)
+    yield pool
+    pool.close()
 
 
 # find_by_alias and add_alias ----------------------------------------------------------
@@ -388,6 +426,114 @@ def test_a_track_in_two_artists_top_tracks_is_stored_once_under_the_last_written
     assert query(database_url, "SELECT track_id FROM audio_features") == [(collaboration,)]
 
 
+def test_saving_stores_who_is_credited_on_each_track_in_spotifys_order(
+    artist_repository: PostgresArtistRepository, database_url: str
+) -> None:
+    # Given a duet with an artist who is not stored
+    tracks = [
+        credited(track("halo", "beyonce-id"), "beyonce-id"),
+        credited(track("drunk-in-love", "beyonce-id"), "beyonce-id", "jay-z-id"),
+    ]
+
+    # When
+    artist_repository.save_fetched([fetched(an_artist("beyonce-id"), tracks)], FETCHED_AT)
+
+    # Then
+    assert query(database_url, CREDITS) == [
+        ("drunk-in-love", 1, "beyonce-id"),
+        ("drunk-in-love", 2, "jay-z-id"),
+        ("halo", 1, "beyonce-id"),
+    ]
+
+
+def test_a_newer_fetch_replaces_the_credits_of_its_tracks(
+    artist_repository: PostgresArtistRepository, database_url: str
+) -> None:
+    # Given
+    first = [credited(track("duet", "a"), "a", "b", "c"), credited(track("solo", "a"), "a")]
+    artist_repository.save_fetched([fetched(an_artist("a"), first)], FETCHED_AT)
+
+    # When the duet now credits someone else, and the solo track is no longer a top track
+    newer = [credited(track("duet", "a"), "a", "d")]
+    artist_repository.save_fetched(
+        [fetched(an_artist("a"), newer)], FETCHED_AT + timedelta(hours=1)
+    )
+
+    # Then
+    assert query(database_url, CREDITS) == [("duet", 1, "a"), ("duet", 2, "d")]
+
+
+def test_an_older_fetch_keeps_the_newer_credits(
+    artist_repository: PostgresArtistRepository, database_url: str
+) -> None:
+    # Given
+    newer = [credited(track("duet", "a"), "a", "b")]
+    artist_repository.save_fetched([fetched(an_artist("a"), newer)], FETCHED_AT)
+
+    # When
+    older = [credited(track("duet", "a"), "a", "c"), credited(track("old-hit", "a"), "a")]
+    artist_repository.save_fetched([fetched(an_artist("a"), older)], FETCHED_AT - timedelta(days=1))
+
+    # Then
+    assert query(database_url, CREDITS) == [("duet", 1, "a"), ("duet", 2, "b")]
+
+
+def test_a_track_taken_over_by_another_artist_gets_the_credits_of_that_fetch(
+    artist_repository: PostgresArtistRepository, database_url: str
+) -> None:
+    # Given a duet stored under the artist whose top tracks held it first
+    first = [credited(track("duet", "a"), "a", "b")]
+    artist_repository.save_fetched([fetched(an_artist("a"), first)], FETCHED_AT)
+
+    # When the other artist's top tracks hold it later, crediting a third artist as well
+    later = [credited(track("duet", "b"), "b", "a", "c")]
+    artist_repository.save_fetched(
+        [fetched(an_artist("b"), later)], FETCHED_AT + timedelta(hours=1)
+    )
+
+    # Then
+    assert query(database_url, "SELECT id, artist_id FROM tracks") == [("duet", "b")]
+    assert query(database_url, CREDITS) == [("duet", 1, "b"), ("duet", 2, "a"), ("duet", 3, "c")]
+
+
+def test_2000_artists_are_saved_in_one_call_with_as_many_statements_as_one_artist(
+    artist_repository: PostgresArtistRepository,
+    counting_pool: StatementCountingPool,
+    database_url: str,
+) -> None:
+    # Given one artist saved on its own, and 2,000 others
+    repository = PostgresArtistRepository(counting_pool)
+    repository.save_fetched([fully_fetched("alone")], FETCHED_AT)
+    statements_for_one = counting_pool.statements
+    batch = [fully_fetched(f"artist-{number:04d}") for number in range(2000)]
+
+    # When
+    repository.save_fetched(batch, FETCHED_AT)
+
+    # Then the batch took as many statements as the one artist, and every artist has its
+    # two genres, two tracks, three credits and two audio features
+    assert counting_pool.statements - statements_for_one == statements_for_one
+    assert query(
+        database_url,
+        "SELECT (SELECT count(*) FROM artists), (SELECT count(*) FROM artist_genres),"
+        " (SELECT count(*) FROM tracks), (SELECT count(*) FROM track_credits),"
+        " (SELECT count(*) FROM audio_features)",
+    ) == [(2001, 2 * 2001, 2 * 2001, 3 * 2001, 2 * 2001)]
+    last = batch[-1]
+    assert artist_repository.get_artists([last.artist.id]) == [last.artist]
+    assert query(
+        database_url,
+        "SELECT c.track_id, c.position, c.artist_id, t.artist_id, t.rank"
+        " FROM track_credits c JOIN tracks t ON t.id = c.track_id"
+        " WHERE t.artist_id = %s ORDER BY 1, 2",
+        (last.artist.id,),
+    ) == [
+        ("artist-1999-t1", 1, "artist-1999", "artist-1999", 1),
+        ("artist-1999-t2", 1, "artist-1999", "artist-1999", 2),
+        ("artist-1999-t2", 2, "artist-1999-guest", "artist-1999", 2),
+    ]
+
+
 def test_a_fetch_time_without_time_zone_is_refused(
     artist_repository: PostgresArtistRepository, database_url: str
 ) -> None:
@@ -397,224 +543,11 @@ def test_a_fetch_time_without_time_zone_is_refused(
     assert query(database_url, "SELECT id FROM artists") == []
 
 
-# save_vectors and nearest ---------------------------------------------------------------
-
-
-def test_nearest_orders_by_cosine_similarity_and_keeps_only_positive_scores(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    artist_repository.save_fetched(
-        [fetched(an_artist(artist_id)) for artist_id in ("me", "close", "far", "side", "away")],
-        FETCHED_AT,
-    )
-    artist_repository.save_vectors(
-        {
-            "me": a_vector(1.0, 0.0),
-            "close": a_vector(3.0, 1.0),
-            "far": a_vector(1.0, 1.0),
-            "side": a_vector(0.0, 1.0),
-            "away": a_vector(-1.0, 0.2),
-        }
-    )
-
-    # When
-    nearest = artist_repository.nearest("me", limit=10)
-
-    # Then
-    assert [artist_id for artist_id, _ in nearest] == ["close", "far"]
-    assert nearest[0][1] == pytest.approx(3 / math.sqrt(10))
-    assert nearest[1][1] == pytest.approx(1 / math.sqrt(2))
-
-
-def test_nearest_breaks_ties_by_popularity_with_unrated_last_then_by_id(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    artist_repository.save_fetched(
-        [
-            fetched(an_artist("me")),
-            fetched(an_artist("twin-unrated", popularity=None)),
-            fetched(an_artist("twin-b", popularity=40)),
-            fetched(an_artist("twin-a", popularity=40)),
-            fetched(an_artist("twin-popular", popularity=90)),
-        ],
-        FETCHED_AT,
-    )
-    same_direction = a_vector(0.5, 0.5, 0.5)
-    artist_repository.save_vectors(
-        {
-            "me": a_vector(1.0, 1.0, 1.0),
-            "twin-unrated": same_direction,
-            "twin-b": same_direction,
-            "twin-a": same_direction,
-            "twin-popular": same_direction,
-        }
-    )
-
-    # When
-    nearest = artist_repository.nearest("me", limit=3)
-
-    # Then
-    assert [artist_id for artist_id, _ in nearest] == ["twin-popular", "twin-a", "twin-b"]
-    assert all(score == pytest.approx(1.0) for _, score in nearest)
-
-
-def test_nearest_ignores_artists_whose_vector_has_no_direction(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    artist_repository.save_fetched(
-        [fetched(an_artist("me")), fetched(an_artist("zero")), fetched(an_artist("other"))],
-        FETCHED_AT,
-    )
-    artist_repository.save_vectors(
-        {"me": a_vector(1.0), "zero": a_vector(), "other": a_vector(1.0, 1.0)}
-    )
-
-    # When
-    nearest = artist_repository.nearest("me", limit=10)
-
-    # Then
-    assert [artist_id for artist_id, _ in nearest] == ["other"]
-
-
-def test_an_artist_without_a_vector_has_no_nearest(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    artist_repository.save_fetched(
-        [fetched(an_artist("me")), fetched(an_artist("other"))], FETCHED_AT
-    )
-    artist_repository.save_vectors({"other": a_vector(1.0)})
-
-    # When
-    nearest = artist_repository.nearest("me", limit=10)
-
-    # Then
-    assert nearest == []
-
-
-def test_saving_a_vector_again_replaces_it(artist_repository: PostgresArtistRepository) -> None:
-    # Given
-    artist_repository.save_fetched(
-        [fetched(an_artist(artist_id)) for artist_id in ("me", "x-axis", "y-axis")], FETCHED_AT
-    )
-    artist_repository.save_vectors(
-        {"me": a_vector(1.0, 0.0), "x-axis": a_vector(1.0, 0.0), "y-axis": a_vector(0.0, 1.0)}
-    )
-
-    # When
-    artist_repository.save_vectors({"me": a_vector(0.0, 1.0)})
-
-    # Then
-    assert [artist_id for artist_id, _ in artist_repository.nearest("me", limit=10)] == ["y-axis"]
-
-
-def test_a_vector_of_the_wrong_size_is_refused_before_anything_is_written(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    artist_repository.save_fetched([fetched(an_artist("me")), fetched(an_artist("b"))], FETCHED_AT)
-
-    # When / Then
-    with pytest.raises(ValueError, match=str(VECTOR_DIMENSIONS)):
-        artist_repository.save_vectors({"b": a_vector(1.0), "me": [1.0, 0.0]})
-    assert artist_repository.nearest("b", limit=10) == []
-
-
-# neighbours -----------------------------------------------------------------------------
-
-
-def _save_artists(repository: PostgresArtistRepository, *artist_ids: str) -> None:
-    repository.save_fetched(
-        [fetched(an_artist(artist_id, popularity=None)) for artist_id in artist_ids], FETCHED_AT
-    )
-
-
-def test_neighbour_floors_count_neighbours_and_their_lowest_score(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    _save_artists(artist_repository, "a", "b", "c", "lonely")
-    artist_repository.replace_neighbours(
-        "a", [a_neighbour("a", "b", 1, 0.9), a_neighbour("a", "c", 2, 0.4)]
-    )
-    artist_repository.replace_neighbours("b", [a_neighbour("b", "a", 1, 0.9)])
-
-    # When
-    floors = artist_repository.neighbour_floors(["a", "b", "lonely", "unknown"])
-
-    # Then
-    assert floors == {"a": (2, 0.4), "b": (1, 0.9)}
-
-
-def test_replacing_neighbours_drops_the_old_list(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    _save_artists(artist_repository, "a", "b", "c", "d")
-    artist_repository.replace_neighbours(
-        "a", [a_neighbour("a", "b", 1, 0.9), a_neighbour("a", "c", 2, 0.8)]
-    )
-    artist_repository.replace_neighbours("b", [a_neighbour("b", "a", 1, 0.9)])
-
-    # When
-    artist_repository.replace_neighbours(
-        "a", [a_neighbour("a", "d", 1, 0.95), a_neighbour("a", "b", 2, 0.7)]
-    )
-
-    # Then
-    assert [artist.id for artist in artist_repository.similar_artists("a", limit=10)] == [
-        "d",
-        "b",
-    ]
-    assert [artist.id for artist in artist_repository.similar_artists("b", limit=10)] == ["a"]
-
-
-def test_replacing_neighbours_with_none_clears_them(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    _save_artists(artist_repository, "a", "b")
-    artist_repository.replace_neighbours("a", [a_neighbour("a", "b", 1, 0.9)])
-
-    # When
-    artist_repository.replace_neighbours("a", [])
-
-    # Then
-    assert artist_repository.similar_artists("a", limit=10) == []
-    assert artist_repository.neighbour_floors(["a"]) == {}
-
-
-def test_a_failed_replacement_keeps_the_old_neighbours(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    _save_artists(artist_repository, "a", "b")
-    artist_repository.replace_neighbours("a", [a_neighbour("a", "b", 1, 0.9)])
-
-    # When
-    with pytest.raises(errors.ForeignKeyViolation):
-        artist_repository.replace_neighbours("a", [a_neighbour("a", "not-stored", 1, 0.99)])
-
-    # Then
-    assert [artist.id for artist in artist_repository.similar_artists("a", limit=10)] == ["b"]
-
-
-def test_neighbours_of_another_artist_are_refused(
-    artist_repository: PostgresArtistRepository,
-) -> None:
-    # Given
-    _save_artists(artist_repository, "a", "b")
-
-    # When / Then
-    with pytest.raises(ValueError, match="neighbours of b"):
-        artist_repository.replace_neighbours("a", [a_neighbour("b", "a", 1, 0.9)])
+# similar_artists ------------------------------------------------------------------------
 
 
 def test_similar_artists_come_by_rank_up_to_the_limit_with_genres(
-    artist_repository: PostgresArtistRepository,
+    artist_repository: PostgresArtistRepository, postgres_pool: ConnectionPool
 ) -> None:
     # Given
     artists = {
@@ -622,14 +555,16 @@ def test_similar_artists_come_by_rank_up_to_the_limit_with_genres(
         for artist_id in ("a", "b", "c", "d")
     }
     artist_repository.save_fetched([fetched(artist) for artist in artists.values()], FETCHED_AT)
-    artist_repository.replace_neighbours(
-        "a",
-        [
-            a_neighbour("a", "c", 2, 0.8),
-            a_neighbour("a", "d", 3, 0.7),
-            a_neighbour("a", "b", 1, 0.9),
-        ],
-    )
+    with PostgresSimilarityStore(postgres_pool).updating() as lists:
+        lists.replace_lists(
+            {
+                "a": [
+                    a_neighbour("a", "c", 2, 0.8),
+                    a_neighbour("a", "d", 3, 0.7),
+                    a_neighbour("a", "b", 1, 0.9),
+                ]
+            }
+        )
 
     # When
     similar = artist_repository.similar_artists("a", limit=2)

@@ -224,6 +224,20 @@ def test_track_search_skips_answers_without_an_id_or_an_artist() -> None:
     assert (found.id, found.artist_id) == ("live", "2pac")
 
 
+def test_a_searched_track_credits_each_artist_with_an_id_once_in_spotifys_order() -> None:
+    # Given an answer listing a null artist, an artist without an ID and one artist twice
+    item = a_track_item("California Love", "cali", ["2pac", "dre", "2pac"])
+    item["artists"] = [None, {"name": "Local file"}, *item["artists"]]
+
+    # When
+    found = SpotipyCatalog(CannedSearchClient(item)).search_track("California Love")
+
+    # Then
+    assert found is not None
+    assert found.artist_id == "2pac"
+    assert found.credits == ("2pac", "dre")
+
+
 @pytest.mark.parametrize("typed", ["Nonexistent Song Xyzzy", "  "])
 def test_track_search_for_an_unknown_or_blank_title_is_none(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer, typed: str
@@ -331,6 +345,40 @@ def test_a_fetched_artist_keeps_spotifys_answers_verbatim(
     assert two_pac.raw["artist"]["id"] == TWO_PAC_ID
     assert len(two_pac.raw["top_tracks"]["tracks"]) == 10
     assert [one["id"] for one in two_pac.raw["audio_features"]] == first_tracks
+
+
+def test_fetched_top_tracks_credit_every_artist_spotify_lists(
+    catalog: SpotipyCatalog, spotify_catalog: Catalog
+) -> None:
+    # Given an artist whose top tracks hold a collaboration
+    collaboration = next(
+        track
+        for tracks in spotify_catalog.tracks_by_artist.values()
+        for track in tracks
+        if track.featured_artist_ids
+    )
+    owner_id = collaboration.artist_id
+
+    # When
+    (fetched,) = catalog.fetch_artists([owner_id]).fetched
+
+    # Then the collaboration credits both artists, owner first, and the other tracks the owner
+    credits = {track.id: track.credits for track in fetched.top_tracks}
+    assert credits[collaboration.id] == (owner_id, *collaboration.featured_artist_ids)
+    assert {track.id: track.artist_id for track in fetched.top_tracks}[collaboration.id] == owner_id
+    assert all(
+        credits[track.id] == (owner_id,)
+        for track in spotify_catalog.top_tracks(owner_id)
+        if not track.featured_artist_ids
+    )
+
+
+def test_snapshot_top_tracks_credit_their_one_artist(catalog: SpotipyCatalog) -> None:
+    # When
+    (two_pac,) = catalog.fetch_artists([TWO_PAC_ID]).fetched
+
+    # Then
+    assert {track.credits for track in two_pac.top_tracks} == {(TWO_PAC_ID,)}
 
 
 @pytest.mark.parametrize("batch_size", [SPOTIFY_BATCH_LIMIT, 500])

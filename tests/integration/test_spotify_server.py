@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 
-from local.catalog import Catalog
+from local.catalog import Catalog, CatalogTrack
 from local.spotify_server import AccessMode, Endpoint, Fault, SpotifyServer
 from tests.fixtures.spotify import SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_SECRET
 
@@ -564,6 +564,62 @@ def test_top_tracks_of_an_unknown_artist_are_404(
 
     # Then
     assert answer.status_code == 404
+
+
+def a_collaboration(catalog: Catalog) -> CatalogTrack:
+    return next(
+        track
+        for tracks in catalog.tracks_by_artist.values()
+        for track in tracks
+        if track.featured_artist_ids
+    )
+
+
+def test_a_collaboration_credits_the_tracks_artist_then_the_featured_one(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str], spotify_catalog: Catalog
+) -> None:
+    # Given
+    collaboration = a_collaboration(spotify_catalog)
+    owner_id = collaboration.artist_id
+    (featured_id,) = collaboration.featured_artist_ids
+    featured = spotify_catalog.artists[featured_id]
+
+    # When
+    answer = get(clean_spotify_server, f"artists/{owner_id}/top-tracks", auth, market="US")
+
+    # Then the featured artist is a simplified artist object like the owner's, on the track only
+    by_id = {track["id"]: track for track in answer.json()["tracks"]}
+    owner, guest = by_id[collaboration.id]["artists"]
+    assert owner["id"] == owner_id
+    assert guest == {
+        "external_urls": {"spotify": featured.spotify_url},
+        "href": f"{clean_spotify_server.api_url}artists/{featured_id}",
+        "id": featured_id,
+        "name": featured.name,
+        "type": "artist",
+        "uri": f"spotify:artist:{featured_id}",
+    }
+    assert set(owner) == set(guest)
+    assert [artist["id"] for artist in by_id[collaboration.id]["album"]["artists"]] == [owner_id]
+    solo_ids = {
+        track.id for track in spotify_catalog.top_tracks(owner_id) if not track.featured_artist_ids
+    }
+    assert all([a["id"] for a in by_id[one]["artists"]] == [owner_id] for one in solo_ids)
+
+
+def test_the_featured_artist_of_a_collaboration_can_be_looked_up(
+    clean_spotify_server: SpotifyServer, auth: dict[str, str], spotify_catalog: Catalog
+) -> None:
+    # Given
+    collaboration = a_collaboration(spotify_catalog)
+    (featured_id,) = collaboration.featured_artist_ids
+
+    # When
+    answer = get(clean_spotify_server, f"artists/{featured_id}", auth)
+
+    # Then
+    assert answer.status_code == 200
+    assert answer.json()["id"] == featured_id
 
 
 # Audio features

@@ -214,3 +214,51 @@ def test_generated_features_follow_the_genres(spotify_catalog: Catalog) -> None:
     assert rap_speech > 0.15 > metal_speech
     assert metal_energy > 0.8 > folk_energy
     assert folk_acoustic > 3 * metal_acoustic
+
+
+def _collaborations(catalog: Catalog) -> dict[str, tuple[str, ...]]:
+    return {
+        track.id: track.featured_artist_ids
+        for tracks in catalog.tracks_by_artist.values()
+        for track in tracks
+        if track.featured_artist_ids
+    }
+
+
+def test_some_generated_tracks_credit_another_artist_who_shares_a_genre(
+    spotify_catalog: Catalog,
+) -> None:
+    # When
+    tracks = [track for tracks in spotify_catalog.tracks_by_artist.values() for track in tracks]
+
+    # Then about 15% of generated tracks are collaborations, and no snapshot track is
+    generated = [track for track in tracks if track.generated]
+    collaborations = [track for track in generated if track.featured_artist_ids]
+    assert 0.10 < len(collaborations) / len(generated) < 0.20
+    assert not any(track.featured_artist_ids for track in tracks if not track.generated)
+    for track in collaborations:
+        (featured_id,) = track.featured_artist_ids
+        owner, featured = (
+            spotify_catalog.artists[track.artist_id],
+            spotify_catalog.artist(featured_id),
+        )
+        assert featured is not None, track.id
+        assert featured.id != owner.id
+        assert set(featured.genres) & set(owner.genres), track.id
+
+
+def test_collaborations_are_the_same_on_every_load(
+    spotify_catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a second copy of the catalog, which is loaded afresh rather than from the cache
+    copy = tmp_path / "catalog"
+    shutil.copytree(default_catalog_dir(), copy)
+    monkeypatch.setenv(CATALOG_DIR_VARIABLE, str(copy))
+
+    # When
+    reloaded = load_catalog()
+
+    # Then
+    assert reloaded is not spotify_catalog
+    assert _collaborations(spotify_catalog)
+    assert _collaborations(reloaded) == _collaborations(spotify_catalog)

@@ -1,0 +1,16 @@
+"""Rebuild step 1: snapshot every artist's features, train the cells, plan the shards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.rebuild import prepare_rebuild
+from handlers.composition import dependencies
+from handlers.events import PrepareRebuildInput
+
+
+def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
+    request = PrepareRebuildInput.model_validate(event)
+    deps = dependencies()
+    plan = prepare_rebuild(deps.similarity, deps.snapshots, request.rebuild.shard_size)
+    return plan.model_dump(mode="json")
