@@ -181,9 +181,19 @@ def send_recommendation(
     artist: Artist,
     language: Language,
     ports: RecommendationPorts,
+    *,
+    announce_found: bool = False,
 ) -> None:
+    """The artist's card and its most similar artists; when none are known (nothing about
+    how the artist sounds has reached the bot yet), a sentence says so instead of leaving
+    the user with a lone card. announce_found opens with "Found …!" for a pushed answer."""
     similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
+    if announce_found:
+        opening = "found" if similar else "found_alone"
+        ports.messenger.send(user_id, replies.text(opening, language, name=artist.name))
     ports.messenger.send(user_id, replies.recommendation(artist, similar, language))
+    if not similar and not announce_found:
+        ports.messenger.send(user_id, replies.text("no_similar_yet", language, name=artist.name))
 
 
 def send_songs(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,7 +30,7 @@ EXACT_UP_TO: Final = 3_000
 CELLS_PER_ROOT: Final = 2.0
 PROBES: Final = 16
 # How many embedding-nearest artists an incremental update scores exactly.
-CANDIDATES: Final = 200
+CANDIDATES: Final = 50
 # Queries scored at once: bounds the memory of one block of exact scores.
 _QUERY_CHUNK = 256
 # Queries whose per-cell lists are merged at once: bounds the memory of the merge.
@@ -327,6 +327,23 @@ def _queries_by_cell(queries: Ints, probes: Ints) -> Iterator[tuple[int, Ints]]:
     for start, end in itertools.pairwise(bounds):
         for block in range(start, end, _QUERY_CHUNK):
             yield int(cell[start]), query[block : min(end, block + _QUERY_CHUNK)]
+
+
+def recall_at_ten(
+    found: Mapping[str, Sequence[float]], exact: Mapping[str, Sequence[tuple[str, float]]]
+) -> float:
+    """Share of the exact top ten that a search found, given each artist's found scores and
+    exact ranking. An artist tied with the tenth counts as the tenth: a tie broken
+    differently is not a miss."""
+    hits = wanted = 0
+    for artist_id, best in exact.items():
+        expected = min(NEIGHBOURS_KEPT, len(best))
+        if expected == 0:
+            continue
+        tenth = best[expected - 1][1]
+        hits += min(expected, sum(1 for score in found.get(artist_id, ()) if score >= tenth))
+        wanted += expected
+    return hits / wanted if wanted else 1.0
 
 
 def _rank_within_groups(groups: Ints) -> Ints:

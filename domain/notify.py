@@ -53,5 +53,4 @@ def _answer(waiter: Waiter, artist: Artist | None, ports: NotifyPorts) -> None:
         return
     # What the user typed ("에스파") now leads straight to the artist for everyone.
     ports.repository.add_alias(normalize_name(waiter.query), artist.id, "spotify-search")
-    ports.messenger.send(waiter.user_id, replies.text("found", language, name=artist.name))
-    send_recommendation(waiter.user_id, artist, language, answering)
+    send_recommendation(waiter.user_id, artist, language, answering, announce_found=True)

@@ -74,8 +74,13 @@ class ListsInWork(Protocol):
 
     def nearest(
         self, vector: Sequence[float], cells: Sequence[int], limit: int, excluding: Sequence[str]
-    ) -> list[str]:
-        """Up to limit artists of the given cells whose embeddings are closest to vector."""
+    ) -> list[tuple[str, float]]:
+        """Up to limit artists of the given cells whose embeddings are closest to vector,
+        closest first, each with the cosine of the embeddings (an estimate of its score)."""
+        ...
+
+    def floors(self, artist_ids: Sequence[str]) -> dict[str, tuple[int, float]]:
+        """For each of artist_ids with a list: how long it is and its weakest score."""
         ...
 
     def listing(self, artist_ids: Sequence[str]) -> list[str]:

@@ -147,13 +147,13 @@ def finish_rebuild(
     generation: int, store: SimilarityStore, snapshots: SnapshotStore
 ) -> SimilarityGeneration:
     """Catch the new generation up with ingestion since its snapshot and serve it."""
+    building = _generation(store, generation)
+    if building.state != "building" or building.shards_done != building.shard_count:
+        raise RebuildIncompleteError(
+            f"generation {generation} is {building.state} with"
+            f" {building.shards_done} of {building.shard_count} shards written"
+        )
     with store.updating(generation) as work:
-        building = _generation(store, generation)
-        if building.state != "building" or building.shards_done != building.shard_count:
-            raise RebuildIncompleteError(
-                f"generation {generation} is {building.state} with"
-                f" {building.shards_done} of {building.shard_count} shards written"
-            )
         update_lists(work.changed_since_snapshot(), work)
         work.serve()
     store.drop_unused()

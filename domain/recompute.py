@@ -15,6 +15,7 @@ stored ones are updated too.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from domain.ports import ListsInWork, SimilarityStore
 from domain.similarity import NEIGHBOURS_KEPT, embedding, profile_features, ranking_key
 
 _Placed = dict[str, tuple[list[float], list[int]]]
+# How far below a list's weakest score an embedding's estimate may fall and still be scored
+# exactly: several times the spread of the estimate's error (docs/similarity.md).
+ESTIMATE_MARGIN = 0.15
 
 
 def recompute_similarity(artist_ids: Sequence[str], store: SimilarityStore) -> list[str]:
@@ -50,21 +54,25 @@ def update_lists(artist_ids: Sequence[str], work: ListsInWork) -> list[str]:
     )
     candidates = _candidates(placed, work)
     others = sorted(
-        ({c for found in candidates.values() for c in found} | set(work.listing(sorted(known))))
-        - known.keys()
+        (_contenders(candidates, work) | set(work.listing(sorted(known)))) - known.keys()
     )
     known.update((profile.artist_id, profile) for profile in work.profiles(others))
     scorer = _Scorer(known.values())
 
     lists = {
-        artist_id: scorer.best(artist_id, candidates[artist_id]) if artist_id in placed else []
+        artist_id: scorer.best(artist_id, [c for c, _ in candidates[artist_id]])
+        if artist_id in placed
+        else []
         for artist_id in changed_ids
     }
     current = work.current_lists(others)
     searched_again: list[str] = []
-    for other in others:
-        scores = scorer.scores(changed_ids, other)
-        revised = revise_list(other, current.get(other, []), scores, known)
+    changed_set = set(changed_ids)
+    popularity = {artist_id: profile.popularity for artist_id, profile in known.items()}
+    for other, scores in scorer.scores(changed_ids, others).items():
+        revised = revise_list(
+            other, current.get(other, []), scores, changed_set, popularity, exact=work.plan.exact
+        )
         if isinstance(revised, _SearchAgain):
             searched_again.append(other)
         elif revised is not None:
@@ -86,37 +94,39 @@ def revise_list(
     artist_id: str,
     current: Sequence[ScoredArtist],
     scores: Mapping[str, float],
-    profiles: Mapping[str, SimilarityProfile],
+    changed: AbstractSet[str],
+    popularity: Mapping[str, int | None],
+    *,
+    exact: bool = True,
 ) -> list[Neighbour] | _SearchAgain | None:
     """The list after changed artists take their new scores with its owner; None when
-    nothing changes, _SEARCH_AGAIN when a full list lost an entry or an entry's strength.
+    nothing changes, _SEARCH_AGAIN when it cannot be known without searching.
 
-    scores holds every changed artist's exact score with the owner; one that scores nothing
-    leaves the list, one that beats the weakest of a full list (or finds room) enters.
+    scores holds the positive exact scores of changed artists with the owner; a changed
+    artist missing from it scores nothing and leaves the list. A full list whose changed
+    entry fell below its weakest score must be searched again: an artist never compared
+    may now belong where it was. Only exact plans do so; at catalog scale one search per
+    such list would cost more than the whole update, so the list keeps what it knows (the
+    entry at its new score, or one entry short) until the next rebuild.
     """
-    listed = {entry.artist_id: entry for entry in current}
-    weakened = any(
-        artist in listed and score < listed[artist].score for artist, score in scores.items()
-    )
-    if weakened and len(current) >= NEIGHBOURS_KEPT:
+    full = exact and len(current) >= NEIGHBOURS_KEPT
+    floor = current[-1].score if current else 0.0
+    if full and any(
+        entry.artist_id in changed and scores.get(entry.artist_id, 0.0) < floor for entry in current
+    ):
         return _SEARCH_AGAIN
-    merged = {a: e for a, e in listed.items() if a not in scores}
-    merged.update(
-        (
-            artist,
-            ScoredArtist(artist_id=artist, score=score, popularity=profiles[artist].popularity),
-        )
-        for artist, score in scores.items()
-        if score > 0 and artist != artist_id
-    )
-    ranked = sorted(merged.values(), key=lambda e: ranking_key(e.score, e.popularity, e.artist_id))[
-        :NEIGHBOURS_KEPT
+    merged = [
+        (entry.artist_id, entry.score, entry.popularity)
+        for entry in current
+        if entry.artist_id not in changed
     ]
-    if [(e.artist_id, e.score) for e in ranked] == [(e.artist_id, e.score) for e in current]:
+    merged += [(a, score, popularity[a]) for a, score in scores.items() if a != artist_id]
+    ranked = sorted(merged, key=lambda e: ranking_key(e[1], e[2], e[0]))[:NEIGHBOURS_KEPT]
+    if [(a, score) for a, score, _ in ranked] == [(e.artist_id, e.score) for e in current]:
         return None
     return [
-        Neighbour(artist_id=artist_id, similar_id=entry.artist_id, rank=rank, score=entry.score)
-        for rank, entry in enumerate(ranked, start=1)
+        Neighbour(artist_id=artist_id, similar_id=similar, rank=rank, score=score)
+        for rank, (similar, score, _) in enumerate(ranked, start=1)
     ]
 
 
@@ -144,14 +154,19 @@ class _Scorer:
             for similar, rank, score in zip(found.similar, found.rank, found.score, strict=True)
         ]
 
-    def scores(self, changed: Sequence[str], artist_id: str) -> dict[str, float]:
-        """Each changed artist's exact score with artist_id (0 for one without features)."""
-        if artist_id not in self._row_of:
-            return dict.fromkeys(changed, 0.0)
-        rows = self._rows(changed)
-        found = exact_scores(self._matrix, np.array([self._row_of[artist_id]]), rows)[0]
-        scored = dict(zip(self._matrix.artist_ids[rows].tolist(), found.tolist(), strict=True))
-        return {artist: scored.get(artist, 0.0) for artist in changed}
+    def scores(self, changed: Sequence[str], others: Sequence[str]) -> dict[str, dict[str, float]]:
+        """For each of others, the changed artists that score above zero with it, all in
+        one product."""
+        changed_rows, other_rows = self._rows(changed), self._rows(others)
+        table = exact_scores(self._matrix, other_rows, changed_rows)
+        changed_at = self._matrix.artist_ids[changed_rows]
+        found: dict[str, dict[str, float]] = {other: {} for other in others}
+        for other, row in zip(self._matrix.artist_ids[other_rows].tolist(), table, strict=True):
+            positive = np.flatnonzero(row > 0)
+            found[other] = dict(
+                zip(changed_at[positive].tolist(), row[positive].tolist(), strict=True)
+            )
+        return found
 
     def _rows(self, artist_ids: Sequence[str]) -> np.ndarray:
         return np.array([self._row_of[a] for a in artist_ids if a in self._row_of], dtype=np.int64)
@@ -169,7 +184,27 @@ def _placed(profiles: Sequence[SimilarityProfile], work: ListsInWork) -> _Placed
     return placed
 
 
-def _candidates(placed: _Placed, work: ListsInWork) -> dict[str, list[str]]:
+def _contenders(
+    candidates: Mapping[str, Sequence[tuple[str, float]]], work: ListsInWork
+) -> set[str]:
+    """The candidates whose own lists a changed artist may enter: in an exact plan all of
+    them; at catalog scale those with room left, or whose weakest score the changed
+    artist's estimated score comes within ESTIMATE_MARGIN of."""
+    everyone = {c for found in candidates.values() for c, _ in found}
+    if work.plan.exact:
+        return everyone
+    floors = work.floors(sorted(everyone))
+    return {
+        candidate
+        for found in candidates.values()
+        for candidate, estimate in found
+        if candidate not in floors
+        or floors[candidate][0] < NEIGHBOURS_KEPT
+        or estimate >= floors[candidate][1] - ESTIMATE_MARGIN
+    }
+
+
+def _candidates(placed: _Placed, work: ListsInWork) -> dict[str, list[tuple[str, float]]]:
     return {
         artist_id: work.nearest(vector, cells, work.plan.candidates, excluding=[artist_id])
         for artist_id, (vector, cells) in placed.items()
@@ -181,10 +216,13 @@ def _searched_again(
 ) -> dict[str, list[Neighbour]]:
     placed = _placed([known[a] for a in artist_ids], work)
     candidates = _candidates(placed, work)
-    unseen = sorted({c for found in candidates.values() for c in found} - known.keys())
+    unseen = sorted({c for found in candidates.values() for c, _ in found} - known.keys())
     known.update((profile.artist_id, profile) for profile in work.profiles(unseen))
     scorer = _Scorer(known.values())
-    return {artist_id: scorer.best(artist_id, found) for artist_id, found in candidates.items()}
+    return {
+        artist_id: scorer.best(artist_id, [c for c, _ in found])
+        for artist_id, found in candidates.items()
+    }
 
 
 def _with_collaborators(

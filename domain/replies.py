@@ -42,6 +42,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Found {name}! Here are artists like them:",
         "ko": "{name}을(를) 찾았어요! 비슷한 아티스트예요:",
     },
+    "found_alone": {
+        "en": "Found {name}! Spotify tells me too little about how they sound to suggest "
+        "similar artists yet.",
+        "ko": "{name}을(를) 찾았어요! 아직 음악 정보가 부족해서 비슷한 아티스트를 추천하기 "
+        "어려워요.",
+    },
     "songs_found": {
         "en": "Songs like {title}, from artists similar to {name}:",
         "ko": "{title}와(과) 비슷한 노래예요. {name}와(과) 비슷한 아티스트들의 곡이에요:",
@@ -65,8 +71,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "ko": "죄송해요, 지금은 Spotify에 {name}에 대한 정보가 없어요.",
     },
     "no_similar_yet": {
-        "en": "I don't know any artists similar to {name} yet.",
-        "ko": "아직 {name}와(과) 비슷한 아티스트를 몰라요.",
+        "en": "I don't know any artists similar to {name} yet: Spotify tells me too little "
+        "about how they sound.",
+        "ko": "아직 {name}와(과) 비슷한 아티스트를 몰라요. 음악 정보가 부족해요.",
     },
     "did_you_mean": {
         "en": "Did you mean one of these?",

@@ -8,14 +8,18 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from adapters.postgres.pool import connect_pool
+from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.backfill import Outcome
 from local.backfill import ProgressBar, backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
+from local.similarity_rebuild import follow_rebuild
 from local.spotify_server import AccessMode
 from local.stack import LOCAL_JSON, start_local_stack
 
@@ -77,6 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="the longest Spotify rate limit to wait out (default 30)",
     )
+    similarity = commands.add_parser(
+        "similarity", help="similar-artist lists of a running local stack"
+    ).add_subparsers(dest="action", required=True)
+    rebuild = similarity.add_parser(
+        "rebuild", help="recompute every artist's list in a new generation and switch to it"
+    )
+    rebuild.add_argument(
+        "--shard-size", type=int, help="artists per shard (default: what suits a Lambda)"
+    )
     dlq = commands.add_parser(
         "dlq", help="the artist requests that could not be ingested"
     ).add_subparsers(dest="action", required=True)
@@ -85,14 +98,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    if args.command == "local":
-        return _local_up(args.state_dir, AccessMode(args.spotify_mode), seed=not args.no_seed)
-    if args.command == "chat":
-        return _chat(args.state_dir, args.user)
-    if args.command in {"refresh", "replay", "dlq"}:
-        return _operate(args)
-    if args.command == "ingest":
-        return _backfill(args.state_dir, args.names, args.max_wait)
+    commands_run: dict[str, Callable[[argparse.Namespace], int]] = {
+        "local": lambda a: _local_up(a.state_dir, AccessMode(a.spotify_mode), seed=not a.no_seed),
+        "chat": lambda a: _chat(a.state_dir, a.user),
+        "refresh": _operate,
+        "replay": _operate,
+        "dlq": _operate,
+        "ingest": lambda a: _backfill(a.state_dir, a.names, a.max_wait),
+        "similarity": lambda a: _rebuild_similarity(a.state_dir, a.shard_size),
+        "demo": lambda _: _demo(),
+    }
+    return commands_run[args.command](args)
+
+
+def _demo() -> int:
     try:
         run_demo()
     except DemoFailedError as failure:
@@ -167,6 +186,29 @@ def _backfill(state_dir: Path, names_file: Path, longest_wait_seconds: int) -> i
     for line in summary_lines(report):
         print(line)
     return 1 if report.count(Outcome.FAILED) else 0
+
+
+def _rebuild_similarity(state_dir: Path, shard_size: int | None) -> int:
+    try:
+        details = read_local_json(state_dir / LOCAL_JSON)
+    except NoRunningStackError as missing:
+        print(missing)
+        return 1
+    operations = Operations.connect(StackAddresses.read(state_dir / LOCAL_JSON))
+    pool = connect_pool(details["database_url"], max_connections=1)
+    try:
+        store = PostgresSimilarityStore(pool)
+        report = follow_rebuild(
+            operations,
+            lambda: next(iter(store.generations(1)), None),
+            ProgressBar(sys.stderr),
+            shard_size,
+        )
+    finally:
+        pool.close()
+    for line in report.lines():
+        print(line)
+    return 0 if report.status == "SUCCEEDED" else 1
 
 
 if __name__ == "__main__":

@@ -107,6 +107,18 @@ class Operations:
         refresh_input = {"refresh": {"as_of": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}}
         return self._start(f"refresh-{moment:%Y%m%dT%H%M%SZ}", refresh_input)
 
+    def start_rebuild(self, shard_size: int | None = None) -> str:
+        """Start a similarity rebuild alone, as an operator does from the console; returns
+        the execution ARN."""
+        options = {} if shard_size is None else {"shard_size": shard_size}
+        return self._start("rebuild", {"rebuild": options})
+
+    def execution_outcome(self, execution_arn: str) -> tuple[str, str]:
+        """The execution's status, and its error and cause when it failed."""
+        execution = self._stepfunctions.describe_execution(executionArn=execution_arn)
+        why = ": ".join(part for part in (execution.get("error"), execution.get("cause")) if part)
+        return execution["status"], why
+
     def replay(self, source: str) -> str:
         """Start a new execution with the input of an earlier one, given its ARN, or with
         the JSON input in a file; returns the new execution's ARN."""

@@ -9,11 +9,16 @@ open the same data directory share one server; it stops when the last of them le
 from __future__ import annotations
 
 import os
+import secrets
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+from psycopg2 import sql
 
 with warnings.catch_warnings():
     # pgserver asks platformdirs for a runtime directory at import; without a desktop
@@ -75,3 +80,32 @@ def database_url_from_environment_or_embedded(
         return
     with EmbeddedPostgres(data_dir) as server:
         yield server.url
+
+
+@contextmanager
+def scratch_database(server_url: str) -> Iterator[str]:
+    """A database with a random name on the server, for tests and benchmarks that must never
+    touch anyone's data; dropped when the block ends."""
+    name = f"sixpotify_scratch_{secrets.token_hex(6)}"
+    _run_outside_transaction(server_url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield with_database(server_url, name)
+    finally:
+        # FORCE ends connections a failed test may have left open.
+        _run_outside_transaction(
+            server_url, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL, naming another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _run_outside_transaction(url: str, statement: sql.Composable) -> None:
+    with closing(psycopg2.connect(url)) as connection:
+        # CREATE and DROP DATABASE refuse to run inside a transaction block.
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(statement)

@@ -10,7 +10,6 @@ from statistics import fmean
 from domain.models import FetchedArtist, SimilarityProfile
 from domain.similarity import (
     AUDIO_FEATURE_NAMES,
-    NEIGHBOURS_KEPT,
     profile_features,
     ranking_key,
     similarity,
@@ -69,19 +68,3 @@ def brute_force_scores(profiles: Sequence[SimilarityProfile]) -> dict[str, list[
         others.sort(key=lambda pair: ranking_key(pair[1], popularity[pair[0]], pair[0]))
         scored[me] = others
     return scored
-
-
-def recall_at_ten(
-    found: dict[str, list[float]], exact: dict[str, list[tuple[str, float]]]
-) -> float:
-    """Share of the exact top ten that a search found, counting an artist tied with the
-    tenth as good as the tenth: a tie broken differently is not a miss."""
-    hits = wanted = 0
-    for artist_id, best in exact.items():
-        expected = min(NEIGHBOURS_KEPT, len(best))
-        if expected == 0:
-            continue
-        tenth = best[expected - 1][1]
-        hits += min(expected, sum(1 for score in found.get(artist_id, []) if score >= tenth))
-        wanted += expected
-    return hits / wanted if wanted else 1.0

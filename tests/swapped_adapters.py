@@ -10,6 +10,8 @@ from handlers import composition
 # Every adapter the handlers use, so the swapped set shares the stack's connections.
 _ADAPTERS = (
     "repository",
+    "similarity",
+    "snapshots",
     "names",
     "tracks",
     "known_artists",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -146,12 +146,21 @@ class PostgresSimilarityStore:
                 [(generation, cell, _vector_text(c)) for cell, c in enumerate(centroids)],
                 template="(%s, %s, %s::vector)",
             )
+            in_cell_order = np.argsort(cells, kind="stable")
             cursor.copy_expert(
-                sql.SQL("COPY {} (generation, artist_id, cell) FROM STDIN")
+                sql.SQL(
+                    "COPY {} (generation, artist_id, cell, embedding) FROM STDIN (FORMAT binary)"
+                )
                 .format(sql.Identifier(_partition("artist_cells", generation)))
                 .as_string(cursor),
-                _tab_separated(
-                    (generation, a, int(c)) for a, c in zip(artist_ids, cells, strict=True)
+                _binary_rows(
+                    (
+                        (_INT8, generation),
+                        (_TEXT, artist_ids[row]),
+                        (_INT4, int(cells[row])),
+                        (_VECTOR, vectors[row]),
+                    )
+                    for row in in_cell_order.tolist()
                 ),
             )
             _save_snapshot_vectors(cursor, artist_ids, vectors, found[0])
@@ -287,9 +296,11 @@ class PostgresListsInWork:
             )
             execute_values(
                 cursor,
-                "INSERT INTO artist_cells (generation, artist_id, cell) VALUES %s"
-                " ON CONFLICT (generation, artist_id) DO UPDATE SET cell = excluded.cell",
-                [(self._generation, a, cell) for a, (_, cell) in placed],
+                "INSERT INTO artist_cells (generation, artist_id, cell, embedding) VALUES %s"
+                " ON CONFLICT (generation, artist_id) DO UPDATE"
+                " SET cell = excluded.cell, embedding = excluded.embedding",
+                [(self._generation, a, cell, _vector_text(vector)) for a, (vector, cell) in placed],
+                template="(%s, %s, %s, %s::vector)",
             )
         if forgotten:
             cursor.execute("DELETE FROM artist_vectors WHERE artist_id = ANY(%s)", (forgotten,))
@@ -300,15 +311,14 @@ class PostgresListsInWork:
 
     def nearest(
         self, vector: Sequence[float], cells: Sequence[int], limit: int, excluding: Sequence[str]
-    ) -> list[str]:
+    ) -> list[tuple[str, float]]:
         self._cursor.execute(
             """
-            SELECT v.artist_id
-            FROM artist_cells c
-            JOIN artist_vectors v ON v.artist_id = c.artist_id
-            WHERE c.generation = %(generation)s AND c.cell = ANY(%(cells)s)
-              AND NOT v.artist_id = ANY(%(excluding)s)
-            ORDER BY v.embedding <=> %(vector)s::vector, v.artist_id
+            SELECT artist_id, 1 - (embedding <=> %(vector)s::vector)
+            FROM artist_cells
+            WHERE generation = %(generation)s AND cell = ANY(%(cells)s)
+              AND NOT artist_id = ANY(%(excluding)s)
+            ORDER BY embedding <=> %(vector)s::vector, artist_id
             LIMIT %(limit)s
             """,
             {
@@ -319,7 +329,15 @@ class PostgresListsInWork:
                 "limit": limit,
             },
         )
-        return [artist_id for (artist_id,) in self._cursor.fetchall()]
+        return [(artist_id, float(score)) for artist_id, score in self._cursor.fetchall()]
+
+    def floors(self, artist_ids: Sequence[str]) -> dict[str, tuple[int, float]]:
+        self._cursor.execute(
+            "SELECT artist_id, count(*), min(score) FROM artist_similarity"
+            " WHERE generation = %s AND artist_id = ANY(%s) GROUP BY artist_id",
+            (self._generation, list(artist_ids)),
+        )
+        return {a: (int(count), float(floor)) for a, count, floor in self._cursor.fetchall()}
 
     def listing(self, artist_ids: Sequence[str]) -> list[str]:
         self._cursor.execute(
@@ -343,8 +361,11 @@ class PostgresListsInWork:
         )
         lists: dict[str, list[ScoredArtist]] = {}
         for artist_id, similar_id, score, popularity in self._cursor.fetchall():
+            # Built by the thousand from typed columns: no validation.
             lists.setdefault(artist_id, []).append(
-                ScoredArtist(artist_id=similar_id, score=score, popularity=popularity)
+                ScoredArtist.model_construct(
+                    artist_id=similar_id, score=score, popularity=popularity
+                )
             )
         return lists
 
@@ -425,7 +446,10 @@ def _save_snapshot_vectors(
     )
     cursor.copy_expert(
         "COPY rebuilt_vectors (artist_id, embedding) FROM STDIN WITH (FORMAT binary)",
-        _binary_vectors(artist_ids, vectors),
+        _binary_rows(
+            ((_TEXT, artist_id), (_VECTOR, vectors[row]))
+            for row, artist_id in enumerate(artist_ids)
+        ),
     )
     cursor.execute(
         """
@@ -446,19 +470,33 @@ def _save_snapshot_vectors(
     )
 
 
-def _binary_vectors(artist_ids: Sequence[str], vectors: Float32s) -> io.BytesIO:
-    """COPY's binary format: text as UTF-8, and pgvector's own wire form for vectors
-    (dimensions, a reserved word, then big-endian floats), which skips formatting and
-    parsing millions of numbers as text."""
-    dimensions = vectors.shape[1] if len(vectors) else EMBEDDING_DIMENSIONS
-    vector_head = struct.pack("!ihh", 4 + 4 * dimensions, dimensions, 0)
-    payload = np.ascontiguousarray(vectors, dtype=">f4")
+_INT4, _INT8, _TEXT, _VECTOR = "int4", "int8", "text", "vector"
+
+
+def _binary_rows(rows: Iterable[Iterable[tuple[str, Any]]]) -> io.BytesIO:
+    """Rows in COPY's binary format: integers big-endian, text as UTF-8, and vectors in
+    pgvector's own wire form (dimensions, a reserved word, big-endian floats), which skips
+    formatting and parsing millions of numbers as text."""
     parts = [b"PGCOPY\n\xff\r\n\x00", struct.pack("!ii", 0, 0)]
-    for row, artist_id in enumerate(artist_ids):
-        encoded = artist_id.encode("utf-8")
-        parts += [struct.pack("!hi", 2, len(encoded)), encoded, vector_head, payload[row].tobytes()]
+    for row in rows:
+        fields = list(row)
+        parts.append(struct.pack("!h", len(fields)))
+        for kind, value in fields:
+            parts.append(_binary_field(kind, value))
     parts.append(struct.pack("!h", -1))
     return io.BytesIO(b"".join(parts))
+
+
+def _binary_field(kind: str, value: Any) -> bytes:
+    if kind == _INT8:
+        return struct.pack("!iq", 8, value)
+    if kind == _INT4:
+        return struct.pack("!ii", 4, value)
+    if kind == _TEXT:
+        encoded = str(value).encode("utf-8")
+        return struct.pack("!i", len(encoded)) + encoded
+    floats = np.ascontiguousarray(value, dtype=">f4")
+    return struct.pack("!ihh", 4 + 4 * len(floats), len(floats), 0) + bytes(floats.tobytes())
 
 
 def _tab_separated(rows: Iterator[tuple[Any, ...]] | Any) -> io.StringIO:

@@ -13,13 +13,18 @@ from tests.infra.synthesis import Synthesized
 # Every acknowledged AWS Solutions finding of the app. A new one must be added here, on purpose.
 EXPECTED_ACKNOWLEDGMENTS = Counter(
     {
-        # X-Ray (and network interfaces, for those in the VPC) on each of the eight functions,
+        # X-Ray (and network interfaces, for those in the VPC) on each of the twelve functions,
         # and log delivery plus X-Ray on the state machine
-        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 9,
+        ("AWS::IAM::Policy", "AwsSolutions-IAM5[Resource::*]"): 13,
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/raw/spotify/artists/*]"): 1,
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/tables/*]"): 1,
         # Writing, and reading, refresh manifests.
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/manifests/refresh/*]"): 2,
+        # Writing, reading and deleting similarity snapshots.
+        (
+            "AWS::IAM::ManagedPolicy",
+            "AwsSolutions-IAM5[Resource::<>/similarity/snapshots/*]",
+        ): 3,
         # The Distributed Map's child executions.
         (
             "AWS::IAM::Policy",

@@ -3,16 +3,23 @@ and log delivery."""
 
 from __future__ import annotations
 
+import json
+from fnmatch import fnmatchcase
+from typing import Any
+
 import pytest
 
 from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from adapters.s3_snapshots import SNAPSHOT_PREFIX
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.handler_function import NETWORK_INTERFACE_ACTIONS
-from stacks.names import DATABASE_USER, Handler
+from stacks.names import DATABASE_USER, SIMILARITY_SNAPSHOT_PREFIX, Handler
+from stacks.workflow_definitions import INGEST_WORKFLOW_FILE
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     Grant,
     ResourceRef,
+    Target,
     function_properties,
     grants_of_role,
     logical_id_where,
@@ -44,6 +51,23 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
         "refresh manifests": frozenset({"s3:PutObject"}),
         "database login": DATABASE_LOGIN,
     },
+    # A prepare that fails abandons its rebuild itself, deleting what it may have written.
+    Handler.PREPARE_SIMILARITY_REBUILD: {
+        "similarity snapshots": frozenset({"s3:PutObject", "s3:DeleteObject"}),
+        "database login": DATABASE_LOGIN,
+    },
+    Handler.COMPUTE_SIMILARITY_SHARD: {
+        "similarity snapshots": frozenset({"s3:GetObject"}),
+        "database login": DATABASE_LOGIN,
+    },
+    Handler.FINISH_SIMILARITY_REBUILD: {
+        "similarity snapshots": frozenset({"s3:DeleteObject"}),
+        "database login": DATABASE_LOGIN,
+    },
+    Handler.ABANDON_SIMILARITY_REBUILD: {
+        "similarity snapshots": frozenset({"s3:DeleteObject"}),
+        "database login": DATABASE_LOGIN,
+    },
     Handler.NOTIFY_WAITERS: {
         "waiters table": frozenset({"dynamodb:Query", "dynamodb:DeleteItem"}),
         "application secret": SECRET_READ,
@@ -65,6 +89,22 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 CHAT_HANDLERS = (Handler.WEBHOOK, Handler.CONVERSE)
+# Resources whose actions are granted one by one, through the lake's prefix policies: there a
+# function must get exactly the actions its handler calls, not merely include them.
+EXACT_ACTIONS = frozenset(
+    {"raw lake objects", "lake tables", "refresh manifests", "similarity snapshots"}
+)
+INGEST_HANDLERS = (
+    Handler.PLAN_BATCHES,
+    Handler.FETCH_ARTISTS,
+    Handler.RECOMPUTE_SIMILARITY,
+    Handler.NOTIFY_WAITERS,
+    Handler.PLAN_REFRESH,
+    Handler.PREPARE_SIMILARITY_REBUILD,
+    Handler.COMPUTE_SIMILARITY_SHARD,
+    Handler.FINISH_SIMILARITY_REBUILD,
+    Handler.ABANDON_SIMILARITY_REBUILD,
+)
 
 
 def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
@@ -91,6 +131,8 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
         "refresh manifests": ResourceRef(
             names.data_stack, lake_id, f"/{REFRESH_MANIFEST_PREFIX}/*"
         ),
+        # Where the adapter keeps snapshots, whatever the stacks think the prefix is.
+        "similarity snapshots": ResourceRef(names.data_stack, lake_id, f"/{SNAPSHOT_PREFIX}/*"),
         "genres table": table(names.genres_table),
         "waiters table": table(names.waiters_table),
         "messages table": table(names.messages_table),
@@ -140,17 +182,32 @@ def test_each_function_reaches_only_what_its_handler_uses(
 
     # Then wildcards serve tracing, and the network interfaces of a function in the VPC, only;
     # logs go to its own group; and the rest is exactly the expected resources with the
-    # actions the handler needs
+    # actions the handler needs (exactly those, on the lake's prefixes)
     wildcard = set().union(*(grant.actions for grant in grants if grant.resource == "*"))
     in_vpc = "database login" in expected
     assert wildcard == (TRACING | NETWORK_INTERFACE_ACTIONS if in_vpc else TRACING)
     assert {grant.actions for grant in grants if grant.resource == own_logs} == {LOG_WRITING}
-    reached = {
-        grant.resource: grant.actions for grant in grants if grant.resource not in ("*", own_logs)
-    }
+    reached: dict[Target, frozenset[str]] = {}
+    for grant in grants:
+        if grant.resource not in ("*", own_logs):
+            reached[grant.resource] = reached.get(grant.resource, frozenset()) | grant.actions
     assert set(reached) == {resources[name] for name in expected}
     for name, needed in expected.items():
-        assert needed <= reached[resources[name]], name
+        if name in EXACT_ACTIONS:
+            assert reached[resources[name]] == needed, name
+        else:
+            assert needed <= reached[resources[name]], name
+
+
+def test_stacks_grant_on_the_prefix_the_snapshot_adapter_uses() -> None:
+    # Given the prefix the stacks scope the snapshot policies to
+    granted = SIMILARITY_SNAPSHOT_PREFIX
+
+    # When it is compared with the one the adapter writes, reads and deletes under
+    used = SNAPSHOT_PREFIX
+
+    # Then they are the same (stacks cannot import the adapter, which loads NumPy)
+    assert granted == used
 
 
 @pytest.mark.parametrize("handler", CHAT_HANDLERS)
@@ -173,7 +230,7 @@ def test_chat_functions_only_write_to_tables_and_cannot_consume_the_queue(
 def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
-    # Given the pipeline's state machine, its five functions and the app's resources
+    # Given the pipeline's state machine, its nine functions and the app's resources
     templates = synthesized.templates
     names = synthesized.names
     stack = names.pipeline_stack
@@ -182,13 +239,7 @@ def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_
     role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     functions = {
         ResourceRef(stack, logical_id_where(template, "AWS::Lambda::Function", "Handler", h))
-        for h in (
-            Handler.PLAN_BATCHES,
-            Handler.FETCH_ARTISTS,
-            Handler.RECOMPUTE_SIMILARITY,
-            Handler.NOTIFY_WAITERS,
-            Handler.PLAN_REFRESH,
-        )
+        for h in INGEST_HANDLERS
     }
     resources = app_resources(synthesized)
     machine_arn = (
@@ -199,11 +250,15 @@ def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_
     # When its role's grants are listed
     grants = grants_of_role(stack, role_id, templates)
 
-    # Then it invokes exactly those functions, sends to the dead-letter queue, reads refresh
-    # manifests, runs its own Distributed Map children, and its wildcard covers log delivery
-    # and tracing
+    # Then it invokes exactly those functions, which are all of the stack's functions, sends to
+    # the dead-letter queue, reads refresh manifests, runs its own Distributed Map children, and
+    # its wildcard covers log delivery and tracing
     invoked = {grant.resource for grant in grants if "lambda:InvokeFunction" in grant.actions}
     assert invoked == functions
+    assert functions == {
+        ResourceRef(stack, function_id)
+        for function_id in resources_of_type(template, "AWS::Lambda::Function")
+    }
     assert all(
         grant.actions == {"lambda:InvokeFunction"}
         for grant in grants
@@ -269,3 +324,52 @@ def test_refresh_schedule_may_start_the_ingest_machine_and_nothing_else(
 
     # Then it may start executions of the ingest machine, nothing more
     assert grants == {Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id))}
+
+
+def _distributed_maps(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every Distributed Map state, at any depth, by state name."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, state in states.items():
+        processor = state.get("ItemProcessor", {})
+        if processor.get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
+            found[name] = state
+        found |= _distributed_maps(processor.get("States", {}))
+    return found
+
+
+def _allows(grants: set[Grant], action: str, arn: str) -> bool:
+    """Whether a grant's resource pattern, read as IAM reads `*`, covers `arn` for `action`."""
+    return any(
+        action in grant.actions
+        and isinstance(grant.resource, str)
+        and fnmatchcase(arn, grant.resource)
+        for grant in grants
+    )
+
+
+def test_state_machine_may_run_the_children_of_each_of_its_distributed_maps(
+    synthesized: Synthesized,
+) -> None:
+    # Given the workflow's Distributed Maps and the state machine's role
+    templates = synthesized.templates
+    names = synthesized.names
+    stack = names.pipeline_stack
+    (machine,) = resources_of_type(templates[stack], "AWS::StepFunctions::StateMachine").values()
+    grants = grants_of_role(stack, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0], templates)
+    maps = _distributed_maps(json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"])
+    prefix = "arn:aws:states:eu-west-1:<AWS::AccountId>"
+
+    # When each Map's child execution ARN (the machine, the Map Run's label, an ID) is built
+    children = {
+        name: f"{prefix}:execution:{names.ingest_state_machine}/{state.get('Label', name)}:0b5e"
+        for name, state in maps.items()
+    }
+
+    # Then both the refresh's and the rebuild's Maps are covered: the role may start the
+    # machine's executions and describe and stop each child
+    assert set(maps) == {"RefreshArtists", "ComputeSimilarityShards"}
+    machine_arn = f"{prefix}:stateMachine:{names.ingest_state_machine}"
+    assert _allows(grants, "states:StartExecution", machine_arn)
+    for name, child in children.items():
+        assert _allows(grants, "states:DescribeExecution", child), name
+        assert _allows(grants, "states:StopExecution", child), name

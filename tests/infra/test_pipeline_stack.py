@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from stacks.names import Handler
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     ResourceRef,
+    function_properties,
     logical_id_where,
     resolve,
     resources_of_type,
@@ -21,6 +24,18 @@ SUBSTITUTED_HANDLERS = {
     IngestSubstitution.RECOMPUTE_SIMILARITY: Handler.RECOMPUTE_SIMILARITY,
     IngestSubstitution.NOTIFY_WAITERS: Handler.NOTIFY_WAITERS,
     IngestSubstitution.PLAN_REFRESH: Handler.PLAN_REFRESH,
+    IngestSubstitution.PREPARE_SIMILARITY_REBUILD: Handler.PREPARE_SIMILARITY_REBUILD,
+    IngestSubstitution.COMPUTE_SIMILARITY_SHARD: Handler.COMPUTE_SIMILARITY_SHARD,
+    IngestSubstitution.FINISH_SIMILARITY_REBUILD: Handler.FINISH_SIMILARITY_REBUILD,
+    IngestSubstitution.ABANDON_SIMILARITY_REBUILD: Handler.ABANDON_SIMILARITY_REBUILD,
+}
+# Memory (MB) and timeout (s) of the rebuild's functions: prepare and each shard hold a whole
+# catalog's features in memory; finishing and abandoning do far less.
+REBUILD_SIZING = {
+    Handler.PREPARE_SIMILARITY_REBUILD: (3008, 600),
+    Handler.COMPUTE_SIMILARITY_SHARD: (3008, 600),
+    Handler.FINISH_SIMILARITY_REBUILD: (1024, 300),
+    Handler.ABANDON_SIMILARITY_REBUILD: (512, 120),
 }
 
 
@@ -131,6 +146,22 @@ def test_deployed_definition_is_the_workflow_file_with_each_function_arn(
     assert isinstance(lake, ResourceRef)
     assert lake.stack == names.data_stack
     assert "VersioningConfiguration" in data["Resources"][lake.logical_id]["Properties"]
+
+
+@pytest.mark.parametrize(("handler", "sizing"), sorted(REBUILD_SIZING.items()))
+def test_rebuild_functions_are_named_and_sized_for_their_step(
+    synthesized: Synthesized, handler: str, sizing: tuple[int, int]
+) -> None:
+    # Given the pipeline stack
+    names = synthesized.names
+    template = synthesized.template_json(names.pipeline_stack)
+
+    # When the function running the rebuild step is read
+    properties = function_properties(template, handler)
+
+    # Then it bears the stage's name for it, with the step's memory and timeout
+    assert properties["FunctionName"] == names.function(handler)
+    assert (properties["MemorySize"], properties["Timeout"]) == sizing
 
 
 def test_refresh_runs_daily_with_the_scheduled_time_as_its_as_of(

@@ -53,10 +53,10 @@ def test_ingest_workflow_uses_exactly_the_declared_substitutions() -> None:
     # When its placeholders are listed
     found = placeholders(text)
 
-    # Then they are the five function ARNs, the dead-letter queue and the lake bucket that CDK
+    # Then they are the nine function ARNs, the dead-letter queue and the lake bucket that CDK
     # and the local stack provide
     assert found == frozenset(INGEST_SUBSTITUTIONS)
-    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 5
+    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 9
     assert set(INGEST_SUBSTITUTIONS) - set(INGEST_FUNCTION_SUBSTITUTIONS) == {
         "DeadLetterQueueUrl",
         "LakeBucketName",

@@ -14,7 +14,7 @@ from adapters.postgres.pool import ConnectionPool
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.models import Artist, FetchedArtist, Neighbour
-from domain.neighbour_search import Cells, FeatureMatrix, SearchPlan, search
+from domain.neighbour_search import Cells, FeatureMatrix, SearchPlan, recall_at_ten, search
 from domain.rebuild import (
     abandon_rebuild,
     compute_shard,
@@ -25,7 +25,7 @@ from domain.rebuild import (
 from domain.recompute import recompute_similarity
 from domain.similarity import profile_features
 from tests.fakes import InMemorySnapshots
-from tests.similarity_profiles import profiles_of, recall_at_ten, synthetic_fetched
+from tests.similarity_profiles import profiles_of, synthetic_fetched
 
 FETCHED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

@@ -9,13 +9,13 @@ from domain.neighbour_search import (
     SearchPlan,
     best_neighbours,
     exact_scores,
+    recall_at_ten,
     search,
 )
 from domain.similarity import genre_features, profile_features
 from tests.similarity_profiles import (
     brute_force_scores,
     profiles_of,
-    recall_at_ten,
     synthetic_fetched,
 )
 

@@ -130,14 +130,14 @@ def listed(*scores: float) -> list[ScoredArtist]:
     return [ScoredArtist(artist_id=f"m{i}", score=s, popularity=50) for i, s in enumerate(scores)]
 
 
-PROFILES = {name: SimilarityProfile(artist_id=name, popularity=50) for name in ("new", "m1", "me")}
+POPULARITY = {name: 50 for name in ("new", "m1", "me")}
 
 
 def test_a_newcomer_that_beats_the_weakest_of_a_full_list_takes_its_place() -> None:
     # Given a full list whose weakest entry scores 0.1
     current = listed(*(1 - i / 10 for i in range(NEIGHBOURS_KEPT)))
     # When a newcomer scoring 0.55 competes
-    revised = revise_list("me", current, {"new": 0.55}, PROFILES)
+    revised = revise_list("me", current, {"new": 0.55}, {"new"}, POPULARITY)
     # Then it ranks by its score and the weakest leaves
     assert isinstance(revised, list)
     assert [n.similar_id for n in revised][4:7] == ["m4", "new", "m5"]
@@ -149,8 +149,8 @@ def test_a_newcomer_below_a_full_list_changes_nothing_but_fills_a_list_with_room
     # Given a full list with floor 0.1 and a short list
     full, short = listed(*(1 - i / 10 for i in range(NEIGHBOURS_KEPT))), listed(0.9, 0.8)
     # Then the full list is unchanged and the short one gains the newcomer last
-    assert revise_list("me", full, {"new": 0.05}, PROFILES) is None
-    grown = revise_list("me", short, {"new": 0.05}, PROFILES)
+    assert revise_list("me", full, {"new": 0.05}, {"new"}, POPULARITY) is None
+    grown = revise_list("me", short, {"new": 0.05}, {"new"}, POPULARITY)
     assert isinstance(grown, list)
     assert [n.similar_id for n in grown] == ["m0", "m1", "new"]
 
@@ -159,20 +159,35 @@ def test_a_listed_artist_that_grows_stronger_moves_up_and_the_owner_is_never_lis
     # Given a list holding m1 at 0.8
     current = listed(0.9, 0.8, 0.7)
     # When m1 changed and now scores 0.95, and the owner itself is among the changed
-    revised = revise_list("me", current, {"m1": 0.95, "me": 1.0}, PROFILES)
+    revised = revise_list("me", current, {"m1": 0.95, "me": 1.0}, {"m1", "me"}, POPULARITY)
     # Then m1 moves up once and the owner is not listed
     assert isinstance(revised, list)
     assert [(n.similar_id, n.score) for n in revised] == [("m1", 0.95), ("m0", 0.9), ("m2", 0.7)]
     assert [n.rank for n in revised] == [1, 2, 3]
 
 
-def test_a_full_list_that_loses_strength_is_searched_again_and_a_short_one_just_shrinks() -> None:
-    # Given a full list and a short one, both holding m1
+def test_a_full_list_whose_entry_falls_below_its_floor_is_searched_again() -> None:
+    # Given a full list with floor 0.1 holding m1 at 0.9, and a short list holding m1
     full, short = listed(*(1 - i / 10 for i in range(NEIGHBOURS_KEPT))), listed(0.9, 0.8)
-    # When m1 changed and now scores nothing with their owner
-    # Then the full list cannot know its new tenth and is searched again; the short one drops m1
-    assert revise_list("me", full, {"m1": 0.0}, PROFILES) is not None
-    assert not isinstance(revise_list("me", full, {"m1": 0.0}, PROFILES), list)
-    shrunk = revise_list("me", short, {"m1": 0.0}, PROFILES)
-    assert isinstance(shrunk, list)
-    assert [n.similar_id for n in shrunk] == ["m0"]
+    # When m1 changed: slightly weaker, or no longer related at all
+    slightly = revise_list("me", full, {"m1": 0.5}, {"m1"}, POPULARITY)
+    gone_from_full = revise_list("me", full, {}, {"m1"}, POPULARITY)
+    gone_from_short = revise_list("me", short, {}, {"m1"}, POPULARITY)
+    # Then above the floor it just moves; below it the full list must be searched again,
+    # while the short list, which held every related artist, simply loses it
+    assert isinstance(slightly, list)
+    assert [n.similar_id for n in slightly][3:5] == ["m4", "m1"]
+    assert gone_from_full is not None
+    assert not isinstance(gone_from_full, list)
+    assert isinstance(gone_from_short, list)
+    assert [n.similar_id for n in gone_from_short] == ["m0"]
+
+
+def test_at_catalog_scale_a_list_keeps_what_it_knows_instead_of_searching_again() -> None:
+    # Given a full list holding m1, in a generation that is not searched exactly
+    full = listed(*(1 - i / 10 for i in range(NEIGHBOURS_KEPT)))
+    # When m1 changed and no longer relates to the owner
+    revised = revise_list("me", full, {}, {"m1"}, POPULARITY, exact=False)
+    # Then m1 leaves and the list is one short until the next rebuild
+    assert isinstance(revised, list)
+    assert [n.similar_id for n in revised] == [f"m{i}" for i in range(NEIGHBOURS_KEPT) if i != 1]

@@ -60,10 +60,14 @@ CREATE TABLE artist_similarity_by_generation (
 CREATE INDEX artist_similarity_generation_similar_id_idx ON artist_similarity_by_generation
     (generation, similar_id);
 
+-- Each artist's cell, with a copy of its embedding: a rebuild writes a generation's rows in
+-- cell order, so searching a few cells reads a few runs of pages instead of a row here and
+-- a row there.
 CREATE TABLE artist_cells (
     generation bigint NOT NULL,
     artist_id  text NOT NULL,
     cell       integer NOT NULL CHECK (cell >= 0),
+    embedding  vector(256) NOT NULL,
     PRIMARY KEY (generation, artist_id)
 ) PARTITION BY LIST (generation);
 

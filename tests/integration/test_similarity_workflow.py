@@ -1,0 +1,139 @@
+"""Similarity inside the ingest workflow, executed by moto: the rebuild as a Distributed Map
+over shards, the daily refresh ending with one, and answers that still go out when the
+incremental update fails."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.models import Artist, FetchedArtist, Waiter
+from domain.rebuild import rebuild_in_process
+from handlers import composition
+from local.operations import Operations, StackAddresses
+from local.stack import ExecutionFailedError, LocalStack
+from tests.fakes import InMemorySnapshots
+from tests.similarity_profiles import synthetic_fetched
+from tests.stack_probes import start_requested_ingest, table_rows
+from tests.swapped_adapters import handlers_using
+
+FETCHED_AT = datetime(2026, 11, 1, tzinfo=UTC)
+METALLICA = "2ye2Wgw4gimLv2eAKyk1NB"
+
+
+def _operations(stack: LocalStack) -> Operations:
+    endpoints = stack.endpoints
+    return Operations.connect(
+        StackAddresses(
+            endpoints.aws_endpoint_url,
+            endpoints.ingest_state_machine_arn,
+            endpoints.requests_queue_url,
+            endpoints.dead_letter_queue_url,
+        )
+    )
+
+
+def _all_lists(stack: LocalStack) -> dict[str, list[str]]:
+    serving = {row[0] for row in table_rows(stack, "similarity_generations") if row[1] == "serving"}
+    lists: dict[str, list[tuple[int, str]]] = {}
+    for generation, artist_id, similar_id, rank, _ in table_rows(stack, "artist_similarity"):
+        if generation in serving:
+            lists.setdefault(artist_id, []).append((rank, similar_id))
+    return {artist_id: [s for _, s in sorted(found)] for artist_id, found in lists.items()}
+
+
+def _stored(artists: Sequence[FetchedArtist]) -> None:
+    composition.dependencies().repository.save_fetched(artists, FETCHED_AT)
+
+
+def test_a_rebuild_in_four_shards_gives_the_lists_of_a_rebuild_in_one_process(
+    clean_stack: LocalStack,
+) -> None:
+    # Given 600 stored artists
+    _stored(synthetic_fetched(600, seed=21))
+    operations = _operations(clean_stack)
+    # When a rebuild runs through the workflow with shards of 150 artists
+    execution_arn = operations.start_rebuild(shard_size=150)
+    output = clean_stack.wait_for_execution(execution_arn, 180)
+    from_workflow = _all_lists(clean_stack)
+    store = composition.dependencies().similarity
+    built = store.generation(output["finished"]["generation"])
+    # And the same catalog is rebuilt again in this process, in one go
+    rebuild_in_process(store, InMemorySnapshots())
+    # Then the Distributed Map ran every shard, and both rebuilds agree list for list
+    assert built is not None
+    assert built.shard_count == built.shards_done >= 4
+    assert len(from_workflow) == output["finished"]["artist_count"] > 500
+    assert _all_lists(clean_stack) == from_workflow
+    s3 = clean_stack.aws.client("s3")
+    listed = s3.list_objects_v2(Bucket=clean_stack.resources.lake_bucket, Prefix="similarity/")
+    assert listed.get("KeyCount", 0) == 0
+
+
+def test_the_daily_refresh_ends_with_a_rebuild_so_changed_genres_change_the_lists(
+    clean_stack: LocalStack,
+) -> None:
+    # Given the catalog stored with yesterday's genres, shuffled among artists
+    catalog = sorted(clean_stack.catalog.artists.values(), key=lambda a: a.id)
+    shuffled = [a.genres for a in catalog[1:]] + [catalog[0].genres]
+    _stored(
+        [
+            FetchedArtist(
+                artist=Artist(
+                    id=a.id,
+                    name=a.name,
+                    genres=genres,
+                    popularity=a.popularity,
+                    spotify_url=a.spotify_url,
+                )
+            )
+            for a, genres in zip(catalog, shuffled, strict=True)
+        ]
+    )
+    store = composition.dependencies().similarity
+    rebuild_in_process(store, InMemorySnapshots())
+    yesterday = _all_lists(clean_stack)
+    # When the daily refresh fetches everyone again, with today's genres
+    operations = _operations(clean_stack)
+    clean_stack.wait_for_execution(operations.start_refresh(datetime.now(UTC)), 300)
+    # Then the refresh's own rebuild serves lists from today's genres
+    today = _all_lists(clean_stack)
+    assert today != yesterday
+    metal = {"thrash metal", "metal", "hard rock", "speed metal", "old school thrash"}
+    neighbours = {a.id: set(a.genres) for a in catalog}
+    assert all(neighbours[other] & metal for other in today[METALLICA][:5])
+    assert store.generations(1)[0].state == "serving"
+
+
+class FailingSimilarity:
+    """A similarity store that cannot be written: the database refusing, say."""
+
+    def updating(self, generation: int | None = None) -> object:
+        raise OSError("the similarity store is unavailable")
+
+
+def test_waiters_are_answered_with_what_is_known_when_similarity_fails(
+    clean_stack: LocalStack,
+) -> None:
+    # Given a user waiting for an artist the bot is looking up
+    user_id = "2400000000000777"
+    composition.dependencies().waiters.add(
+        Waiter(
+            artist_id=METALLICA, user_id=user_id, query="metallica", requested_at=datetime.now(UTC)
+        )
+    )
+    # When the ingest runs and the similarity step keeps failing
+    with handlers_using(similarity=FailingSimilarity()):
+        execution_arn = start_requested_ingest(clean_stack, "similarity-down", [METALLICA])
+        with pytest.raises(ExecutionFailedError, match="SimilarityFailed"):
+            clean_stack.wait_for_execution(execution_arn, 120)
+    # Then the waiter still got the artist's card, and a sentence that no similar artists are
+    # known yet, never an empty carousel; and nobody is left waiting
+    sent = [s["body"]["message"] for s in clean_stack.graph.sent() if "message" in s["body"]]
+    texts = [m["text"] for m in sent if "text" in m]
+    carousels = [m["attachment"]["payload"]["elements"] for m in sent if "attachment" in m]
+    assert [[card["title"] for card in cards] for cards in carousels] == [["Metallica"]]
+    assert any("Metallica" in text and "similar" in text for text in texts)
+    assert composition.dependencies().waiters.waiting_for(METALLICA) == []
