@@ -17,7 +17,7 @@ from adapters.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import ApplicationSecret
 from stacks.lake_bucket import LakeBucket
-from stacks.names import ResourceNames, TableKey
+from stacks.names import SIMILARITY_SNAPSHOT_PREFIX, ResourceNames, TableKey
 from stacks.on_demand_table import OnDemandTable
 from stacks.stage_config import StageConfig
 
@@ -36,6 +36,7 @@ class DataStack(Stack):
             raw_prefix=RAW_ARTISTS_PREFIX,
             tables_prefix=TABLES_PREFIX,
             manifest_prefix=REFRESH_MANIFEST_PREFIX,
+            snapshot_prefix=SIMILARITY_SNAPSHOT_PREFIX,
             removal_policy=removal_policy,
         )
         self.lake_bucket: s3.IBucket = lake.bucket
@@ -43,6 +44,9 @@ class DataStack(Stack):
         self.lake_tables_writer: iam.IManagedPolicy = lake.tables_writer
         self.refresh_manifest_writer: iam.IManagedPolicy = lake.manifest_writer
         self.refresh_manifest_reader: iam.IManagedPolicy = lake.manifest_reader
+        self.similarity_snapshot_writer: iam.IManagedPolicy = lake.snapshot_writer
+        self.similarity_snapshot_reader: iam.IManagedPolicy = lake.snapshot_reader
+        self.similarity_snapshot_deleter: iam.IManagedPolicy = lake.snapshot_deleter
         self.genres_table: dynamodb.ITable = OnDemandTable(
             self,
             "Genres",

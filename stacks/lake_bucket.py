@@ -20,7 +20,8 @@ class LakeBucket(Construct):
 
     `raw_writer` is the policy that lets a role put objects under `raw_prefix` and nowhere else;
     `manifest_writer` and `manifest_reader` let a role put, or get, objects under
-    `manifest_prefix` only.
+    `manifest_prefix` only; `snapshot_writer`, `snapshot_reader` and `snapshot_deleter` let a
+    role put, get, or delete objects under `snapshot_prefix` only.
     """
 
     def __init__(
@@ -31,6 +32,7 @@ class LakeBucket(Construct):
         raw_prefix: str,
         tables_prefix: str,
         manifest_prefix: str,
+        snapshot_prefix: str,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -82,6 +84,25 @@ class LakeBucket(Construct):
             "s3:GetObject",
             manifest_prefix,
             "Each refresh reads the manifest named after its time",
+        )
+        # One policy per action: each step of a similarity rebuild gets only the one it calls.
+        self.snapshot_writer = self._prefix_policy(
+            "SnapshotWriter",
+            "s3:PutObject",
+            snapshot_prefix,
+            "Each rebuild writes its snapshot under a key named after its generation",
+        )
+        self.snapshot_reader = self._prefix_policy(
+            "SnapshotReader",
+            "s3:GetObject",
+            snapshot_prefix,
+            "Each shard reads the snapshot named after its rebuild's generation",
+        )
+        self.snapshot_deleter = self._prefix_policy(
+            "SnapshotDeleter",
+            "s3:DeleteObject",
+            snapshot_prefix,
+            "A finished or abandoned rebuild deletes the snapshot named after its generation",
         )
 
     def _prefix_policy(

@@ -29,7 +29,10 @@ from aws_cdk import aws_lambda as lambda_
 REPOSITORY_ROOT: Final = Path(__file__).resolve().parent.parent
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE: Final = lambda_.Architecture.X86_64
-WHEEL_PLATFORM: Final = "manylinux2014_x86_64"  # matches ARCHITECTURE
+# Wheel platforms for ARCHITECTURE on the runtime's Amazon Linux 2023 (glibc 2.34). pip derives
+# no older tag from a newer one, so both are named: pyarrow and numpy ship manylinux_2_28
+# wheels only, the other requirements manylinux2014 ones.
+WHEEL_PLATFORMS: Final = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 APPLICATION_PACKAGES: Final = ("domain", "adapters", "handlers")
 REQUIREMENTS_FILE: Final = "requirements.txt"
 
@@ -108,8 +111,7 @@ class PipInstallBundling:
             "--no-compile",
             "--requirement",
             str(self._source / REQUIREMENTS_FILE),
-            "--platform",
-            WHEEL_PLATFORM,
+            *(option for platform in WHEEL_PLATFORMS for option in ("--platform", platform)),
             "--implementation",
             "cp",
             "--python-version",

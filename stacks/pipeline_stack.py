@@ -1,5 +1,5 @@
-"""The ingest pipeline: queue, pipe, state machine, the five functions it runs, and the daily
-refresh schedule."""
+"""The ingest pipeline: queue, pipe, state machine, the functions it runs (ingestion and the
+similarity rebuild), and the daily refresh schedule."""
 
 from __future__ import annotations
 
@@ -113,6 +113,53 @@ class PipelineStack(Stack):
             uses_secrets=False,
         )
         plan_refresh.role.add_managed_policy(data.refresh_manifest_writer)
+        # Reads every artist's profile and trains the cells for catalogs of up to about a
+        # million artists: the whole feature matrix is in memory at once.
+        prepare_rebuild = self._function(
+            "PrepareSimilarityRebuild",
+            Handler.PREPARE_SIMILARITY_REBUILD,
+            "Snapshots every artist's features, trains the cells and plans the rebuild's shards",
+            memory_size=3008,
+            timeout=Duration.minutes(10),
+            uses_database=True,
+            uses_secrets=False,
+        )
+        prepare_rebuild.role.add_managed_policy(data.similarity_snapshot_writer)
+        # A prepare that fails abandons its rebuild itself, snapshot included.
+        prepare_rebuild.role.add_managed_policy(data.similarity_snapshot_deleter)
+        # Loads the whole snapshot and searches a shard of 25,000 artists against all of it.
+        compute_shard = self._function(
+            "ComputeSimilarityShard",
+            Handler.COMPUTE_SIMILARITY_SHARD,
+            "Computes the similar artists of one shard of a rebuild's snapshot",
+            memory_size=3008,
+            timeout=Duration.minutes(10),
+            uses_database=True,
+            uses_secrets=False,
+        )
+        compute_shard.role.add_managed_policy(data.similarity_snapshot_reader)
+        # Catches up with what ingestion changed since the snapshot, like RecomputeSimilarity.
+        finish_rebuild = self._function(
+            "FinishSimilarityRebuild",
+            Handler.FINISH_SIMILARITY_REBUILD,
+            "Catches a rebuild up with ingestion and switches readers to its generation",
+            memory_size=1024,
+            timeout=Duration.minutes(5),
+            uses_database=True,
+            uses_secrets=False,
+        )
+        finish_rebuild.role.add_managed_policy(data.similarity_snapshot_deleter)
+        # Only marks the generation abandoned and deletes one object.
+        abandon_rebuild = self._function(
+            "AbandonSimilarityRebuild",
+            Handler.ABANDON_SIMILARITY_REBUILD,
+            "Drops the generation of a rebuild that failed; the serving one keeps serving",
+            memory_size=512,
+            timeout=Duration.minutes(2),
+            uses_database=True,
+            uses_secrets=False,
+        )
+        abandon_rebuild.role.add_managed_policy(data.similarity_snapshot_deleter)
 
         self.ingest = IngestStateMachine(
             self,
@@ -124,6 +171,10 @@ class PipelineStack(Stack):
                 IngestSubstitution.RECOMPUTE_SIMILARITY: recompute_similarity.function,
                 IngestSubstitution.NOTIFY_WAITERS: notify_waiters.function,
                 IngestSubstitution.PLAN_REFRESH: plan_refresh.function,
+                IngestSubstitution.PREPARE_SIMILARITY_REBUILD: prepare_rebuild.function,
+                IngestSubstitution.COMPUTE_SIMILARITY_SHARD: compute_shard.function,
+                IngestSubstitution.FINISH_SIMILARITY_REBUILD: finish_rebuild.function,
+                IngestSubstitution.ABANDON_SIMILARITY_REBUILD: abandon_rebuild.function,
             },
             dead_letter_queue=self.dead_letter_queue,
             lake_bucket=data.lake_bucket,
