@@ -26,7 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
 from itertools import islice
@@ -120,8 +120,10 @@ def main() -> None:
         )
 
         batch_seconds = []
+        newcomers: list[str] = []
         for _ in range(args.batches):
             batch = list(islice(generated, args.batch_size))
+            newcomers += [item.artist.id for item in batch]
             repository.save_fetched(batch, _fetched_at())
             started = time.perf_counter()
             rewritten = recompute_similarity([item.artist.id for item in batch], store)
@@ -132,10 +134,15 @@ def main() -> None:
             )
 
         started = time.perf_counter()
-        recall = _recall(store, PostgresKnownArtists(pool), args.recall_sample, args.seed)
+        known = PostgresKnownArtists(pool)
+        recall = _recall(store, known, args.recall_sample, args.seed)
         print(
             f"recall@10 over {args.recall_sample} sampled artists: {recall:.4f}"
             f" ({time.perf_counter() - started:.1f} s to compare each with every artist)"
+        )
+        newcomers_recall = _recall(store, known, len(newcomers), args.seed, among=newcomers)
+        print(
+            f"recall@10 of the {len(newcomers)} artists added incrementally: {newcomers_recall:.4f}"
         )
         peak_mib = max(_own_peak_mib(), *(_process_peak_mib(pid) for pid in backend_pids))
 
@@ -164,17 +171,26 @@ def _fetched_at() -> datetime:
 
 
 def _recall(
-    store: PostgresSimilarityStore, known: PostgresKnownArtists, sample_size: int, seed: int
+    store: PostgresSimilarityStore,
+    known: PostgresKnownArtists,
+    sample_size: int,
+    seed: int,
+    among: Sequence[str] | None = None,
 ) -> float:
-    """Stored lists of a sample against each sampled artist's exact top ten, found by
-    comparing it with every artist of the catalog."""
+    """Stored lists of a sample (of `among`, or of everyone) against each sampled artist's
+    exact top ten, found by comparing it with every artist of the catalog."""
     artist_ids = known.known_artist_ids()
     with store.updating() as work:
         profiles = work.profiles(artist_ids)
     matrix = FeatureMatrix.build((p.artist_id, p.popularity, profile_features(p)) for p in profiles)
     everyone = np.arange(len(matrix), dtype=np.int64)
     rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(len(matrix), min(sample_size, len(matrix)), replace=False))
+    pool = (
+        np.arange(len(matrix))
+        if among is None
+        else np.flatnonzero(np.isin(matrix.artist_ids, among))
+    )
+    sample = np.sort(rng.choice(pool, min(sample_size, len(pool)), replace=False))
     exact: dict[str, list[tuple[str, float]]] = {}
     for start in range(0, len(sample), _RECALL_CHUNK):
         chunk = sample[start : start + _RECALL_CHUNK]

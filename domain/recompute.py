@@ -2,11 +2,13 @@
 
 For each changed artist: its embedding is stored in the generation's nearest cell, the
 closest embeddings of the cells nearest its own are scored exactly, and the best become its
-list. Every other artist it was scored against, or that already lists it, may see its list
-change: the newcomer enters when it beats the weakest entry there (or the list has room),
-and an entry for a changed artist takes its new score. Only when a full list loses
-strength that way is that list searched again, since whoever it should now hold was never
-compared. Work grows with the size of a cell, not of the catalog.
+list. Other artists' lists may change too: those it was compared with whose list has room
+or whose weakest score its estimated score comes near (the contenders), and those that
+already list it. A newcomer enters when it beats the weakest entry; an entry for a changed
+artist takes its new score, or leaves. When a full list loses strength that way, an artist
+never compared might now belong in it: an exact generation searches that list again, a
+larger one keeps what it knows until the next rebuild. Work grows with the size of a cell,
+not of the catalog.
 
 An artist's collaborators change with it (who recorded with whom is part of both), so the
 stored ones are updated too.
@@ -53,10 +55,15 @@ def update_lists(artist_ids: Sequence[str], work: ListsInWork) -> list[str]:
         }
     )
     candidates = _candidates(placed, work)
+    # Every candidate is scored for the changed artists' own lists; only contenders, and
+    # the lists that already hold a changed artist, are revised.
     others = sorted(
         (_contenders(candidates, work) | set(work.listing(sorted(known)))) - known.keys()
     )
-    known.update((profile.artist_id, profile) for profile in work.profiles(others))
+    scored = {c for found in candidates.values() for c, _ in found} | set(others)
+    known.update(
+        (profile.artist_id, profile) for profile in work.profiles(sorted(scored - known.keys()))
+    )
     scorer = _Scorer(known.values())
 
     lists = {

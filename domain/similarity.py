@@ -33,7 +33,7 @@ from domain.models import SimilarityProfile
 NEIGHBOURS_KEPT: Final = 10
 GENRE_WEIGHT: Final = 1.0
 AUDIO_WEIGHT: Final = 0.15
-CREDIT_WEIGHT: Final = 0.5
+CREDIT_WEIGHT: Final = 0.2
 EMBEDDING_DIMENSIONS: Final = 256
 # Scores are kept to this many decimals, so that every path ranks ties the same way.
 SCORE_DECIMALS: Final = 6

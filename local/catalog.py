@@ -380,8 +380,8 @@ def _album_for(track_id: str, track_name: str, rng: random.Random) -> CatalogAlb
 
 
 @dataclass(frozen=True)
-class _Profile:
-    """Typical audio features of a genre; tracks scatter around the artist's blend."""
+class Sound:
+    """Typical audio features of a genre or family of genres; tracks scatter around it."""
 
     danceability: float
     energy: float
@@ -393,34 +393,43 @@ class _Profile:
 
 
 # Matched as substrings of an artist's genre tags, so "k-rap" and "pop rap" count as rap.
-_GENRE_PROFILES: tuple[tuple[tuple[str, ...], _Profile], ...] = (
-    (("hip hop", "rap", "trap", "drill", "grime"), _Profile(0.76, 0.66, 0.28, 0.12, 0.0, 0.5, 96)),
-    (("metal",), _Profile(0.42, 0.93, 0.07, 0.005, 0.12, 0.33, 132)),
-    (("punk", "grunge"), _Profile(0.45, 0.9, 0.07, 0.01, 0.03, 0.5, 158)),
-    (("rock", "britpop", "new wave"), _Profile(0.5, 0.74, 0.05, 0.12, 0.05, 0.55, 124)),
-    (("ballad",), _Profile(0.44, 0.3, 0.034, 0.74, 0.01, 0.28, 78)),
-    (("folk", "singer-songwriter", "acoustic"), _Profile(0.52, 0.36, 0.04, 0.72, 0.02, 0.44, 106)),
-    (("jazz", "swing", "adult standards"), _Profile(0.55, 0.34, 0.05, 0.82, 0.3, 0.5, 116)),
-    (("bop",), _Profile(0.5, 0.45, 0.05, 0.8, 0.75, 0.55, 142)),
-    (("blues",), _Profile(0.52, 0.56, 0.05, 0.45, 0.1, 0.55, 110)),
+_GENRE_PROFILES: tuple[tuple[tuple[str, ...], Sound], ...] = (
+    (
+        ("hip hop", "rap", "trap", "drill", "grime"),
+        Sound(0.76, 0.66, 0.28, 0.12, 0.0, 0.5, 96),
+    ),
+    (("metal",), Sound(0.42, 0.93, 0.07, 0.005, 0.12, 0.33, 132)),
+    (("punk", "grunge"), Sound(0.45, 0.9, 0.07, 0.01, 0.03, 0.5, 158)),
+    (("rock", "britpop", "new wave"), Sound(0.5, 0.74, 0.05, 0.12, 0.05, 0.55, 124)),
+    (("ballad",), Sound(0.44, 0.3, 0.034, 0.74, 0.01, 0.28, 78)),
+    (
+        ("folk", "singer-songwriter", "acoustic"),
+        Sound(0.52, 0.36, 0.04, 0.72, 0.02, 0.44, 106),
+    ),
+    (("jazz", "swing", "adult standards"), Sound(0.55, 0.34, 0.05, 0.82, 0.3, 0.5, 116)),
+    (("bop",), Sound(0.5, 0.45, 0.05, 0.8, 0.75, 0.55, 142)),
+    (("blues",), Sound(0.52, 0.56, 0.05, 0.45, 0.1, 0.55, 110)),
     (
         ("electronic", "electronica", "house", "techno", "edm", "trance", "big beat"),
-        _Profile(0.72, 0.8, 0.06, 0.05, 0.6, 0.42, 124),
+        Sound(0.72, 0.8, 0.06, 0.05, 0.6, 0.42, 124),
     ),
-    (("disco", "dance"), _Profile(0.78, 0.78, 0.06, 0.08, 0.02, 0.72, 120)),
-    (("k-pop",), _Profile(0.7, 0.8, 0.08, 0.12, 0.0, 0.6, 122)),
-    (("pop",), _Profile(0.66, 0.66, 0.06, 0.22, 0.0, 0.55, 118)),
+    (("disco", "dance"), Sound(0.78, 0.78, 0.06, 0.08, 0.02, 0.72, 120)),
+    (("k-pop",), Sound(0.7, 0.8, 0.08, 0.12, 0.0, 0.6, 122)),
+    (("pop",), Sound(0.66, 0.66, 0.06, 0.22, 0.0, 0.55, 118)),
     (
         ("soul", "r&b", "motown", "funk", "quiet storm", "new jack swing"),
-        _Profile(0.66, 0.58, 0.07, 0.3, 0.01, 0.65, 108),
+        Sound(0.66, 0.58, 0.07, 0.3, 0.01, 0.65, 108),
     ),
-    (("country",), _Profile(0.58, 0.62, 0.04, 0.3, 0.0, 0.6, 118)),
-    (("reggae", "ska", "dancehall"), _Profile(0.78, 0.55, 0.12, 0.2, 0.03, 0.75, 88)),
-    (("trot",), _Profile(0.62, 0.7, 0.04, 0.25, 0.0, 0.76, 126)),
-    (("classical", "orchestral", "soundtrack"), _Profile(0.3, 0.15, 0.04, 0.95, 0.88, 0.2, 100)),
-    (("indie",), _Profile(0.55, 0.58, 0.05, 0.3, 0.1, 0.45, 120)),
+    (("country",), Sound(0.58, 0.62, 0.04, 0.3, 0.0, 0.6, 118)),
+    (("reggae", "ska", "dancehall"), Sound(0.78, 0.55, 0.12, 0.2, 0.03, 0.75, 88)),
+    (("trot",), Sound(0.62, 0.7, 0.04, 0.25, 0.0, 0.76, 126)),
+    (
+        ("classical", "orchestral", "soundtrack"),
+        Sound(0.3, 0.15, 0.04, 0.95, 0.88, 0.2, 100),
+    ),
+    (("indie",), Sound(0.55, 0.58, 0.05, 0.3, 0.1, 0.45, 120)),
 )
-_DEFAULT_PROFILE = _Profile(0.6, 0.6, 0.06, 0.25, 0.03, 0.5, 115)
+_DEFAULT_PROFILE = Sound(0.6, 0.6, 0.06, 0.25, 0.03, 0.5, 115)
 
 _TITLE_OPENERS = (
     "Midnight", "Golden", "Broken", "Electric", "Summer", "Silver", "Lonely", "Wild",
@@ -432,7 +441,7 @@ _TITLE_SUBJECTS = (
 )  # fmt: skip
 
 
-def _genre_profile(genres: Sequence[str]) -> _Profile:
+def _genre_profile(genres: Sequence[str]) -> Sound:
     """The blend of every genre family the tags mention, or a middle-of-the-road default."""
     matched = [
         profile
@@ -445,7 +454,7 @@ def _genre_profile(genres: Sequence[str]) -> _Profile:
     def mean(field: str) -> float:
         return float(sum(getattr(profile, field) for profile in matched) / len(matched))
 
-    return _Profile(
+    return Sound(
         danceability=mean("danceability"),
         energy=mean("energy"),
         speechiness=mean("speechiness"),
@@ -518,7 +527,7 @@ def _with_collaboration(track: CatalogTrack, partners: Sequence[str]) -> Catalog
 
 
 def _generated_features(
-    track_id: str, duration_ms: int, profile: _Profile, rng: random.Random
+    track_id: str, duration_ms: int, profile: Sound, rng: random.Random
 ) -> CatalogAudioFeatures:
     def near(centre: float, spread: float = 0.08) -> float:
         return round(min(1.0, max(0.0, rng.gauss(centre, spread))), 4)

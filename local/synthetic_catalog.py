@@ -26,7 +26,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from domain.models import Artist, AudioFeatures, FetchedArtist, Track
-from local.catalog import CatalogError, default_catalog_dir
+from local.catalog import CatalogError, Sound, default_catalog_dir
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ID_LENGTH = 22
@@ -120,22 +120,9 @@ def synthetic_artist(
 
 
 @dataclass(frozen=True)
-class _Profile:
-    """Typical audio features of a genre family; artists and tracks scatter around it."""
-
-    danceability: float
-    energy: float
-    speechiness: float
-    acousticness: float
-    instrumentalness: float
-    valence: float
-    tempo: float
-
-
-@dataclass(frozen=True)
 class _Family:
     keywords: tuple[str, ...]
-    profile: _Profile
+    profile: Sound
     naming: str
 
 
@@ -143,41 +130,41 @@ class _Family:
 # ("k-rap" is Korean before it is rap, "jazz rap" rap before jazz).
 _FAMILIES = (
     _Family(("k-pop", "k-rap", "k-rock", "k-indie", "korean"),
-            _Profile(0.7, 0.78, 0.08, 0.14, 0.0, 0.58, 122), "korean"),
+            Sound(0.7, 0.78, 0.08, 0.14, 0.0, 0.58, 122), "korean"),
     _Family(("hip hop", "rap", "trap", "drill", "grime"),
-            _Profile(0.76, 0.66, 0.27, 0.12, 0.0, 0.5, 96), "rapper"),
+            Sound(0.76, 0.66, 0.27, 0.12, 0.0, 0.5, 96), "rapper"),
     _Family(("metal", "nwobhm", "thrash"),
-            _Profile(0.42, 0.92, 0.07, 0.01, 0.12, 0.33, 132), "band"),
+            Sound(0.42, 0.92, 0.07, 0.01, 0.12, 0.33, 132), "band"),
     _Family(("punk", "grunge", "hardcore", "emo", "oi"),
-            _Profile(0.45, 0.89, 0.07, 0.02, 0.03, 0.48, 156), "band"),
+            Sound(0.45, 0.89, 0.07, 0.02, 0.03, 0.48, 156), "band"),
     _Family(("reggae", "ska", "dancehall", "dub", "lovers rock", "rocksteady"),
-            _Profile(0.78, 0.55, 0.12, 0.2, 0.03, 0.75, 88), "band"),
+            Sound(0.78, 0.55, 0.12, 0.2, 0.03, 0.75, 88), "band"),
     _Family(("electronic", "electronica", "house", "techno", "trance", "big beat",
              "breakbeat", "garage", "industrial", "synth", "trip hop", "downtempo"),
-            _Profile(0.72, 0.79, 0.06, 0.06, 0.55, 0.42, 125), "band"),
+            Sound(0.72, 0.79, 0.06, 0.06, 0.55, 0.42, 125), "band"),
     _Family(("soul", "r&b", "motown", "quiet storm", "new jack swing", "urban", "gospel"),
-            _Profile(0.64, 0.56, 0.07, 0.32, 0.01, 0.62, 108), "person"),
+            Sound(0.64, 0.56, 0.07, 0.32, 0.01, 0.62, 108), "person"),
     _Family(("disco", "dance", "funk"),
-            _Profile(0.78, 0.76, 0.06, 0.08, 0.02, 0.72, 119), "band"),
+            Sound(0.78, 0.76, 0.06, 0.08, 0.02, 0.72, 119), "band"),
     _Family(("jazz", "swing", "bop", "adult standards", "big band", "dixieland", "lounge"),
-            _Profile(0.55, 0.35, 0.05, 0.8, 0.35, 0.5, 118), "ensemble"),
+            Sound(0.55, 0.35, 0.05, 0.8, 0.35, 0.5, 118), "ensemble"),
     _Family(("classical", "orchestral", "soundtrack", "tenor", "piano", "violin",
              "minimalism", "ambient", "new age", "show tunes"),
-            _Profile(0.3, 0.16, 0.04, 0.93, 0.82, 0.2, 100), "ensemble"),
+            Sound(0.3, 0.16, 0.04, 0.93, 0.82, 0.2, 100), "ensemble"),
     _Family(("blues",),
-            _Profile(0.52, 0.56, 0.05, 0.45, 0.08, 0.55, 110), "person"),
+            Sound(0.52, 0.56, 0.05, 0.45, 0.08, 0.55, 110), "person"),
     _Family(("country", "americana", "bluegrass", "tex-mex", "nashville"),
-            _Profile(0.58, 0.62, 0.04, 0.3, 0.0, 0.6, 118), "person"),
+            Sound(0.58, 0.62, 0.04, 0.3, 0.0, 0.6, 118), "person"),
     _Family(("folk", "singer-songwriter", "acoustic", "chanson", "celtic", "stomp and holler"),
-            _Profile(0.52, 0.38, 0.04, 0.7, 0.03, 0.45, 108), "person"),
+            Sound(0.52, 0.38, 0.04, 0.7, 0.03, 0.45, 108), "person"),
     _Family(("latin", "bossa nova", "mpb", "samba", "afrobeat", "bhangra"),
-            _Profile(0.74, 0.68, 0.08, 0.28, 0.03, 0.7, 105), "person"),
+            Sound(0.74, 0.68, 0.08, 0.28, 0.03, 0.7, 105), "person"),
     _Family(("rock", "britpop", "wave", "merseybeat", "invasion", "madchester", "beatlesque"),
-            _Profile(0.5, 0.74, 0.05, 0.12, 0.06, 0.52, 124), "band"),
+            Sound(0.5, 0.74, 0.05, 0.12, 0.06, 0.52, 124), "band"),
     _Family(("pop", "boy band", "girl group"),
-            _Profile(0.66, 0.66, 0.06, 0.2, 0.0, 0.55, 118), "person"),
+            Sound(0.66, 0.66, 0.06, 0.2, 0.0, 0.55, 118), "person"),
 )  # fmt: skip
-_DEFAULT_FAMILY = _Family((), _Profile(0.6, 0.6, 0.06, 0.25, 0.03, 0.5, 115), "band")
+_DEFAULT_FAMILY = _Family((), Sound(0.6, 0.6, 0.06, 0.25, 0.03, 0.5, 115), "band")
 
 _FIRST_NAMES = (
     "Mina", "Jonah", "Clara", "Theo", "Ava", "Malik", "Iris", "Leo", "Nora", "Felix",
@@ -490,7 +477,7 @@ class _Generator:
 
 
 def _audio_features(
-    tracks: Sequence[Track], profile: _Profile, rng: random.Random
+    tracks: Sequence[Track], profile: Sound, rng: random.Random
 ) -> tuple[AudioFeatures, ...]:
     # Uniform noise rather than gauss: the shape hardly matters for similarity, and at a
     # million artists gauss alone costs seconds.
@@ -498,7 +485,7 @@ def _audio_features(
         return min(1.0, max(0.0, value + (2 * rng.random() - 1) * half_width))
 
     # Each artist has a sound of its own within its genre; its tracks scatter around it.
-    centre = _Profile(
+    centre = Sound(
         danceability=near(profile.danceability, 0.1),
         energy=near(profile.energy, 0.1),
         speechiness=near(profile.speechiness, 0.03),

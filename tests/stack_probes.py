@@ -91,3 +91,13 @@ def pipe_input(stack: LocalStack, requests: list[dict[str, str]]) -> str:
             for index, request in enumerate(requests)
         ]
     )
+
+
+def similarity_lists(stack: LocalStack) -> dict[str, list[str]]:
+    """Every list of the serving generation, by artist, closest first."""
+    serving = {row[0] for row in table_rows(stack, "similarity_generations") if row[1] == "serving"}
+    lists: dict[str, list[tuple[int, str]]] = {}
+    for generation, artist_id, similar_id, rank, _ in table_rows(stack, "artist_similarity"):
+        if generation in serving:
+            lists.setdefault(artist_id, []).append((rank, similar_id))
+    return {artist_id: [s for _, s in sorted(found)] for artist_id, found in lists.items()}

@@ -10,7 +10,7 @@ from adapters.spotify import SpotifyEndpoint, SpotipyCatalog, make_spotify_clien
 from handlers import composition
 from local.spotify_server import AccessMode
 from local.stack import LocalStack
-from tests.stack_probes import table_rows
+from tests.stack_probes import similarity_lists, table_rows
 from tests.swapped_adapters import handlers_using
 
 RAPPERS = {
@@ -46,10 +46,7 @@ def spotify_app_in(stack: LocalStack, mode: AccessMode) -> Iterator[SpotipyCatal
 
 
 def _similar_ids_by_artist(stack: LocalStack) -> dict[str, set[str]]:
-    similar: dict[str, set[str]] = {}
-    for artist_id, similar_id, *_ in table_rows(stack, "artist_similarity"):
-        similar.setdefault(artist_id, set()).add(similar_id)
-    return similar
+    return {artist_id: set(found) for artist_id, found in similarity_lists(stack).items()}
 
 
 def test_without_audio_features_rappers_are_ingested_and_find_each_other(

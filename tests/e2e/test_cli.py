@@ -114,3 +114,57 @@ def test_chat_without_a_running_stack_says_how_to_start_one(tmp_path: Path) -> N
     # Then it fails with a hint
     assert chat.returncode == 1
     assert "sixpotify local up" in chat.stdout
+
+
+def test_similarity_rebuild_runs_against_a_running_stack_and_reports_the_new_generation(
+    tmp_path: Path,
+) -> None:
+    # Given `sixpotify local up` running with the catalog ingested
+    local_json = tmp_path / ".sixpotify" / "local.json"
+    up = subprocess.Popen(
+        _sixpotify("local", "up"),
+        cwd=tmp_path,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(local_json, up, timeout_seconds=180)
+        # When an operator rebuilds similarity in shards of 150 artists
+        rebuild = subprocess.run(
+            _sixpotify("similarity", "rebuild", "--shard-size", "150"),
+            cwd=tmp_path,
+            env=_environment(),
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=30)
+    # Then it drew its progress, and names the generation now serving, its artists and shards
+    assert rebuild.returncode == 0, rebuild.stdout + rebuild.stderr
+    first_line = rebuild.stdout.splitlines()[0]
+    assert first_line.startswith("generation ")
+    assert " is serving: " in first_line
+    assert "in 4 shard(s)" in first_line
+    assert "shards" in rebuild.stderr
+    assert "4/4" in rebuild.stderr
+
+
+def test_similarity_rebuild_without_a_running_stack_says_how_to_start_one(tmp_path: Path) -> None:
+    # When a rebuild is asked for where no stack is up
+    rebuild = subprocess.run(
+        _sixpotify("similarity", "rebuild"),
+        cwd=tmp_path,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    # Then it fails with a hint
+    assert rebuild.returncode == 1
+    assert "sixpotify local up" in rebuild.stdout

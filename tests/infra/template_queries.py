@@ -7,7 +7,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from stacks.names import Handler
+
 Templates = Mapping[str, Mapping[str, Any]]
+
+# The functions the ingest state machine invokes.
+INGEST_HANDLERS = (
+    Handler.PLAN_BATCHES,
+    Handler.FETCH_ARTISTS,
+    Handler.RECOMPUTE_SIMILARITY,
+    Handler.NOTIFY_WAITERS,
+    Handler.PLAN_REFRESH,
+    Handler.PREPARE_SIMILARITY_REBUILD,
+    Handler.COMPUTE_SIMILARITY_SHARD,
+    Handler.FINISH_SIMILARITY_REBUILD,
+    Handler.ABANDON_SIMILARITY_REBUILD,
+)
 
 
 @dataclass(frozen=True)

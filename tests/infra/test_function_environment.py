@@ -16,23 +16,16 @@ from handlers.settings import (
 )
 from stacks.names import DATABASE_USER, EnvironmentVariable, Handler
 from tests.infra.synthesis import Synthesized
-from tests.infra.template_queries import function_properties, resolve_resource, resources_of_type
+from tests.infra.template_queries import (
+    INGEST_HANDLERS,
+    function_properties,
+    resolve_resource,
+    resources_of_type,
+)
 
 # Given by the Lambda runtime itself.
 RUNTIME_PROVIDED = {"AWS_REGION": "eu-west-1"}
-APPLICATION_HANDLERS = [
-    Handler.WEBHOOK,
-    Handler.CONVERSE,
-    Handler.PLAN_BATCHES,
-    Handler.FETCH_ARTISTS,
-    Handler.RECOMPUTE_SIMILARITY,
-    Handler.NOTIFY_WAITERS,
-    Handler.PLAN_REFRESH,
-    Handler.PREPARE_SIMILARITY_REBUILD,
-    Handler.COMPUTE_SIMILARITY_SHARD,
-    Handler.FINISH_SIMILARITY_REBUILD,
-    Handler.ABANDON_SIMILARITY_REBUILD,
-]
+APPLICATION_HANDLERS = [Handler.WEBHOOK, Handler.CONVERSE, *INGEST_HANDLERS]
 
 
 def environment_of(synthesized: Synthesized, handler: str) -> dict[str, object]:

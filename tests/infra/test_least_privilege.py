@@ -17,6 +17,7 @@ from stacks.names import DATABASE_USER, SIMILARITY_SNAPSHOT_PREFIX, Handler
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
+    INGEST_HANDLERS,
     Grant,
     ResourceRef,
     Target,
@@ -93,17 +94,6 @@ CHAT_HANDLERS = (Handler.WEBHOOK, Handler.CONVERSE)
 # function must get exactly the actions its handler calls, not merely include them.
 EXACT_ACTIONS = frozenset(
     {"raw lake objects", "lake tables", "refresh manifests", "similarity snapshots"}
-)
-INGEST_HANDLERS = (
-    Handler.PLAN_BATCHES,
-    Handler.FETCH_ARTISTS,
-    Handler.RECOMPUTE_SIMILARITY,
-    Handler.NOTIFY_WAITERS,
-    Handler.PLAN_REFRESH,
-    Handler.PREPARE_SIMILARITY_REBUILD,
-    Handler.COMPUTE_SIMILARITY_SHARD,
-    Handler.FINISH_SIMILARITY_REBUILD,
-    Handler.ABANDON_SIMILARITY_REBUILD,
 )
 
 

@@ -9,6 +9,7 @@ import pytest
 from stacks.names import Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
+    INGEST_HANDLERS,
     ResourceRef,
     function_properties,
     resolve_resource,
@@ -18,15 +19,8 @@ from tests.infra.template_queries import (
 
 # Functions that talk to PostgreSQL run in the VPC; the others stay outside it, off the NAT.
 IN_VPC = {
+    *(handler for handler in INGEST_HANDLERS if handler != Handler.PLAN_BATCHES),
     Handler.CONVERSE,
-    Handler.FETCH_ARTISTS,
-    Handler.RECOMPUTE_SIMILARITY,
-    Handler.NOTIFY_WAITERS,
-    Handler.PLAN_REFRESH,
-    Handler.PREPARE_SIMILARITY_REBUILD,
-    Handler.COMPUTE_SIMILARITY_SHARD,
-    Handler.FINISH_SIMILARITY_REBUILD,
-    Handler.ABANDON_SIMILARITY_REBUILD,
     Handler.MIGRATE_DATABASE,
 }
 OUTSIDE_VPC = {Handler.WEBHOOK, Handler.PLAN_BATCHES}

@@ -16,7 +16,7 @@ from local.operations import Operations, StackAddresses
 from local.stack import ExecutionFailedError, LocalStack
 from tests.fakes import InMemorySnapshots
 from tests.similarity_profiles import synthetic_fetched
-from tests.stack_probes import start_requested_ingest, table_rows
+from tests.stack_probes import similarity_lists, start_requested_ingest
 from tests.swapped_adapters import handlers_using
 
 FETCHED_AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -35,15 +35,6 @@ def _operations(stack: LocalStack) -> Operations:
     )
 
 
-def _all_lists(stack: LocalStack) -> dict[str, list[str]]:
-    serving = {row[0] for row in table_rows(stack, "similarity_generations") if row[1] == "serving"}
-    lists: dict[str, list[tuple[int, str]]] = {}
-    for generation, artist_id, similar_id, rank, _ in table_rows(stack, "artist_similarity"):
-        if generation in serving:
-            lists.setdefault(artist_id, []).append((rank, similar_id))
-    return {artist_id: [s for _, s in sorted(found)] for artist_id, found in lists.items()}
-
-
 def _stored(artists: Sequence[FetchedArtist]) -> None:
     composition.dependencies().repository.save_fetched(artists, FETCHED_AT)
 
@@ -57,7 +48,7 @@ def test_a_rebuild_in_four_shards_gives_the_lists_of_a_rebuild_in_one_process(
     # When a rebuild runs through the workflow with shards of 150 artists
     execution_arn = operations.start_rebuild(shard_size=150)
     output = clean_stack.wait_for_execution(execution_arn, 180)
-    from_workflow = _all_lists(clean_stack)
+    from_workflow = similarity_lists(clean_stack)
     store = composition.dependencies().similarity
     built = store.generation(output["finished"]["generation"])
     # And the same catalog is rebuilt again in this process, in one go
@@ -66,7 +57,7 @@ def test_a_rebuild_in_four_shards_gives_the_lists_of_a_rebuild_in_one_process(
     assert built is not None
     assert built.shard_count == built.shards_done >= 4
     assert len(from_workflow) == output["finished"]["artist_count"] > 500
-    assert _all_lists(clean_stack) == from_workflow
+    assert similarity_lists(clean_stack) == from_workflow
     s3 = clean_stack.aws.client("s3")
     listed = s3.list_objects_v2(Bucket=clean_stack.resources.lake_bucket, Prefix="similarity/")
     assert listed.get("KeyCount", 0) == 0
@@ -94,12 +85,12 @@ def test_the_daily_refresh_ends_with_a_rebuild_so_changed_genres_change_the_list
     )
     store = composition.dependencies().similarity
     rebuild_in_process(store, InMemorySnapshots())
-    yesterday = _all_lists(clean_stack)
+    yesterday = similarity_lists(clean_stack)
     # When the daily refresh fetches everyone again, with today's genres
     operations = _operations(clean_stack)
     clean_stack.wait_for_execution(operations.start_refresh(datetime.now(UTC)), 300)
     # Then the refresh's own rebuild serves lists from today's genres
-    today = _all_lists(clean_stack)
+    today = similarity_lists(clean_stack)
     assert today != yesterday
     metal = {"thrash metal", "metal", "hard rock", "speed metal", "old school thrash"}
     neighbours = {a.id: set(a.genres) for a in catalog}
@@ -137,3 +128,32 @@ def test_waiters_are_answered_with_what_is_known_when_similarity_fails(
     assert [[card["title"] for card in cards] for cards in carousels] == [["Metallica"]]
     assert any("Metallica" in text and "similar" in text for text in texts)
     assert composition.dependencies().waiters.waiting_for(METALLICA) == []
+
+
+# Each demo artist, and what every one of its five closest should have in its genres.
+DEFINING_GENRES = {
+    "Metallica": "metal",
+    "Drake": "rap",
+    "BTS": "k-pop boy group",
+    "aespa": "k-pop girl group",
+}
+
+
+def test_the_demo_artists_keep_answers_a_fan_would_agree_with(clean_stack: LocalStack) -> None:
+    # Given the whole catalog ingested through the pipeline (genres, sound, collaborations)
+    clean_stack.seed()
+    catalog = {a.id: a for a in clean_stack.catalog.artists.values()}
+    by_name = {a.name: a for a in catalog.values()}
+    lists = similarity_lists(clean_stack)
+    # When the bot's list for each demo artist is read
+    top_fives = {name: lists[by_name[name].id][:5] for name in DEFINING_GENRES}
+    # Then every one of the five closest shares what defines the artist
+    strays = {
+        name: [
+            catalog[other].name for other in top if genre not in "; ".join(catalog[other].genres)
+        ]
+        for name, genre in DEFINING_GENRES.items()
+        if (top := top_fives[name])
+    }
+    assert all(len(top) == 5 for top in top_fives.values())
+    assert strays == {name: [] for name in DEFINING_GENRES}
