@@ -24,7 +24,7 @@ from domain.rebuild import (
 )
 from domain.recompute import recompute_similarity
 from domain.similarity import profile_features
-from tests.fakes import InMemorySnapshots
+from tests.fakes import InMemorySnapshots, audio_features, track
 from tests.similarity_profiles import profiles_of, synthetic_fetched
 
 FETCHED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -234,6 +234,50 @@ def test_an_artist_with_nothing_known_has_no_list_and_no_vector(
         "twin": ["loud"],
     }
     assert rewritten == ["loud", "silent", "twin"]
+
+
+def test_artists_without_genres_find_neighbours_through_sound_and_collaborations(
+    artist_repository: PostgresArtistRepository, store: PostgresSimilarityStore
+) -> None:
+    # Given two genre-less artists who sound like a club record, one who sounds like a
+    # ballad, and a genre-less artist whose only signal is a track with a k-pop group
+    def artist(artist_id: str, *genres: str) -> Artist:
+        return Artist(
+            id=artist_id,
+            name=artist_id.title(),
+            genres=genres,
+            spotify_url=f"https://open.spotify.com/artist/{artist_id}",
+        )
+
+    def sounding(artist_id: str, **sound: float) -> FetchedArtist:
+        song = track(f"{artist_id}-t1", artist_id)
+        return FetchedArtist(
+            artist=artist(artist_id),
+            top_tracks=(song,),
+            audio_features=(audio_features(song.id, **sound),),
+        )
+
+    club = {"danceability": 0.9, "energy": 0.9, "acousticness": 0.02, "valence": 0.8}
+    ballad = {"danceability": 0.3, "energy": 0.2, "acousticness": 0.9, "valence": 0.2}
+    duet = track("duet", "guest").model_copy(update={"credits": ("guest", "group")})
+    saved(
+        artist_repository,
+        [
+            sounding("club-a", **club),
+            sounding("club-b", **club, tempo=126.0),
+            sounding("ballad", **ballad),
+            FetchedArtist(artist=artist("guest"), top_tracks=(duet,)),
+            FetchedArtist(artist=artist("group", "k-pop", "k-pop girl group")),
+            FetchedArtist(artist=artist("other-group", "k-pop", "k-pop girl group")),
+        ],
+    )
+    # When their lists are computed
+    recompute_similarity(["club-a", "club-b", "ballad", "guest", "group", "other-group"], store)
+    # Then sound finds the other club artist first, and the collaboration finds the group
+    lists = stored_lists(artist_repository, ["club-a", "guest"])
+    assert lists["club-a"][0] == "club-b"
+    assert "ballad" not in lists["club-a"]
+    assert lists["guest"] == ["group"]
 
 
 def test_lists_written_for_the_wrong_artist_are_refused(store: PostgresSimilarityStore) -> None:
