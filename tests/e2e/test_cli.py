@@ -40,17 +40,21 @@ def _wait_for(path: Path, process: subprocess.Popen[str], timeout_seconds: float
         time.sleep(0.2)
 
 
-def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -> None:
-    # Given `sixpotify local up` running in a fresh folder, as a Development Mode app
-    local_json = tmp_path / ".sixpotify" / "local.json"
-    up = subprocess.Popen(
-        _sixpotify("local", "up", "--no-seed", "--spotify-mode", "development"),
-        cwd=tmp_path,
+def _local_up(folder: Path, *options: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        _sixpotify("local", "up", *options),
+        cwd=folder,
         env=_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -> None:
+    # Given `sixpotify local up` running in a fresh folder, as a Development Mode app
+    local_json = tmp_path / ".sixpotify" / "local.json"
+    up = _local_up(tmp_path, "--no-seed", "--spotify-mode", "development")
     try:
         _wait_for(local_json, up, timeout_seconds=60)
         details = json.loads(local_json.read_text())
@@ -121,14 +125,7 @@ def test_similarity_rebuild_runs_against_a_running_stack_and_reports_the_new_gen
 ) -> None:
     # Given `sixpotify local up` running with the catalog ingested
     local_json = tmp_path / ".sixpotify" / "local.json"
-    up = subprocess.Popen(
-        _sixpotify("local", "up"),
-        cwd=tmp_path,
-        env=_environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    up = _local_up(tmp_path)
     try:
         _wait_for(local_json, up, timeout_seconds=180)
         # When an operator rebuilds similarity in shards of 150 artists
