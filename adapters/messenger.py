@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Final
 
 import requests
 from pydantic import SecretStr
 
 from domain.errors import MessengerDeliveryError
 from domain.models import Button, Card, CarouselReply, Reply, TextReply
+
+# The Graph API version every send goes to (docs/deploy.md, "Graph API version"): v26.0 was
+# released on 2026-07-29; v21.0, used before, ends on 2027-01-21. One constant for the
+# functions' default endpoint and the local Send API stand-in alike.
+GRAPH_API_VERSION: Final = "v26.0"
+GRAPH_API_URL: Final = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
 
 _TOKEN_IN_URL = re.compile(r"(access_token=)[^&\s'\"]+")
 # urllib3 logs every request's URL, query string included, at DEBUG level.

@@ -22,6 +22,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.messenger import GRAPH_API_URL
+
 _URL_VARIABLE = "DATABASE_URL"
 _ENDPOINT = (
     "SIXPOTIFY_DATABASE_HOST, SIXPOTIFY_DATABASE_PORT, SIXPOTIFY_DATABASE_NAME and "
@@ -121,7 +123,7 @@ class Settings(DatabaseSettings):
 
     spotify_api_url: str = "https://api.spotify.com/v1/"
     spotify_auth_url: str = "https://accounts.spotify.com/api/token"
-    graph_api_url: str = "https://graph.facebook.com/v21.0"
+    graph_api_url: str = GRAPH_API_URL
 
 
 _Loaded = TypeVar("_Loaded", bound=DatabaseSettings)

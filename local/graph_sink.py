@@ -20,11 +20,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from adapters.messenger import GRAPH_API_VERSION
 from local.background_server import BackgroundHttpServer
 
 _log = logging.getLogger(__name__)
 
-API_VERSION = "v21.0"
 
 _TEXT_LIMIT = 2000
 _ELEMENTS_LIMIT = 10
@@ -106,7 +106,7 @@ class GraphSink(BackgroundHttpServer):
 
     @property
     def api_url(self) -> str:
-        return f"{self.base_url}/{API_VERSION}"
+        return f"{self.base_url}/{GRAPH_API_VERSION}"
 
     @property
     def sent_url(self) -> str:

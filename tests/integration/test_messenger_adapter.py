@@ -11,11 +11,11 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from adapters.messenger import GraphDeliveryError, GraphMessenger
+from adapters.messenger import GRAPH_API_VERSION, GraphDeliveryError, GraphMessenger
 from domain.errors import MessengerDeliveryError
 from domain.models import Button, Card, CarouselReply, TextReply
 from local.gateway import LocalGateway
-from local.graph_sink import API_VERSION, GraphSink
+from local.graph_sink import GraphSink
 from tests.fixtures.graph import PAGE_ACCESS_TOKEN
 
 USER_ID = "2718281828"
@@ -151,7 +151,7 @@ def test_an_unreachable_send_api_raises_without_the_token(session: requests.Sess
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     messenger = GraphMessenger(
-        session, f"http://127.0.0.1:{closed_port}/{API_VERSION}", SecretStr(PAGE_ACCESS_TOKEN)
+        session, f"http://127.0.0.1:{closed_port}/{GRAPH_API_VERSION}", SecretStr(PAGE_ACCESS_TOKEN)
     )
 
     # When
@@ -167,9 +167,9 @@ def test_an_answer_without_a_graph_error_body_still_raises(session: requests.Ses
     def unavailable(event: object, context: object) -> dict[str, object]:
         return {"statusCode": 503, "body": "upstream unavailable"}
 
-    with LocalGateway({f"POST /{API_VERSION}/me/messages": unavailable}) as gateway:
+    with LocalGateway({f"POST /{GRAPH_API_VERSION}/me/messages": unavailable}) as gateway:
         messenger = GraphMessenger(
-            session, f"{gateway.url}/{API_VERSION}", SecretStr(PAGE_ACCESS_TOKEN)
+            session, f"{gateway.url}/{GRAPH_API_VERSION}", SecretStr(PAGE_ACCESS_TOKEN)
         )
 
         # When
