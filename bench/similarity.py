@@ -42,12 +42,7 @@ from adapters.postgres.pool import ConnectionPool, connect_pool
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.models import FetchedArtist
-from domain.neighbour_search import (
-    FeatureMatrix,
-    best_neighbours,
-    exact_scores,
-    recall_at_ten,
-)
+from domain.neighbour_search import FeatureMatrix, exhaustive_search, recall_at_ten
 from domain.rebuild import compute_shard, finish_rebuild, prepare_rebuild
 from domain.recompute import recompute_similarity
 from domain.similarity import profile_features
@@ -61,7 +56,6 @@ RECALL_TARGET = 0.95
 PEAK_RSS_TARGET_MIB = 2048.0
 _FETCHED_AT = "2026-11-30T06:00:00+00:00"
 _SAVE_CHUNK = 5_000
-_RECALL_CHUNK = 25
 
 
 class _MemorySnapshots:
@@ -183,7 +177,6 @@ def _recall(
     with store.updating() as work:
         profiles = work.profiles(artist_ids)
     matrix = FeatureMatrix.build((p.artist_id, p.popularity, profile_features(p)) for p in profiles)
-    everyone = np.arange(len(matrix), dtype=np.int64)
     rng = np.random.default_rng(seed)
     pool = (
         np.arange(len(matrix))
@@ -191,14 +184,7 @@ def _recall(
         else np.flatnonzero(np.isin(matrix.artist_ids, among))
     )
     sample = np.sort(rng.choice(pool, min(sample_size, len(pool)), replace=False))
-    exact: dict[str, list[tuple[str, float]]] = {}
-    for start in range(0, len(sample), _RECALL_CHUNK):
-        chunk = sample[start : start + _RECALL_CHUNK]
-        found = best_neighbours(matrix, chunk, everyone, exact_scores(matrix, chunk, everyone))
-        for row in chunk:
-            exact[str(matrix.artist_ids[row])] = []
-        for artist, similar, score in zip(found.artist, found.similar, found.score, strict=True):
-            exact[str(matrix.artist_ids[artist])].append((str(matrix.artist_ids[similar]), score))
+    exact = exhaustive_search(matrix, sample).by_artist(matrix.artist_ids)
     with store.updating() as work:
         stored = work.current_lists(sorted(exact))
     scores = {a: [entry.score for entry in entries] for a, entries in stored.items()}

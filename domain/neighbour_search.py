@@ -21,6 +21,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from domain.models import Neighbour
 from domain.similarity import EMBEDDING_DIMENSIONS, NEIGHBOURS_KEPT, SCORE_DECIMALS, feature_slot
 
 # Up to this many artists, every artist is compared with every other: exact, and cheap.
@@ -168,6 +169,22 @@ class Cells:
             probes=min(plan.probes, len(centroids)),
         )
 
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        """Plain arrays, for storing the cells where another process can load them."""
+        return {
+            "centroids": self.centroids,
+            "cell_of_row": self.of_row,
+            "probes": np.array(self.probes),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, npt.NDArray[np.generic]]) -> Cells:
+        return cls(
+            centroids=np.asarray(arrays["centroids"], dtype=np.float32),
+            of_row=np.asarray(arrays["cell_of_row"], dtype=np.int64),
+            probes=int(arrays["probes"]),
+        )
+
     def members(self) -> list[Ints]:
         """The rows of each cell, in row order."""
         order = np.argsort(self.of_row, kind="stable")
@@ -178,7 +195,11 @@ class Cells:
 def train_centroids(vectors: Float32s, count: int, seed: int = 0) -> Float32s:
     """Spherical k-means on a seeded sample: the same vectors always give the same cells."""
     if count <= 1 or len(vectors) <= count:
-        mean = vectors.mean(axis=0, keepdims=True) if len(vectors) else np.zeros((1, 1))
+        mean = (
+            vectors.mean(axis=0, keepdims=True)
+            if len(vectors)
+            else np.zeros((1, vectors.shape[1]), dtype=np.float32)
+        )
         return _unit_rows(mean.astype(np.float32))
     rng = np.random.default_rng(seed)
     sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), _KMEANS_SAMPLE), False))]
@@ -196,11 +217,7 @@ def train_centroids(vectors: Float32s, count: int, seed: int = 0) -> Float32s:
 
 def nearest_cells(vectors: Float32s, centroids: Float32s) -> Ints:
     """The cell whose centre is closest in direction to each vector."""
-    cells = np.empty(len(vectors), dtype=np.int64)
-    for start in range(0, len(vectors), 8192):
-        block = vectors[start : start + 8192] @ centroids.T
-        cells[start : start + 8192] = np.argmax(block, axis=1)
-    return cells
+    return nearest_cells_of(vectors, centroids, 1)[:, 0]
 
 
 @dataclass(frozen=True)
@@ -212,8 +229,28 @@ class NeighbourRows:
     rank: Ints
     score: Floats
 
-    def __len__(self) -> int:
-        return len(self.artist)
+    def neighbours(self, artist_ids: npt.NDArray[np.str_]) -> list[Neighbour]:
+        """The rows as Neighbour models, given the matrix's artist IDs."""
+        return [
+            # Built by the hundred thousand from typed arrays: no validation needed.
+            Neighbour.model_construct(artist_id=artist, similar_id=similar, rank=rank, score=score)
+            for artist, similar, rank, score in zip(
+                artist_ids[self.artist].tolist(),
+                artist_ids[self.similar].tolist(),
+                self.rank.tolist(),
+                self.score.tolist(),
+                strict=True,
+            )
+        ]
+
+    def by_artist(self, artist_ids: npt.NDArray[np.str_]) -> dict[str, list[tuple[str, float]]]:
+        """Each artist's list as (similar artist's ID, score), best first."""
+        lists: dict[str, list[tuple[str, float]]] = {}
+        for neighbour in sorted(self.neighbours(artist_ids), key=lambda n: (n.artist_id, n.rank)):
+            lists.setdefault(neighbour.artist_id, []).append(
+                (neighbour.similar_id, neighbour.score)
+            )
+        return lists
 
     @classmethod
     def concatenate(cls, parts: Iterable[NeighbourRows]) -> NeighbourRows:
@@ -265,15 +302,9 @@ def best_neighbours(
     # Everything tied with the kept-th best is considered, so ties are broken by rule,
     # never by where a candidate happened to sit.
     threshold = np.partition(scores, len(candidates) - kept, axis=1)[:, len(candidates) - kept]
-    query_at, candidate_at = np.nonzero((scores >= threshold[:, None]) & (scores > 0))
-    similar = candidates[candidate_at]
-    score = scores[query_at, candidate_at]
-    order = np.lexsort((similar, -matrix.popularity[similar], -score, query_at))
-    query_at, similar, score = query_at[order], similar[order], score[order]
-    rank = _rank_within_groups(query_at)
-    keep = rank <= NEIGHBOURS_KEPT
-    return NeighbourRows(
-        artist=queries[query_at[keep]], similar=similar[keep], rank=rank[keep], score=score[keep]
+    query_at, candidate_at = np.nonzero(scores >= threshold[:, None])
+    return _best_pairs(
+        matrix, queries[query_at], candidates[candidate_at], scores[query_at, candidate_at]
     )
 
 
@@ -301,6 +332,16 @@ def search(matrix: FeatureMatrix, cells: Cells, vectors: Float32s, queries: Ints
         )
         parts.append(_best_pairs(matrix, per_cell.artist, per_cell.similar, per_cell.score))
     return NeighbourRows.concatenate(parts)
+
+
+def exhaustive_search(matrix: FeatureMatrix, queries: Ints, chunk: int = 25) -> NeighbourRows:
+    """The exact lists of the given rows, each compared with every artist: the reference a
+    cell search is measured against, affordable for a sample."""
+    everyone = np.arange(len(matrix), dtype=np.int64)
+    return NeighbourRows.concatenate(
+        best_neighbours(matrix, block, everyone, exact_scores(matrix, block, everyone))
+        for block in (queries[start : start + chunk] for start in range(0, len(queries), chunk))
+    )
 
 
 def nearest_cells_of(vectors: Float32s, centroids: Float32s, count: int) -> Ints:

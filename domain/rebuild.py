@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import RebuildIncompleteError
-from domain.models import Neighbour, SimilarityGeneration, SimilarityProfile
+from domain.models import SimilarityGeneration, SimilarityProfile
 from domain.neighbour_search import Cells, FeatureMatrix, SearchPlan, search
 from domain.ports import SimilarityStore, SnapshotStore
 from domain.recompute import update_lists
@@ -93,13 +93,7 @@ def _prepare(
     )
     snapshots.put_snapshot(
         generation,
-        {
-            **matrix.arrays(),
-            "vectors": vectors,
-            "centroids": cells.centroids,
-            "cell_of_row": cells.of_row,
-            "probes": np.array(cells.probes),
-        },
+        {**matrix.arrays(), **cells.arrays(), "vectors": vectors},
     )
     bounds = np.linspace(0, len(matrix), shard_count + 1).round().astype(int).tolist()
     return RebuildPlan(
@@ -116,29 +110,14 @@ def compute_shard(shard: RebuildShard, store: SimilarityStore, snapshots: Snapsh
     """Write one shard's lists into the generation; returns how many artists it covered."""
     arrays = snapshots.get_snapshot(shard.generation)
     matrix = FeatureMatrix.from_arrays(arrays)
-    cells = Cells(
-        centroids=arrays["centroids"].astype(np.float32),
-        of_row=arrays["cell_of_row"].astype(np.int64),
-        probes=int(arrays["probes"]),
-    )
     rows = np.arange(shard.first_row, shard.end_row, dtype=np.int64)
-    found = search(matrix, cells, arrays["vectors"].astype(np.float32), rows)
-    ids = matrix.artist_ids
+    vectors = np.asarray(arrays["vectors"], dtype=np.float32)
+    found = search(matrix, Cells.from_arrays(arrays), vectors, rows)
     store.write_shard(
         shard.generation,
         shard.shard,
-        ids[rows].tolist(),
-        [
-            # Built by the quarter million from arrays already checked: no validation.
-            Neighbour.model_construct(artist_id=artist, similar_id=similar, rank=rank, score=score)
-            for artist, similar, rank, score in zip(
-                ids[found.artist].tolist(),
-                ids[found.similar].tolist(),
-                found.rank.tolist(),
-                found.score.tolist(),
-                strict=True,
-            )
-        ],
+        matrix.artist_ids[rows].tolist(),
+        found.neighbours(matrix.artist_ids),
     )
     return len(rows)
 

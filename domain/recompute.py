@@ -22,7 +22,13 @@ from collections.abc import Set as AbstractSet
 import numpy as np
 
 from domain.models import Neighbour, ScoredArtist, SimilarityProfile
-from domain.neighbour_search import FeatureMatrix, best_neighbours, exact_scores, nearest_cells_of
+from domain.neighbour_search import (
+    FeatureMatrix,
+    Ints,
+    best_neighbours,
+    exact_scores,
+    nearest_cells_of,
+)
 from domain.ports import ListsInWork, SimilarityStore
 from domain.similarity import NEIGHBOURS_KEPT, embedding, profile_features, ranking_key
 
@@ -151,15 +157,7 @@ class _Scorer:
         query = np.array([self._row_of[artist_id]], dtype=np.int64)
         rows = self._rows(candidates)
         found = best_neighbours(self._matrix, query, rows, exact_scores(self._matrix, query, rows))
-        return [
-            Neighbour(
-                artist_id=artist_id,
-                similar_id=str(self._matrix.artist_ids[similar]),
-                rank=int(rank),
-                score=float(score),
-            )
-            for similar, rank, score in zip(found.similar, found.rank, found.score, strict=True)
-        ]
+        return found.neighbours(self._matrix.artist_ids)
 
     def scores(self, changed: Sequence[str], others: Sequence[str]) -> dict[str, dict[str, float]]:
         """For each of others, the changed artists that score above zero with it, all in
@@ -175,7 +173,7 @@ class _Scorer:
             )
         return found
 
-    def _rows(self, artist_ids: Sequence[str]) -> np.ndarray:
+    def _rows(self, artist_ids: Sequence[str]) -> Ints:
         return np.array([self._row_of[a] for a in artist_ids if a in self._row_of], dtype=np.int64)
 
 

@@ -101,14 +101,7 @@ class PostgresSimilarityStore:
                 " FROM similarity_generations RETURNING generation"
             )
             (generation,) = cursor.fetchone()
-            for table in _PARTITIONED:
-                cursor.execute(
-                    sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({})").format(
-                        sql.Identifier(_partition(table, generation)),
-                        sql.Identifier(table),
-                        sql.Literal(generation),
-                    )
-                )
+            create_partitions(cursor, generation)
             profiles = _profiles(cursor, None)
         return int(generation), profiles
 
@@ -283,6 +276,7 @@ class PostgresListsInWork:
         forgotten = sorted(a for a, found in vectors.items() if found is None)
         cursor = self._cursor
         if placed:
+            texts = {a: _vector_text(vector) for a, (vector, _) in placed}
             # clock_timestamp(), not now(): the lock may have been waited for, and a rebuild's
             # snapshot taken meanwhile must see this change as after it.
             execute_values(
@@ -291,7 +285,7 @@ class PostgresListsInWork:
                 " ON CONFLICT (artist_id) DO UPDATE"
                 " SET embedding = excluded.embedding, updated_at = excluded.updated_at"
                 " WHERE artist_vectors.embedding IS DISTINCT FROM excluded.embedding",
-                [(a, _vector_text(vector)) for a, (vector, _) in placed],
+                [(a, texts[a]) for a, _ in placed],
                 template="(%s, %s::vector, clock_timestamp())",
             )
             execute_values(
@@ -299,7 +293,7 @@ class PostgresListsInWork:
                 "INSERT INTO artist_cells (generation, artist_id, cell, embedding) VALUES %s"
                 " ON CONFLICT (generation, artist_id) DO UPDATE"
                 " SET cell = excluded.cell, embedding = excluded.embedding",
-                [(self._generation, a, cell, _vector_text(vector)) for a, (vector, cell) in placed],
+                [(self._generation, a, cell, texts[a]) for a, (_, cell) in placed],
                 template="(%s, %s, %s, %s::vector)",
             )
         if forgotten:
@@ -418,6 +412,18 @@ class PostgresListsInWork:
             "UPDATE similarity_generations SET state = 'serving', finished_at = clock_timestamp()"
             " WHERE generation = %s",
             (self._generation,),
+        )
+
+
+def create_partitions(cursor: Any, generation: int) -> None:
+    """The generation's own partitions of the lists and the cell memberships."""
+    for table in _PARTITIONED:
+        cursor.execute(
+            sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({})").format(
+                sql.Identifier(_partition(table, generation)),
+                sql.Identifier(table),
+                sql.Literal(generation),
+            )
         )
 
 

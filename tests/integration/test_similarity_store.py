@@ -14,7 +14,7 @@ from adapters.postgres.pool import ConnectionPool
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.models import Artist, FetchedArtist, Neighbour
-from domain.neighbour_search import Cells, FeatureMatrix, SearchPlan, recall_at_ten, search
+from domain.neighbour_search import FeatureMatrix, exhaustive_search, recall_at_ten
 from domain.rebuild import (
     abandon_rebuild,
     compute_shard,
@@ -52,19 +52,8 @@ def exact_lists(fetched: Sequence[FetchedArtist]) -> dict[str, list[tuple[str, f
     """Every artist's exact top ten, compared with everyone: the reference."""
     profiles = profiles_of(fetched)
     matrix = FeatureMatrix.build((p.artist_id, p.popularity, profile_features(p)) for p in profiles)
-    vectors = matrix.embeddings()
-    found = search(
-        matrix,
-        Cells.train(vectors, SearchPlan(cells=1, probes=1, candidates=1)),
-        vectors,
-        np.arange(len(matrix)),
-    )
-    lists: dict[str, list[tuple[str, float]]] = {}
-    for artist, similar, score in zip(found.artist, found.similar, found.score, strict=True):
-        lists.setdefault(str(matrix.artist_ids[artist]), []).append(
-            (str(matrix.artist_ids[similar]), float(score))
-        )
-    return lists
+    everyone = np.arange(len(matrix), dtype=np.int64)
+    return exhaustive_search(matrix, everyone).by_artist(matrix.artist_ids)
 
 
 def scored_lists(

@@ -5,7 +5,6 @@ from domain.neighbour_search import (
     EXACT_UP_TO,
     Cells,
     FeatureMatrix,
-    NeighbourRows,
     SearchPlan,
     best_neighbours,
     exact_scores,
@@ -27,20 +26,6 @@ def catalog() -> tuple[FeatureMatrix, dict[str, list[tuple[str, float]]]]:
     return matrix, brute_force_scores(profiles)
 
 
-def lists_by_artist(
-    matrix: FeatureMatrix, found: NeighbourRows
-) -> dict[str, list[tuple[str, float]]]:
-    lists: dict[str, list[tuple[str, float]]] = {}
-    order = np.lexsort((found.rank, found.artist))
-    for artist, similar, score in zip(
-        found.artist[order], found.similar[order], found.score[order], strict=True
-    ):
-        lists.setdefault(str(matrix.artist_ids[artist]), []).append(
-            (str(matrix.artist_ids[similar]), float(score))
-        )
-    return lists
-
-
 def test_a_small_catalog_is_searched_exactly_and_ranks_like_the_obvious_search(
     catalog: tuple[FeatureMatrix, dict[str, list[tuple[str, float]]]],
 ) -> None:
@@ -53,7 +38,7 @@ def test_a_small_catalog_is_searched_exactly_and_ranks_like_the_obvious_search(
     vectors = matrix.embeddings()
     found = search(matrix, Cells.train(vectors, plan), vectors, np.arange(len(matrix)))
     # Then every list is the exact top ten, in the same order, with the same scores
-    assert lists_by_artist(matrix, found) == {
+    assert found.by_artist(matrix.artist_ids) == {
         artist_id: best[:10] for artist_id, best in exact.items() if best
     }
 
@@ -66,7 +51,7 @@ def test_searching_a_few_cells_finds_nearly_all_of_the_exact_top_ten(
     vectors = matrix.embeddings()
     cells = Cells.train(vectors, SearchPlan(cells=24, probes=8, candidates=100))
     # When every artist is searched
-    found = lists_by_artist(matrix, search(matrix, cells, vectors, np.arange(len(matrix))))
+    found = search(matrix, cells, vectors, np.arange(len(matrix))).by_artist(matrix.artist_ids)
     # Then recall against the exact lists stays high though only a third is compared
     scores = {artist_id: [score for _, score in best] for artist_id, best in found.items()}
     assert recall_at_ten(scores, exact) >= 0.9
