@@ -11,6 +11,7 @@ import psycopg2
 from psycopg2 import sql
 
 from local.aws import ACCOUNT, LOCAL_STAGE, REGION
+from local.operations import Operations, StackAddresses
 from local.stack import LocalStack
 from tests.fixtures.postgres import ARTIST_TABLES
 
@@ -101,3 +102,16 @@ def similarity_lists(stack: LocalStack) -> dict[str, list[str]]:
         if generation in serving:
             lists.setdefault(artist_id, []).append((rank, similar_id))
     return {artist_id: [s for _, s in sorted(found)] for artist_id, found in lists.items()}
+
+
+def stack_operations(stack: LocalStack) -> Operations:
+    """What an operator's commands do, pointed at this stack."""
+    endpoints = stack.endpoints
+    return Operations.connect(
+        StackAddresses(
+            endpoints.aws_endpoint_url,
+            endpoints.ingest_state_machine_arn,
+            endpoints.requests_queue_url,
+            endpoints.dead_letter_queue_url,
+        )
+    )

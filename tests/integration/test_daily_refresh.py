@@ -18,10 +18,9 @@ from domain.models import Artist, FetchedArtist
 from domain.refresh import manifest_key
 from handlers import composition
 from local.catalog import Catalog, CatalogArtist
-from local.operations import Operations, StackAddresses
 from local.spotify_server import Endpoint, SpotifyServer
 from local.stack import LocalStack
-from tests.stack_probes import table_rows
+from tests.stack_probes import stack_operations, table_rows
 from tests.swapped_adapters import handlers_using
 
 KNOWN_ARTISTS = 1000
@@ -58,16 +57,6 @@ def large_spotify(local_stack: LocalStack) -> Iterator[SpotifyServer]:
         yield server
 
 
-def _addresses(stack: LocalStack) -> StackAddresses:
-    endpoints = stack.endpoints
-    return StackAddresses(
-        endpoints.aws_endpoint_url,
-        endpoints.ingest_state_machine_arn,
-        endpoints.requests_queue_url,
-        endpoints.dead_letter_queue_url,
-    )
-
-
 def test_a_daily_refresh_fetches_every_known_artist_again(
     clean_stack: LocalStack, large_spotify: SpotifyServer
 ) -> None:
@@ -86,7 +75,7 @@ def test_a_daily_refresh_fetches_every_known_artist_again(
             large_spotify.api_url, large_spotify.token_url, _CLIENT_ID, _CLIENT_SECRET
         )
     )
-    operations = Operations.connect(_addresses(clean_stack))
+    operations = stack_operations(clean_stack)
 
     # When the refresh runs
     started = time.monotonic()

@@ -11,10 +11,15 @@ from domain.errors import SpotifyUnavailableError
 from domain.models import Artist, FetchOutcome, Track
 from domain.ports import SpotifyCatalog
 from handlers import composition
-from local.operations import DeadLetter, Operations, StackAddresses
 from local.spotify_server import Endpoint, Fault, SpotifyServer
 from local.stack import LocalStack
-from tests.stack_probes import REQUESTED_AT, similarity_lists, start_requested_ingest, table_rows
+from tests.stack_probes import (
+    REQUESTED_AT,
+    similarity_lists,
+    stack_operations,
+    start_requested_ingest,
+    table_rows,
+)
 from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
@@ -45,17 +50,6 @@ class SpotifyDownFor:
         return self.real.fetch_artists(artist_ids)
 
 
-def _dead_letters(stack: LocalStack) -> list[DeadLetter]:
-    endpoints = stack.endpoints
-    addresses = StackAddresses(
-        endpoints.aws_endpoint_url,
-        endpoints.ingest_state_machine_arn,
-        endpoints.requests_queue_url,
-        endpoints.dead_letter_queue_url,
-    )
-    return Operations.connect(addresses).dead_letters()
-
-
 def _ingest(stack: LocalStack, name: str, artist_ids: Sequence[str]) -> dict[str, object]:
     output: dict[str, object] = stack.wait_for_execution(
         start_requested_ingest(stack, name, artist_ids), 90
@@ -75,7 +69,7 @@ def test_a_brief_spotify_outage_is_retried_and_the_batch_lands(
     # Then the batch was asked for again until it landed, and nothing went to the DLQ
     assert stack_spotify.calls[Endpoint.ARTISTS] >= 3
     assert [row[0] for row in table_rows(clean_stack, "artists")] == [DRAKE]
-    assert _dead_letters(clean_stack) == []
+    assert stack_operations(clean_stack).dead_letters() == []
 
 
 def test_a_batch_spotify_keeps_failing_goes_to_the_dlq_and_the_rest_carries_on(
@@ -93,7 +87,7 @@ def test_a_batch_spotify_keeps_failing_goes_to_the_dlq_and_the_rest_carries_on(
     # Then Eminem's batch was tried four times (once, then three retries)
     assert down.failed_attempts == [(EMINEM,)] * 4
     # And Eminem is in the DLQ with the error and its cause, ready to be requested again
-    [letter] = _dead_letters(clean_stack)
+    [letter] = stack_operations(clean_stack).dead_letters()
     assert (letter.artist_id, letter.error) == (EMINEM, "SpotifyUnavailableError")
     assert "HTTP 503" in (letter.cause or "")
     assert letter.requested_at.isoformat() == REQUESTED_AT
@@ -115,7 +109,7 @@ def test_ids_spotify_does_not_have_go_to_the_dlq_once_and_are_not_retried(
     output = _ingest(clean_stack, "poison-id", [DRAKE, UNKNOWN])
 
     # Then the unknown ID is in the DLQ as not found, after a single request
-    [letter] = _dead_letters(clean_stack)
+    [letter] = stack_operations(clean_stack).dead_letters()
     assert (letter.artist_id, letter.error, letter.cause) == (
         UNKNOWN,
         "NotFound",

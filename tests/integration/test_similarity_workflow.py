@@ -12,27 +12,14 @@ import pytest
 from domain.models import Artist, FetchedArtist, Waiter
 from domain.rebuild import rebuild_in_process
 from handlers import composition
-from local.operations import Operations, StackAddresses
 from local.stack import ExecutionFailedError, LocalStack
 from tests.fakes import InMemorySnapshots
 from tests.similarity_profiles import synthetic_fetched
-from tests.stack_probes import similarity_lists, start_requested_ingest
+from tests.stack_probes import similarity_lists, stack_operations, start_requested_ingest
 from tests.swapped_adapters import handlers_using
 
 FETCHED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 METALLICA = "2ye2Wgw4gimLv2eAKyk1NB"
-
-
-def _operations(stack: LocalStack) -> Operations:
-    endpoints = stack.endpoints
-    return Operations.connect(
-        StackAddresses(
-            endpoints.aws_endpoint_url,
-            endpoints.ingest_state_machine_arn,
-            endpoints.requests_queue_url,
-            endpoints.dead_letter_queue_url,
-        )
-    )
 
 
 def _stored(artists: Sequence[FetchedArtist]) -> None:
@@ -44,7 +31,7 @@ def test_a_rebuild_in_four_shards_gives_the_lists_of_a_rebuild_in_one_process(
 ) -> None:
     # Given 600 stored artists
     _stored(synthetic_fetched(600, seed=21))
-    operations = _operations(clean_stack)
+    operations = stack_operations(clean_stack)
     # When a rebuild runs through the workflow with shards of 150 artists
     execution_arn = operations.start_rebuild(shard_size=150)
     output = clean_stack.wait_for_execution(execution_arn, 180)
@@ -87,7 +74,7 @@ def test_the_daily_refresh_ends_with_a_rebuild_so_changed_genres_change_the_list
     rebuild_in_process(store, InMemorySnapshots())
     yesterday = similarity_lists(clean_stack)
     # When the daily refresh fetches everyone again, with today's genres
-    operations = _operations(clean_stack)
+    operations = stack_operations(clean_stack)
     clean_stack.wait_for_execution(operations.start_refresh(datetime.now(UTC)), 300)
     # Then the refresh's own rebuild serves lists from today's genres
     today = similarity_lists(clean_stack)
