@@ -5,12 +5,21 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The CDK command line pinned in package.json, which the infra tests run.
 NODE_STAMP := node_modules/.installed
+# `make synth` synthesizes each stage as a deployment would, into $(SYNTH_OUT)/<stage>; the
+# regions are those of the stages in cdk.json, for cfn-lint.
+STAGES := dev prod
+STAGE_REGIONS := eu-west-1
+SYNTH_OUT := cdk.out
+# The pinned CLI, kept from installing anything, checking versions or sending telemetry: a
+# synthesis reaches no network but the package registries pip installs the functions' wheels from.
+CDK := NPM_CONFIG_UPDATE_NOTIFIER=false CDK_DISABLE_CLI_TELEMETRY=true \
+	CDK_DISABLE_VERSION_CHECK=true npx --no -- aws-cdk
 
 # jsii (behind aws-cdk-lib) prints a banner about Node.js 20's end of life on every start.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint unit integration infra e2e up clean
+.PHONY: demo test lint synth unit integration infra e2e up clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +43,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(NODE_STAMP)
+# Bundling on (cdk.json): pip fails on a dependency without a wheel for Lambda, cdk-nag on any
+# finding left unanswered, cfn-lint on any template finding, asset_sizes on code too large for
+# Lambda. The staged assets stay between runs: a source tree and requirements already bundled
+# are not bundled again, and pip's own cache serves the wheels it downloaded before. Each run
+# first removes the templates and manifests, so that a stack no longer in the app is not checked.
+synth: $(STAMP) $(NODE_STAMP)
+	for stage in $(STAGES); do \
+		rm -f $(SYNTH_OUT)/$$stage/*.json && \
+		$(CDK) synth --quiet --no-notices -c sixpotify:stage=$$stage -o $(SYNTH_OUT)/$$stage \
+		|| exit 1; \
+	done
+	$(BIN)/cfn-lint --config-file .cfnlintrc.yaml --regions $(STAGE_REGIONS) \
+		-- $(addsuffix /*.template.json,$(addprefix $(SYNTH_OUT)/,$(STAGES)))
+	$(BIN)/python -m stacks.asset_sizes $(addprefix $(SYNTH_OUT)/,$(STAGES))
+
+test: lint synth
 	$(BIN)/pytest
 
 unit: $(STAMP)

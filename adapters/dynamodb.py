@@ -105,3 +105,6 @@ class DynamoProcessedMessages:
                 return False
             raise
         return True
+
+    def forget(self, message_id: str) -> None:
+        self._client.delete_item(TableName=self._table, Key={"message_id": {"S": message_id}})

@@ -17,7 +17,8 @@ _EVENTS = TypeAdapter(list[IncomingEvent])
 
 class LambdaInbox:
     """Lambda queues an Event invocation and answers at once; it retries a failed
-    invocation twice on its own, and message IDs keep a retry from answering twice."""
+    invocation twice on its own, and message IDs keep a retry from answering twice. What
+    still fails is set aside on the converse-failures queue (stacks/chat_stack.py)."""
 
     def __init__(self, client: LambdaClient, function_name: str) -> None:
         self._client = client

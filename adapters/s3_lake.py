@@ -4,7 +4,7 @@ of them, one file per table, batch and day. docs/lake.md describes the layout.""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,8 @@ from domain.models import FetchedArtist
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+    from adapters.lake_tables import LakeTable
 
 RAW_ARTISTS_PREFIX = "raw/spotify/artists"
 TABLES_PREFIX = "tables"
@@ -24,9 +26,18 @@ def raw_artist_key(artist_id: str, day: date) -> str:
 
 
 class S3RawLake:
-    def __init__(self, client: S3Client, bucket: str) -> None:
+    """`tables` turns a batch into its Parquet tables (adapters.lake_tables.lake_tables). It is
+    passed in so that importing this module, as every function does, loads no pyarrow."""
+
+    def __init__(
+        self,
+        client: S3Client,
+        bucket: str,
+        tables: Callable[[Sequence[FetchedArtist], date], Sequence[LakeTable]],
+    ) -> None:
         self._client = client
         self._bucket = bucket
+        self._tables = tables
 
     def put_raw(self, fetched: FetchedArtist, day: date) -> str:
         key = raw_artist_key(fetched.artist.id, day)
@@ -43,12 +54,8 @@ class S3RawLake:
         return key
 
     def put_tables(self, fetched: Sequence[FetchedArtist], day: date) -> list[str]:
-        # Imported here: every function shares this module through the composition root, and
-        # only the ingest step should pay for loading pyarrow on a cold start.
-        from adapters.lake_tables import lake_tables  # noqa: PLC0415
-
         keys = []
-        for table in lake_tables(fetched, day):
+        for table in self._tables(fetched, day):
             self._client.put_object(
                 Bucket=self._bucket,
                 Key=table.key,

@@ -52,17 +52,25 @@ class ConversationPorts:
 
 
 def converse(event: IncomingEvent, now: datetime, ports: ConversationPorts) -> None:
-    """Answer one event; a redelivered event gets no second answer."""
+    """Answer one event; a redelivered event gets no second answer.
+
+    An answer that fails is forgotten before the error goes on, so the retry that follows
+    answers instead of taking the event for a redelivery and leaving the user unanswered.
+    """
     if not ports.processed.first_delivery(event.message_id):
         return
     conversation = _Conversation(event.user_id, now, ports)
-    match event:
-        case IncomingText(text=text):
-            conversation.on_text(text)
-        case IncomingPostback(payload=payload):
-            conversation.on_postback(payload)
-        case IncomingAttachment():
-            conversation.reply_text("type_a_name", "en")
+    try:
+        match event:
+            case IncomingText(text=text):
+                conversation.on_text(text)
+            case IncomingPostback(payload=payload):
+                conversation.on_postback(payload)
+            case IncomingAttachment():
+                conversation.reply_text("type_a_name", "en")
+    except Exception:
+        ports.processed.forget(event.message_id)
+        raise
 
 
 @dataclass(frozen=True)

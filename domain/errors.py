@@ -36,3 +36,7 @@ class MessengerDeliveryError(SixpotifyError):
 class RebuildIncompleteError(SixpotifyError):
     """A similarity rebuild cannot be switched to: not every shard wrote its lists, or the
     generation is not the one being built."""
+
+
+class ProxyNotReadyError(SixpotifyError):
+    """RDS Proxy did not reach the database within the time allowed; says what it last saw."""

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 from domain.models import ArtistRequest, IngestPlan, IngestSummary
-from domain.ports import ArtistRepository, GenreStore, RawLake, SpotifyCatalog
+from domain.ports import ArtistRepository, ArtistTombstones, GenreStore, RawLake, SpotifyCatalog
+
+logger = logging.getLogger(__name__)
 
 SPOTIFY_BATCH_LIMIT = 50
 # When Spotify defers IDs without saying for how long.
 DEFAULT_RETRY_AFTER_SECONDS = 60
+# The `event` of the log line saying how many artists of a batch Spotify does not have (its
+# `artist_count`, which the monitoring stack's metric filter adds up) and which (`artist_ids`).
+ARTISTS_NOT_FOUND_EVENT: Final = "artists_not_found"
+ARTISTS_NOT_FOUND_COUNT: Final = "artist_count"
 
 
 def plan_from_requests(requests: Sequence[ArtistRequest]) -> IngestPlan:
@@ -37,25 +45,43 @@ class IngestPorts:
     lake: RawLake
     genres: GenreStore
     repository: ArtistRepository
+    tombstones: ArtistTombstones
     clock: Callable[[], datetime]
 
 
 def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts) -> IngestSummary:
     """Fetch one batch into every store. The lake and DynamoDB are written before
     PostgreSQL, so a crash in between is repaired by running the batch again. What Spotify
-    made us wait for is handed back with the time to try again, never slept on."""
+    made us wait for is handed back with the time to try again, never slept on.
+
+    An artist Spotify does not have is not an outage: it gets a tombstone, which the daily
+    refresh skips, and is counted in the log; an artist found again loses its tombstone.
+    """
     outcome = ports.spotify.fetch_artists(artist_ids)
     for item in outcome.fetched:
         ports.lake.put_raw(item, as_of.date())
         ports.genres.put_genres(item.artist.id, item.artist.genres)
     ports.lake.put_tables(outcome.fetched, as_of.date())
     ports.repository.save_fetched(outcome.fetched, as_of)
+    ingested = tuple(item.artist.id for item in outcome.fetched)
+    ports.tombstones.lift(ingested, as_of)
+    if outcome.not_found:
+        ports.tombstones.bury(outcome.not_found, as_of)
+        logger.warning(
+            "Spotify does not have %d artists; tombstoned",
+            len(outcome.not_found),
+            extra={
+                "event": ARTISTS_NOT_FOUND_EVENT,
+                ARTISTS_NOT_FOUND_COUNT: len(outcome.not_found),
+                "artist_ids": list(outcome.not_found),
+            },
+        )
     retry_at = None
     if outcome.deferred:
         wait = outcome.retry_after_seconds or DEFAULT_RETRY_AFTER_SECONDS
         retry_at = ports.clock() + timedelta(seconds=wait)
     return IngestSummary(
-        ingested=tuple(item.artist.id for item in outcome.fetched),
+        ingested=ingested,
         not_found=outcome.not_found,
         deferred=outcome.deferred,
         retry_at=retry_at,

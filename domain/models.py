@@ -211,7 +211,7 @@ class FetchOutcome(_Frozen):
 
 
 class IngestSummary(_Frozen):
-    """What one FetchArtists batch did. not_found IDs are poison and never retried;
+    """What one FetchArtists batch did. not_found IDs are tombstoned and never retried;
     deferred IDs are to be fetched again from retry_at on."""
 
     ingested: tuple[str, ...]

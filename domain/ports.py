@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any, Protocol
-
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.models import (
     Artist,
@@ -24,7 +22,13 @@ from domain.models import (
     Track,
     Waiter,
 )
-from domain.neighbour_search import Float32s, Ints, SearchPlan
+
+# Annotations only: every function loads the ports, and only the similarity functions carry
+# NumPy.
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from domain.neighbour_search import Float32s, Ints, SearchPlan
 
 
 class ArtistRepository(Protocol):
@@ -231,6 +235,10 @@ class ProcessedMessages(Protocol):
         """True the first time a Messenger message ID is seen, False on redelivery."""
         ...
 
+    def forget(self, message_id: str) -> None:
+        """Make the next delivery of this message ID a first one again."""
+        ...
+
 
 class WorkQueue(Protocol):
     def enqueue(self, artist_id: str, requested_at: datetime) -> None: ...
@@ -251,8 +259,22 @@ class Messenger(Protocol):
 
 
 class KnownArtists(Protocol):
-    def known_artist_ids(self) -> list[str]:
-        """The Spotify ID of every stored artist, sorted."""
+    def refreshable_artist_ids(self) -> list[str]:
+        """The Spotify ID of every stored artist that has no tombstone, sorted."""
+        ...
+
+
+class ArtistTombstones(Protocol):
+    """The artists Spotify said it does not have, which the daily refresh leaves out."""
+
+    def bury(self, artist_ids: Sequence[str], not_found_at: datetime) -> None:
+        """Tombstone these artists as not found as of not_found_at, except those a fetch as
+        of that time or later found; a tombstone already there keeps the later time."""
+        ...
+
+    def lift(self, artist_ids: Sequence[str], found_at: datetime) -> None:
+        """Remove these artists' tombstones from fetches as of found_at or earlier: Spotify
+        has them again."""
         ...
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Final
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -29,11 +28,7 @@ from domain.models import SimilarityGeneration, SimilarityProfile
 from domain.neighbour_search import Cells, FeatureMatrix, SearchPlan, search
 from domain.ports import SimilarityStore, SnapshotStore
 from domain.recompute import update_lists
-from domain.similarity import profile_features
-
-# Artists per shard: a shard's search fits well inside a Lambda's time and memory at any
-# catalog size (docs/similarity.md has the arithmetic).
-SHARD_SIZE: Final = 25_000
+from domain.similarity import SHARD_SIZE, profile_features
 
 
 class RebuildShard(BaseModel):

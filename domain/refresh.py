@@ -32,7 +32,8 @@ def manifest_key(as_of: datetime) -> str:
 
 
 def plan_refresh(as_of: datetime, known: KnownArtists, manifests: ManifestStore) -> RefreshPlan:
-    ingest_plan = plan(as_of, known.known_artist_ids())
+    """Every stored artist but those Spotify said it does not have, in batches."""
+    ingest_plan = plan(as_of, known.refreshable_artist_ids())
     key = manifest_key(as_of)
     manifests.put_manifest(key, ingest_plan.batches)
     return RefreshPlan(

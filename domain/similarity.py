@@ -37,6 +37,10 @@ CREDIT_WEIGHT: Final = 0.2
 EMBEDDING_DIMENSIONS: Final = 256
 # Scores are kept to this many decimals, so that every path ranks ties the same way.
 SCORE_DECIMALS: Final = 6
+# Artists per shard of a rebuild: a shard's search fits well inside a Lambda's time and memory
+# at any catalog size (docs/similarity.md has the arithmetic). Kept apart from domain/rebuild.py,
+# which loads NumPy, because every function's event models read it.
+SHARD_SIZE: Final = 25_000
 
 _TAG_WEIGHT = 1.0
 _WORD_WEIGHT = 0.5

@@ -2,11 +2,17 @@
 
 Built once per cold start and shared by every invocation of the process. Tests and the
 local stack swap in their own through `use`, never by patching modules.
+
+Every function imports this module, so it imports no adapter that needs NumPy or pyarrow at
+its top: those are imported by the property that builds them. Only the functions that use
+such an adapter carry the library (stacks/function_requirements.py), and the others' cold
+starts do not load it.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -29,17 +35,23 @@ from adapters.postgres.known_artists import PostgresKnownArtists
 from adapters.postgres.names import PostgresNameIndex
 from adapters.postgres.pool import ConnectionPool
 from adapters.postgres.repository import PostgresArtistRepository
-from adapters.postgres.similarity import PostgresSimilarityStore
+from adapters.postgres.tombstones import PostgresArtistTombstones
 from adapters.postgres.tracks import PostgresTrackCatalog
+from adapters.rds_proxy import PROXY_TARGET_WAIT, RdsProxyTargets
 from adapters.s3_lake import S3RawLake
 from adapters.s3_manifests import S3Manifests
-from adapters.s3_snapshots import S3Snapshots
-from adapters.secrets import ApplicationSecrets, read_application_secrets
+from adapters.secrets import (
+    ApplicationSecrets,
+    GeneratedSecrets,
+    read_application_secrets,
+    read_generated_secrets,
+)
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from adapters.sqs_queue import SqsWorkQueue
 from domain.conversation import ConversationPorts
 from domain.ingest import IngestPorts
 from domain.notify import NotifyPorts
+from domain.readiness import ProxyTargets, TargetWait
 from handlers.settings import (
     DatabaseEndpoint,
     DatabaseSettings,
@@ -51,6 +63,7 @@ from handlers.settings import (
 if TYPE_CHECKING:
     from domain.ports import (
         ArtistRepository,
+        ArtistTombstones,
         GenreStore,
         Inbox,
         KnownArtists,
@@ -127,6 +140,15 @@ class DatabaseDependencies(_BuiltOnce, Generic[_Settings]):
         return url_connector(database.get_secret_value())
 
     @property
+    def proxy_targets(self) -> ProxyTargets | None:
+        """The targets of the RDS Proxy the settings name, if they name one."""
+        return self._once("proxy_targets", self._proxy_targets)
+
+    def _proxy_targets(self) -> ProxyTargets | None:
+        proxy = self.settings.database_proxy
+        return None if proxy is None else RdsProxyTargets(self._client("rds"), proxy)
+
+    @property
     def _pool(self) -> ConnectionPool:
         return self._once("pool", lambda: ConnectionPool(self.connector))
 
@@ -145,6 +167,16 @@ class Dependencies(DatabaseDependencies[Settings]):
         )
 
     @property
+    def generated_secrets(self) -> GeneratedSecrets:
+        """Read from Secrets Manager on first use; a failed read is tried again next time."""
+        return self._once(
+            "generated_secrets",
+            lambda: read_generated_secrets(
+                self._client("secretsmanager"), self.settings.generated_secret
+            ),
+        )
+
+    @property
     def repository(self) -> ArtistRepository:
         return self._once(
             "repository",
@@ -153,13 +185,21 @@ class Dependencies(DatabaseDependencies[Settings]):
 
     @property
     def similarity(self) -> SimilarityStore:
-        return self._once("similarity", lambda: PostgresSimilarityStore(self._pool))
+        return self._once("similarity", self._similarity_store)
+
+    def _similarity_store(self) -> SimilarityStore:
+        from adapters.postgres.similarity import PostgresSimilarityStore  # noqa: PLC0415  # NumPy
+
+        return PostgresSimilarityStore(self._pool)
 
     @property
     def snapshots(self) -> SnapshotStore:
-        return self._once(
-            "snapshots", lambda: S3Snapshots(self._client("s3"), self.settings.lake_bucket)
-        )
+        return self._once("snapshots", self._snapshot_store)
+
+    def _snapshot_store(self) -> SnapshotStore:
+        from adapters.s3_snapshots import S3Snapshots  # noqa: PLC0415  # NumPy
+
+        return S3Snapshots(self._client("s3"), self.settings.lake_bucket)
 
     @property
     def spotify(self) -> SpotifyCatalog:
@@ -202,11 +242,20 @@ class Dependencies(DatabaseDependencies[Settings]):
 
     @property
     def lake(self) -> RawLake:
-        return self._once("lake", lambda: S3RawLake(self._client("s3"), self.settings.lake_bucket))
+        return self._once("lake", self._raw_lake)
+
+    def _raw_lake(self) -> RawLake:
+        from adapters.lake_tables import lake_tables  # noqa: PLC0415  # pyarrow
+
+        return S3RawLake(self._client("s3"), self.settings.lake_bucket, lake_tables)
 
     @property
     def known_artists(self) -> KnownArtists:
         return self._once("known_artists", lambda: PostgresKnownArtists(self._pool))
+
+    @property
+    def tombstones(self) -> ArtistTombstones:
+        return self._once("tombstones", lambda: PostgresArtistTombstones(self._pool))
 
     @property
     def manifests(self) -> ManifestStore:
@@ -260,6 +309,7 @@ class Dependencies(DatabaseDependencies[Settings]):
             lake=self.lake,
             genres=self.genres,
             repository=self.repository,
+            tombstones=self.tombstones,
             clock=utc_now,
         )
 
@@ -274,17 +324,27 @@ class Dependencies(DatabaseDependencies[Settings]):
 
 class MigrationDependencies(_BuiltOnce):
     """The schema migration function's. It must answer CloudFormation even when its own
-    settings are wrong, so they are loaded on first use of the database, not up front."""
+    settings are wrong, so they are loaded on first use of the database, not up front.
+
+    `clock` and `sleep` time the waits for the proxy and its first connection.
+    """
 
     def __init__(
         self,
         load: Callable[[], DatabaseSettings] = load_database_settings,
         overrides: Mapping[str, object] | None = None,
+        *,
         patience: Patience = PROXY_WARM_UP,
+        target_wait: TargetWait = PROXY_TARGET_WAIT,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(overrides)
         self._load = load
         self.patience = patience
+        self.target_wait = target_wait
+        self.clock = clock
+        self.sleep = sleep
 
     @property
     def database(self) -> DatabaseDependencies[DatabaseSettings]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.models import ArtistRequest, IngestSummary
-from domain.rebuild import SHARD_SIZE
+from domain.similarity import SHARD_SIZE
 
 
 class _Event(BaseModel):

@@ -2,7 +2,10 @@
 the database up to the schema the deployed code expects, before any function uses it.
 
 CloudFormation invokes this function asynchronously and waits for the answer PUT to the
-request's response URL, so every request is answered exactly once, failures included.
+request's response URL, so every request is answered exactly once, failures included. On a
+first deployment the proxy is minutes from reaching the database: the function waits for it
+(domain/readiness.py) within a limit, and answers FAILED, saying what the proxy last reported,
+rather than outlive its own timeout.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pydantic import ValidationError
 from adapters.cloudformation import CustomResourceRequest, CustomResourceResponse
 from adapters.postgres.connect import first_connection
 from adapters.postgres.migrator import apply_migrations, shipped_migrations
+from domain.errors import ProxyNotReadyError
+from domain.readiness import wait_until_available
 from handlers.composition import MigrationDependencies, migration_dependencies
 
 _log = logging.getLogger(__name__)
@@ -33,17 +38,16 @@ def handle(event: dict[str, Any], context: object) -> None:
         _log.error("not a custom resource request: missing or invalid %s", ", ".join(fields))
         return
     deps = migration_dependencies()
+    stream = getattr(context, "log_stream_name", "unknown")
     try:
         response = _migrate(request, deps)
+    except ProxyNotReadyError as not_ready:
+        # Names the proxy and its targets' states, nothing secret: worth showing in the console.
+        _log.exception("schema migrations found the database proxy not ready")
+        response = _failed(request, f"{not_ready}; see log stream {stream}")
     except Exception as error:
         _log.exception("schema migrations failed")
-        stream = getattr(context, "log_stream_name", "unknown")
-        response = CustomResourceResponse.answering(
-            request,
-            succeeded=False,
-            reason=f"{type(error).__name__}: see log stream {stream}",
-            physical_resource_id=PHYSICAL_RESOURCE_ID,
-        )
+        response = _failed(request, f"{type(error).__name__}: see log stream {stream}")
     # A failed delivery raises: Lambda then retries the invocation, which answers again.
     deps.responder.answer(request.response_url, response)
 
@@ -56,7 +60,11 @@ def _migrate(request: CustomResourceRequest, deps: MigrationDependencies) -> Cus
             reason="the schema and its data outlive the resource",
             physical_resource_id=PHYSICAL_RESOURCE_ID,
         )
-    with closing(first_connection(deps.database.connector, deps.patience)) as connection:
+    targets = deps.database.proxy_targets
+    if targets is not None:
+        wait_until_available(targets, deps.target_wait, clock=deps.clock, sleep=deps.sleep)
+    connector = deps.database.connector
+    with closing(first_connection(connector, deps.patience, sleep=deps.sleep)) as connection:
         applied = apply_migrations(connection)
     newest = shipped_migrations()[-1].version
     return CustomResourceResponse.answering(
@@ -65,4 +73,10 @@ def _migrate(request: CustomResourceRequest, deps: MigrationDependencies) -> Cus
         reason=f"applied {len(applied)} migrations; schema at {newest}",
         physical_resource_id=PHYSICAL_RESOURCE_ID,
         data={"Applied": ",".join(applied), "SchemaVersion": newest},
+    )
+
+
+def _failed(request: CustomResourceRequest, reason: str) -> CustomResourceResponse:
+    return CustomResourceResponse.answering(
+        request, succeeded=False, reason=reason, physical_resource_id=PHYSICAL_RESOURCE_ID
     )

@@ -1,9 +1,9 @@
 """One validated settings model per process, read from the environment at cold start.
 
-No setting holds a secret value: the application's credentials are read from Secrets
-Manager by ARN (adapters/secrets.py), and deployed functions reach PostgreSQL through RDS
-Proxy with an IAM token. Only a DATABASE_URL, used on one machine and in tests, may carry a
-password, so it is kept out of repr.
+No setting holds a secret value: the application's credentials and generated values are read
+from Secrets Manager by ARN (adapters/secrets.py), and deployed functions reach PostgreSQL
+through RDS Proxy with an IAM token. Only a DATABASE_URL, used on one machine and in tests, may
+carry a password, so it is kept out of repr.
 """
 
 from __future__ import annotations
@@ -67,6 +67,9 @@ class DatabaseSettings(BaseSettings):
     database_port: int = Field(default=5432, gt=0, lt=65536)
     database_name: str | None = None
     database_user: str | None = None
+    # The RDS Proxy whose targets the schema migrations wait for before connecting; without
+    # it (one machine, tests) they connect at once.
+    database_proxy: str | None = None
 
     @field_validator("database_user")
     @classmethod
@@ -118,8 +121,10 @@ class Settings(DatabaseSettings):
     messages_table: str
     requests_queue_url: str
     converse_function: str
-    # The ARN (or name) of the Secrets Manager secret holding the credentials.
+    # The ARNs (or names) of the Secrets Manager secrets holding the operator's credentials
+    # and the deployment's generated values.
     application_secret: str
+    generated_secret: str
 
     spotify_api_url: str = "https://api.spotify.com/v1/"
     spotify_auth_url: str = "https://accounts.spotify.com/api/token"

@@ -25,7 +25,7 @@ def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
                 q.get("hub.mode"),
                 q.get("hub.verify_token"),
                 q.get("hub.challenge"),
-                deps.application_secrets.verify_token.get_secret_value(),
+                deps.generated_secrets.verify_token.get_secret_value(),
             )
             return _text(200, challenge)
         receive_webhook(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ import boto3
 import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from adapters.secrets import ApplicationSecrets
+from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import (
     abandon_similarity_rebuild,
     compute_similarity_shard,
@@ -27,6 +28,9 @@ from handlers import (
     recompute_similarity,
 )
 from local import lambda_dispatch
+from local.lambda_dispatch import LambdaHandler, LocalFunction
+from local.state_limits import fail_maps_whose_result_is_too_large
+from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.names import Handler, ResourceNames
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
 
@@ -77,6 +81,16 @@ INGEST_FUNCTIONS = {
 }
 
 
+def local_functions(
+    entry_points: Mapping[str, LambdaHandler], names: ResourceNames = LOCAL_STAGE
+) -> dict[str, LocalFunction]:
+    """Each entry point's handler under its function's name, with that function's timeout."""
+    return {
+        names.function(entry): LocalFunction(handler, FUNCTION_TIMEOUT_SECONDS[entry])
+        for entry, handler in entry_points.items()
+    }
+
+
 class LocalAws:
     """A moto server on a free loopback port. Only one per process: moto's Step Functions
     interpreter finds its server through the MOTO_PORT environment variable."""
@@ -95,6 +109,7 @@ class LocalAws:
         )
         for name, value in _CREDENTIALS.items():
             os.environ.setdefault(name, value)
+        fail_maps_whose_result_is_too_large()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -146,8 +161,7 @@ class LocalAws:
 
         converse_function = names.function(Handler.CONVERSE)
         lambda_dispatch.register(
-            {names.function(entry): handler for entry, handler in INGEST_FUNCTIONS.values()}
-            | {converse_function: converse.handle}
+            local_functions(dict(INGEST_FUNCTIONS.values()) | {Handler.CONVERSE: converse.handle})
         )
         definition = substitute(
             INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
@@ -177,14 +191,22 @@ class LocalAws:
             converse_function=converse_function,
         )
 
-    def create_application_secret(
-        self, secrets: ApplicationSecrets, names: ResourceNames = LOCAL_STAGE
-    ) -> str:
-        """The application secret as the functions read it on AWS; returns its ARN."""
-        created = self.client("secretsmanager").create_secret(
-            Name=names.application_secret, SecretString=secrets.secret_string()
-        )
-        return str(created["ARN"])
+    def create_secrets(
+        self,
+        application: ApplicationSecrets,
+        generated: GeneratedSecrets,
+        names: ResourceNames = LOCAL_STAGE,
+    ) -> tuple[str, str]:
+        """The application and generated secrets as the functions read them on AWS, already
+        filled in; returns their ARNs, in that order."""
+        client = self.client("secretsmanager")
+        application_arn = client.create_secret(
+            Name=names.application_secret, SecretString=application.secret_string()
+        )["ARN"]
+        generated_arn = client.create_secret(
+            Name=names.generated_secret, SecretString=generated.secret_string()
+        )["ARN"]
+        return str(application_arn), str(generated_arn)
 
 
 def _create_table(client: Any, name: str, key: list[str]) -> None:

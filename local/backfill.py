@@ -31,6 +31,8 @@ from local.operations import NoRunningStackError, Operations, StackAddresses, re
 EXECUTION_BATCH = 100
 EXECUTION_TIMEOUT_SECONDS = 600.0
 _POLL_SECONDS = 0.2
+# Why an ID the workflow tombstoned was not ingested: Spotify answered that it has no such artist.
+NOT_ON_SPOTIFY = "not found on Spotify"
 
 
 class MissingSpotifyAccessError(NoRunningStackError):
@@ -137,8 +139,9 @@ class WorkflowIngest:
             batch = list(artist_ids[start : start + self._batch_size])
             ended = self._run(f"{run}-{start // self._batch_size + 1}", batch)
             if ended.output is not None:
-                done, lost = _batch_outcome(ended.output)
+                done, missing, lost = _batch_outcome(ended.output)
                 ingested |= done & set(batch)
+                failures.update(dict.fromkeys(missing, NOT_ON_SPOTIFY))
                 dead_lettered |= lost
             else:
                 failures.update(dict.fromkeys(batch, ended.failure))
@@ -173,15 +176,17 @@ class WorkflowIngest:
         return reasons
 
 
-def _batch_outcome(output: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """The IDs an execution ingested, and those it sent to the dead-letter queue."""
+def _batch_outcome(output: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """The IDs an execution ingested, those Spotify does not have (tombstoned), and those
+    it sent to the dead-letter queue."""
     ingested: set[str] = set()
+    not_found: set[str] = set()
     dead_lettered: set[str] = set()
     for summary in output.get("fetched", []):
         ingested.update(summary.get("ingested", []))
-        dead_lettered.update(summary.get("not_found", []))
+        not_found.update(summary.get("not_found", []))
         dead_lettered.update(summary.get("failed", []))
-    return ingested, dead_lettered
+    return ingested, not_found, dead_lettered
 
 
 def backfill(

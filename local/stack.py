@@ -22,7 +22,7 @@ import psycopg2
 from pydantic import SecretStr
 
 from adapters.postgres.migrator import apply_migrations
-from adapters.secrets import ApplicationSecrets
+from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import composition, webhook
 from handlers.settings import Settings
 from local.aws import REGION, LocalAws, LocalResources
@@ -172,14 +172,14 @@ def _start(
     aws.start()
     exit_stack.callback(aws.stop)
     resources = aws.create_resources()
-    application_secret = aws.create_application_secret(
+    application_secret, generated_secret = aws.create_secrets(
         ApplicationSecrets(
             spotify_client_id=spotify_id,
             spotify_client_secret=SecretStr(spotify_secret),
             page_access_token=SecretStr(page_token),
             app_secret=SecretStr(app_secret),
-            verify_token=SecretStr(verify_token),
-        )
+        ),
+        GeneratedSecrets(verify_token=SecretStr(verify_token)),
     )
 
     settings = Settings(
@@ -193,6 +193,7 @@ def _start(
         requests_queue_url=resources.requests_queue_url,
         converse_function=resources.converse_function,
         application_secret=application_secret,
+        generated_secret=generated_secret,
         spotify_api_url=spotify.api_url,
         spotify_auth_url=spotify.token_url,
         graph_api_url=graph.api_url,

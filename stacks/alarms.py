@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from domain.ingest import SPOTIFY_BATCH_LIMIT
 from stacks.operational_metrics import OperationalMetrics
 
 # Messenger retries deliveries acknowledged after 20 s; users notice long before that.
@@ -18,6 +19,13 @@ WEBHOOK_LATENCY_THRESHOLD_MS: Final = 1000
 # app has outgrown its quota.
 RATE_LIMITED_PERIODS: Final = 3
 DEAD_LETTER_MINUTES: Final = 5
+# Spotify losing an artist now and then is its catalog changing, and is no outage: those are
+# tombstoned. A whole batch's worth at once is a list of bad IDs, or Spotify answering wrongly,
+# and every tombstoned artist drops out of the daily refresh.
+ARTISTS_NOT_FOUND_BURST: Final = SPOTIFY_BATCH_LIMIT
+# Nothing drains the queues of converse failures and refresh dead letters but the operator: one
+# message there is already a loss to repair, and waiting longer would not make it go away.
+SET_ASIDE_MINUTES: Final = 1
 # A burstable instance above this for a quarter of an hour is spending its CPU credits.
 DATABASE_CPU_PERCENT: Final = 80
 DATABASE_CPU_PERIODS: Final = 3
@@ -48,10 +56,18 @@ class OperationalAlarms(Construct):
         self._alarm(
             "dead-letters",
             metrics.dead_letter_depth,
-            "Artist requests reached the dead-letter queue: see docs/operations.md to redrive",
+            "Artist requests reached the dead-letter queue: see docs/deploy.md to redrive them",
             threshold=0,
             comparison=_ABOVE,
             periods=DEAD_LETTER_MINUTES,
+        )
+        self._alarm(
+            "artists-not-found",
+            metrics.artists_not_found,
+            f"Spotify said {ARTISTS_NOT_FOUND_BURST} or more artists are gone within 5 minutes; "
+            "they are tombstoned and left out of the refresh: see docs/deploy.md",
+            threshold=ARTISTS_NOT_FOUND_BURST,
+            comparison=_AT_LEAST,
         )
         for outcome, metric in (
             ("failed", metrics.ingest_failed),
@@ -66,6 +82,14 @@ class OperationalAlarms(Construct):
                 comparison=_AT_LEAST,
             )
         self._alarm(
+            "refresh-dead-letters",
+            metrics.refresh_dead_letter_depth,
+            "The daily refresh could not be started: see docs/deploy.md to start it by hand",
+            threshold=0,
+            comparison=_ABOVE,
+            periods=SET_ASIDE_MINUTES,
+        )
+        self._alarm(
             "webhook-errors",
             metrics.webhook_function_errors,
             "The webhook function failed: Messenger deliveries are being refused",
@@ -78,6 +102,15 @@ class OperationalAlarms(Construct):
             "The converse function failed: users are left without an answer",
             threshold=1,
             comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "converse-failures",
+            metrics.converse_failures_depth,
+            "Converse events failed every try, or grew too old, and were set aside: those "
+            "users got no answer; see docs/deploy.md to replay them",
+            threshold=0,
+            comparison=_ABOVE,
+            periods=SET_ASIDE_MINUTES,
         )
         self._alarm(
             "webhook-5xx",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from constructs import Construct
 
 from adapters.lake_tables import TABLE_SCHEMAS
@@ -41,5 +41,5 @@ class AnalyticsStack(Stack):
             self,
             "Queries",
             workgroup_name=names.athena_workgroup,
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=config.data_removal_policy,
         )

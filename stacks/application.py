@@ -123,6 +123,9 @@ def build_application(
         monitoring=monitoring,
     )
     for stack in stacks.all():
+        # A stage that keeps its data is not deleted by a stray `cdk destroy`: CloudFormation
+        # refuses until the protection is turned off by hand (docs/deploy.md).
+        stack.termination_protection = config.retain_data
         for key, value in (("project", PROJECT), ("stage", config.name)):
             # CloudFormation refuses tags on proxy target groups, though CDK offers them.
             Tags.of(stack).add(key, value, exclude_resource_types=[UNTAGGABLE])

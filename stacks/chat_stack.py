@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.data_stack import DataStack
 from stacks.database_stack import DatabaseStack
+from stacks.dead_letter_queue import dead_letter_queue
 from stacks.function_environment import function_environment
+from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.handler_function import stage_function
-from stacks.lambda_code import application_code
+from stacks.lambda_code import FunctionCode
 from stacks.names import WEBHOOK_PATH, Handler, ResourceNames
 from stacks.stage_config import StageConfig
 from stacks.webhook_api import WebhookApi
+
+# Lambda's default, stated because adapters/lambda_inbox.py counts on it: a passing fault (a
+# timeout, a dropped connection) gets two more tries, and message IDs keep a retry from
+# answering twice.
+CONVERSE_RETRY_ATTEMPTS: Final = 2
+# The user is waiting in the chat. An event still unanswered after an hour (throttled, or
+# failing) is better set aside, where an alarm shows it and the operator can replay it within
+# Messenger's 24-hour window, than retried for Lambda's default of six hours.
+CONVERSE_MAX_EVENT_AGE: Final = Duration.hours(1)
 
 
 class ChatStack(Stack):
@@ -39,7 +51,7 @@ class ChatStack(Stack):
             stage_function,
             self,
             config=config,
-            code=application_code(bundling=config.bundling),
+            code=FunctionCode(bundling=config.bundling),
             environment=function_environment(
                 config=config,
                 data=data,
@@ -54,12 +66,25 @@ class ChatStack(Stack):
             handler=Handler.CONVERSE,
             description="Answers what Messenger users sent, after the webhook acknowledged it",
             # Spotify answers within seconds or the adapter gives up; users should not wait longer.
-            timeout=Duration.seconds(30),
+            timeout=Duration.seconds(FUNCTION_TIMEOUT_SECONDS[Handler.CONVERSE]),
             database=database.database,
         ).function
         data.waiters_table.grant_write_data(self.converse)
         data.messages_table.grant_write_data(self.converse)
         requests_queue.grant_send_messages(self.converse)
+        # The webhook invokes converse asynchronously: an invocation that fails every try, or
+        # grows too old, lands here instead of being dropped (the destination grants the send).
+        self.converse_failures: sqs.IQueue = dead_letter_queue(
+            self,
+            "ConverseFailures",
+            queue_name=names.converse_failures_queue,
+            fed_by="Lambda with the converse invocations that failed every try",
+        )
+        self.converse.configure_async_invoke(
+            on_failure=destinations.SqsDestination(self.converse_failures),
+            retry_attempts=CONVERSE_RETRY_ATTEMPTS,
+            max_event_age=CONVERSE_MAX_EVENT_AGE,
+        )
 
         self.webhook = function(
             "Webhook",
@@ -68,6 +93,8 @@ class ChatStack(Stack):
             # Messenger retries a delivery that is not acknowledged within 20 seconds.
             timeout=Duration.seconds(15),
         ).function
+        # Only the webhook answers Meta's subscription check, with the generated verify token.
+        data.generated_secret.grant_read(self.webhook)
         # The unqualified ARN the webhook invokes: no version or alias wildcard.
         self.webhook.add_to_role_policy(
             iam.PolicyStatement(

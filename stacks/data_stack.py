@@ -1,11 +1,11 @@
-"""Where the data lives: the raw lake, the DynamoDB tables and the application secret. Nothing
-here runs code."""
+"""Where the data lives: the raw lake, the DynamoDB tables and the two secrets (the operator's
+and the generated one). Nothing here runs code."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -16,10 +16,12 @@ from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
 from adapters.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import ApplicationSecret
+from stacks.generated_secret import GeneratedSecret
 from stacks.lake_bucket import LakeBucket
 from stacks.names import SIMILARITY_SNAPSHOT_PREFIX, ResourceNames, TableKey
 from stacks.on_demand_table import OnDemandTable
 from stacks.stage_config import StageConfig
+from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX
 
 
 class DataStack(Stack):
@@ -28,7 +30,7 @@ class DataStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         names = ResourceNames(config.name)
-        removal_policy = RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY
+        removal_policy = config.data_removal_policy
 
         lake = LakeBucket(
             self,
@@ -37,6 +39,7 @@ class DataStack(Stack):
             tables_prefix=TABLES_PREFIX,
             manifest_prefix=REFRESH_MANIFEST_PREFIX,
             snapshot_prefix=SIMILARITY_SNAPSHOT_PREFIX,
+            results_prefix=REFRESH_RESULTS_PREFIX,
             removal_policy=removal_policy,
         )
         self.lake_bucket: s3.IBucket = lake.bucket
@@ -47,6 +50,7 @@ class DataStack(Stack):
         self.similarity_snapshot_writer: iam.IManagedPolicy = lake.snapshot_writer
         self.similarity_snapshot_reader: iam.IManagedPolicy = lake.snapshot_reader
         self.similarity_snapshot_deleter: iam.IManagedPolicy = lake.snapshot_deleter
+        self.refresh_results_writer: iam.IManagedPolicy = lake.results_writer
         self.genres_table: dynamodb.ITable = OnDemandTable(
             self,
             "Genres",
@@ -76,6 +80,12 @@ class DataStack(Stack):
             "Application",
             secret_name=names.application_secret,
             fields=APPLICATION_SECRET_FIELDS,
+            removal_policy=removal_policy,
+        ).secret
+        self.generated_secret: secretsmanager.ISecret = GeneratedSecret(
+            self,
+            "Generated",
+            secret_name=names.generated_secret,
             generated_field=VERIFY_TOKEN_FIELD,
             removal_policy=removal_policy,
         ).secret

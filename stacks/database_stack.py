@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Stack
 from constructs import Construct
 
 from stacks.function_environment import database_environment
 from stacks.handler_function import stage_function
-from stacks.lambda_code import application_code
-from stacks.names import DATABASE_NAME, DATABASE_USER, Handler, ResourceNames
+from stacks.lambda_code import FunctionCode
+from stacks.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler, ResourceNames
 from stacks.network_stack import NetworkStack
 from stacks.postgres_database import PostgresDatabase
-from stacks.schema_migrations import SchemaMigrations
+from stacks.schema_migrations import MIGRATOR_TIMEOUT, SchemaMigrations
 from stacks.stage_config import StageConfig
 
 
@@ -47,14 +47,20 @@ class DatabaseStack(Stack):
             self,
             "MigrateDatabase",
             config=config,
-            code=application_code(bundling=config.bundling),
-            environment=database_environment(self.database.endpoint),
+            code=FunctionCode(bundling=config.bundling),
+            environment={
+                **database_environment(self.database.endpoint),
+                # Whose target to wait for: a new proxy is not ready when CloudFormation says.
+                EnvironmentVariable.DATABASE_PROXY: self.database.proxy.db_proxy_name,
+            },
             handler=Handler.MIGRATE_DATABASE,
             description="Applies the shipped schema migrations; runs on deployment only",
             memory_size=256,
-            timeout=Duration.minutes(5),
+            timeout=MIGRATOR_TIMEOUT,
             database=self.database,
         )
+        self.database.grant_describe_targets(migrator.role)
         schema = SchemaMigrations(self, "Schema", migrator=migrator)
-        # The proxy answers only once its target is registered and the instance is up.
+        # Created after the proxy and its target group; the function then waits for the
+        # target to be AVAILABLE, which CloudFormation does not.
         schema.node.add_dependency(self.database.proxy)

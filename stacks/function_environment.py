@@ -1,7 +1,7 @@
 """The environment every function starts with (handlers/settings.py reads all of it).
 
-It names where things are, never a secret: the application secret by ARN, read at cold start,
-and PostgreSQL by proxy endpoint and user, logged into with an IAM token.
+It names where things are, never a secret: the application and generated secrets by ARN, read
+at cold start, and PostgreSQL by proxy endpoint and user, logged into with an IAM token.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def function_environment(
     return {
         **database_environment(proxy_endpoint),
         EnvironmentVariable.APPLICATION_SECRET: data.application_secret.secret_arn,
+        EnvironmentVariable.GENERATED_SECRET: data.generated_secret.secret_arn,
         EnvironmentVariable.LAKE_BUCKET: data.lake_bucket.bucket_name,
         EnvironmentVariable.GENRES_TABLE: data.genres_table.table_name,
         EnvironmentVariable.WAITERS_TABLE: data.waiters_table.table_name,

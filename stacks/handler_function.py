@@ -1,4 +1,4 @@
-"""One Lambda function running one handler of the shared code asset, with its own role and logs."""
+"""One Lambda function running one handler of its stack's code, with its own role and logs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from stacks.lambda_code import ARCHITECTURE, RUNTIME
+from stacks.lambda_code import ARCHITECTURE, RUNTIME, FunctionCode
 from stacks.names import ResourceNames
 from stacks.postgres_database import PostgresDatabase
 from stacks.stage_config import StageConfig
@@ -51,6 +51,7 @@ class HandlerFunction(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         placement: VpcPlacement | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -88,6 +89,7 @@ class HandlerFunction(Construct):
             memory_size=memory_size,
             timeout=timeout,
             tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=reserved_concurrency,
             vpc=placement.vpc if placement else None,
             vpc_subnets=placement.subnets if placement else None,
             security_groups=[placement.security_group] if placement else None,
@@ -111,7 +113,7 @@ def stage_function(
     construct_id: str,
     *,
     config: StageConfig,
-    code: lambda_.Code,
+    code: FunctionCode,
     environment: Mapping[str, str],
     handler: str,
     description: str,
@@ -120,10 +122,12 @@ def stage_function(
     database: PostgresDatabase | None = None,
     application_secret: secretsmanager.ISecret | None = None,
 ) -> HandlerFunction:
-    """A HandlerFunction named and configured as the stage says.
+    """A HandlerFunction named and configured as the stage says, running the asset of `code`
+    that carries what `handler` needs.
 
-    Given `database`, it runs among the database's clients and may log in through its proxy;
-    given `application_secret`, it may read that secret.
+    Given `database`, it runs among the database's clients, may log in through its proxy, and
+    runs at most as many invocations at once as its share of the proxy's connections allows
+    (stacks/connection_budget.py); given `application_secret`, it may read that secret.
     """
     function = HandlerFunction(
         scope,
@@ -131,13 +135,14 @@ def stage_function(
         handler=handler,
         function_name=ResourceNames(config.name).function(handler),
         description=description,
-        code=code,
+        code=code.for_handler(handler),
         environment=environment,
         memory_size=memory_size,
         timeout=timeout,
         log_retention=config.log_retention,
         removal_policy=RemovalPolicy.DESTROY,
         placement=database.clients if database else None,
+        reserved_concurrency=database.connection_budget.share(handler) if database else None,
     )
     if database:
         database.grant_connect(function.role)

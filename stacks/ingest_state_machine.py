@@ -19,8 +19,8 @@ from stacks.workflow_definitions import INGEST_FUNCTION_SUBSTITUTIONS, IngestSub
 
 class IngestStateMachine(Construct):
     """A STANDARD state machine, logged and traced, that may invoke its own functions, send
-    to the dead-letter queue, read refresh manifests, and run its own Distributed Map
-    children; nothing else.
+    to the dead-letter queue, read refresh manifests, write the refresh's Map results, and
+    run and redrive its own Distributed Map children; nothing else.
 
     `functions` maps each name of INGEST_FUNCTION_SUBSTITUTIONS to the function it stands for.
     """
@@ -35,6 +35,7 @@ class IngestStateMachine(Construct):
         dead_letter_queue: sqs.IQueue,
         lake_bucket: s3.IBucket,
         manifest_reader: iam.IManagedPolicy,
+        results_writer: iam.IManagedPolicy,
         state_machine_name: str,
         log_group_name: str,
         log_retention: logs.RetentionDays,
@@ -84,6 +85,7 @@ class IngestStateMachine(Construct):
         )
         dead_letter_queue.grant_send_messages(self.state_machine)
         self.state_machine.role.add_managed_policy(manifest_reader)
+        self.state_machine.role.add_managed_policy(results_writer)
         self._allow_distributed_map_children(state_machine_name)
         Validations.of(self.state_machine.role.node.find_child("DefaultPolicy")).acknowledge(
             Acknowledgment(
@@ -94,9 +96,10 @@ class IngestStateMachine(Construct):
         )
 
     def _allow_distributed_map_children(self, state_machine_name: str) -> None:
-        """A Distributed Map starts each item as a child execution of this state machine.
-        The ARNs are built from the name: referring to the machine itself from its own role
-        would be a circular dependency."""
+        """A Distributed Map starts each item as a child execution of this state machine, named
+        `<machine>/<Map Run label>:<id>`; redriving a failed execution redrives its Map Run's
+        failed children with this role. The ARNs are built from the name: referring to the
+        machine itself from its own role would be a circular dependency."""
         stack = Stack.of(self)
         machine_arn = stack.format_arn(
             service="states",
@@ -116,7 +119,11 @@ class IngestStateMachine(Construct):
             statements=[
                 iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine_arn]),
                 iam.PolicyStatement(
-                    actions=["states:DescribeExecution", "states:StopExecution"],
+                    actions=[
+                        "states:DescribeExecution",
+                        "states:StopExecution",
+                        "states:RedriveExecution",
+                    ],
                     resources=[children_arn],
                 ),
             ],

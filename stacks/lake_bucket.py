@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from aws_cdk import Acknowledgment, CfnElement, Duration, RemovalPolicy, Stack, Validations
@@ -13,6 +14,16 @@ from stacks.unlogged_bucket import unlogged_bucket
 
 _ACCESS_LOG_DAYS = 90
 _NONCURRENT_VERSION_DAYS = 30
+# A Map Run's answers matter while its execution can be redriven (14 days after it ends), with
+# time to spare for a look afterwards.
+_MAP_RESULTS_DAYS = 30
+# What Step Functions needs to write a Distributed Map's results: it uploads them in parts.
+_MAP_RESULTS_WRITING: tuple[str, ...] = (
+    "s3:PutObject",
+    "s3:GetObject",
+    "s3:ListMultipartUploadParts",
+    "s3:AbortMultipartUpload",
+)
 
 
 class LakeBucket(Construct):
@@ -21,7 +32,8 @@ class LakeBucket(Construct):
     `raw_writer` is the policy that lets a role put objects under `raw_prefix` and nowhere else;
     `manifest_writer` and `manifest_reader` let a role put, or get, objects under
     `manifest_prefix` only; `snapshot_writer`, `snapshot_reader` and `snapshot_deleter` let a
-    role put, get, or delete objects under `snapshot_prefix` only.
+    role put, get, or delete objects under `snapshot_prefix` only; `results_writer` lets a
+    state machine write a Distributed Map's results under `results_prefix`, where they expire.
     """
 
     def __init__(
@@ -33,6 +45,7 @@ class LakeBucket(Construct):
         tables_prefix: str,
         manifest_prefix: str,
         snapshot_prefix: str,
+        results_prefix: str,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -53,60 +66,72 @@ class LakeBucket(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="lake/",
+            # CloudFormation deletes no bucket holding objects (here, every version of them):
+            # one deleted with its stack is emptied first, so that `cdk destroy` gets through.
+            auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
             lifecycle_rules=[
                 # Replays rewrite the same keys: keep old versions for recovery, not forever.
                 s3.LifecycleRule(
                     noncurrent_version_expiration=Duration.days(_NONCURRENT_VERSION_DAYS)
-                )
+                ),
+                s3.LifecycleRule(
+                    prefix=f"{results_prefix}/", expiration=Duration.days(_MAP_RESULTS_DAYS)
+                ),
             ],
             removal_policy=removal_policy,
         )
         self.raw_writer = self._prefix_policy(
             "RawWriter",
-            "s3:PutObject",
+            ["s3:PutObject"],
             raw_prefix,
             "Object keys (day partition, artist ID) are known only at run time",
         )
         self.tables_writer = self._prefix_policy(
             "TablesWriter",
-            "s3:PutObject",
+            ["s3:PutObject"],
             tables_prefix,
             "Parquet keys (table, day partition, batch) are known only at run time",
         )
         self.manifest_writer = self._prefix_policy(
             "ManifestWriter",
-            "s3:PutObject",
+            ["s3:PutObject"],
             manifest_prefix,
             "Each refresh writes its manifest under a key named after its time",
         )
         self.manifest_reader = self._prefix_policy(
             "ManifestReader",
-            "s3:GetObject",
+            ["s3:GetObject"],
             manifest_prefix,
             "Each refresh reads the manifest named after its time",
         )
         # One policy per action: each step of a similarity rebuild gets only the one it calls.
         self.snapshot_writer = self._prefix_policy(
             "SnapshotWriter",
-            "s3:PutObject",
+            ["s3:PutObject"],
             snapshot_prefix,
             "Each rebuild writes its snapshot under a key named after its generation",
         )
         self.snapshot_reader = self._prefix_policy(
             "SnapshotReader",
-            "s3:GetObject",
+            ["s3:GetObject"],
             snapshot_prefix,
             "Each shard reads the snapshot named after its rebuild's generation",
         )
         self.snapshot_deleter = self._prefix_policy(
             "SnapshotDeleter",
-            "s3:DeleteObject",
+            ["s3:DeleteObject"],
             snapshot_prefix,
             "A finished or abandoned rebuild deletes the snapshot named after its generation",
         )
+        self.results_writer = self._prefix_policy(
+            "MapResultsWriter",
+            _MAP_RESULTS_WRITING,
+            results_prefix,
+            "Step Functions names each Map Run's result files after the run",
+        )
 
     def _prefix_policy(
-        self, construct_id: str, action: str, prefix: str, why_a_wildcard: str
+        self, construct_id: str, actions: Sequence[str], prefix: str, why_a_wildcard: str
     ) -> iam.ManagedPolicy:
         # Defined next to the bucket so that the wildcard finding names a local resource and can
         # be acknowledged exactly; a consuming stack would only see an opaque cross-stack token.
@@ -114,10 +139,10 @@ class LakeBucket(Construct):
         policy = iam.ManagedPolicy(
             self,
             construct_id,
-            description=f"{action} on objects under {objects} of the lake bucket",
+            description=f"{', '.join(actions)} on objects under {objects} of the lake bucket",
             statements=[
                 iam.PolicyStatement(
-                    actions=[action], resources=[self.bucket.arn_for_objects(objects)]
+                    actions=list(actions), resources=[self.bucket.arn_for_objects(objects)]
                 )
             ],
         )

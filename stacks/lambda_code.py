@@ -1,8 +1,9 @@
-"""The one code asset every function runs: the application packages plus their dependencies.
+"""The functions' code assets: the application packages plus the distributions a function needs.
 
-Dependencies are installed for the Lambda platform by pip on this machine, so synthesis needs no
-Docker. With bundling off the asset is the bare source tree: enough to synthesize and test
-templates, not to run.
+A function's asset carries the requirements its handler loads (stacks/function_requirements.py),
+installed for the Lambda platform by pip on this machine, so synthesis needs no Docker. A stack's
+functions that need the same distributions share one asset. With bundling off an asset is the
+bare source tree: enough to synthesize and test templates, not to run.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from aws_cdk import (
     BundlingOutput,
     DockerImage,
     DockerVolume,
+    FileSystem,
     IgnoreMode,
     ILocalBundling,
 )
 from aws_cdk import aws_lambda as lambda_
+
+from stacks.function_requirements import pinned_lines, requirements_of
 
 REPOSITORY_ROOT: Final = Path(__file__).resolve().parent.parent
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
@@ -47,26 +51,51 @@ ASSET_EXCLUDES: Final = (
 )
 
 
-def application_code(*, bundling: bool) -> lambda_.Code:
-    if not bundling:
-        return lambda_.Code.from_asset(
-            str(REPOSITORY_ROOT), exclude=list(ASSET_EXCLUDES), ignore_mode=IgnoreMode.GIT
-        )
+class FunctionCode:
+    """One stack's code assets, one for each set of requirements its functions need.
+
+    Each stack keeps its own: a Code object binds to the first stack that uses it.
+    """
+
+    def __init__(self, *, bundling: bool) -> None:
+        self._bundling = bundling
+        self._requirements = (REPOSITORY_ROOT / REQUIREMENTS_FILE).read_text()
+        self._assets: dict[tuple[str, ...], lambda_.Code] = {}
+
+    def for_handler(self, handler: str) -> lambda_.Code:
+        lines = pinned_lines(requirements_of(handler), self._requirements)
+        if lines not in self._assets:
+            self._assets[lines] = application_code(lines, bundling=self._bundling)
+        return self._assets[lines]
+
+
+def application_code(requirements: Sequence[str], *, bundling: bool) -> lambda_.Code:
+    """The application packages with `requirements`, pinned lines of requirements.txt."""
+    bundler = PipInstallBundling(REPOSITORY_ROOT, requirements, _python_version(RUNTIME))
+    # CDK's own hash of a bundled asset covers the source tree but not what a local bundler
+    # does; the recipe joins it, so that each set of requirements is an asset of its own and a
+    # changed recipe bundles anew. Bundling off keeps the same assets, unbundled.
+    asset_hash = FileSystem.fingerprint(
+        str(REPOSITORY_ROOT),
+        exclude=list(ASSET_EXCLUDES),
+        ignore_mode=IgnoreMode.GIT,
+        extra_hash=bundler.recipe,
+    )
     return lambda_.Code.from_asset(
         str(REPOSITORY_ROOT),
         exclude=list(ASSET_EXCLUDES),
         ignore_mode=IgnoreMode.GIT,
-        bundling=BundlingOptions(
-            image=RUNTIME.bundling_image,
-            local=PipInstallBundling(REPOSITORY_ROOT, _python_version(RUNTIME)),
+        asset_hash=asset_hash,
+        bundling=(
+            BundlingOptions(image=RUNTIME.bundling_image, local=bundler) if bundling else None
         ),
     )
 
 
-# Parts of installed wheels the functions never load. pyarrow alone is about 170 MB, and one
-# asset serves every function within Lambda's 250 MB unzipped limit: Flight (RPC), C++
-# headers and test suites are not used to write Parquet. (libarrow_substrait stays: the core
-# library links against it.)
+# Parts of installed wheels the functions never load: Flight (RPC), C++ headers and test suites
+# are not used to write Parquet. They are about 43 MB of pyarrow's 168; without them the
+# fetch-artists asset is 149 MB rather than 192, well inside stacks/asset_sizes.py's limit.
+# (libarrow_substrait stays: the core library links against it.)
 UNUSED_FILES: Final = (
     "pyarrow/include",
     "pyarrow/tests",
@@ -95,11 +124,20 @@ def _python_version(runtime: lambda_.Runtime) -> str:
 
 @jsii.implements(ILocalBundling)
 class PipInstallBundling:
-    """Installs requirements.txt for the Lambda platform and copies the application packages."""
+    """Installs requirements, with their dependencies, for the Lambda platform and copies the
+    application packages."""
 
-    def __init__(self, source: Path, python_version: str) -> None:
+    def __init__(self, source: Path, requirements: Sequence[str], python_version: str) -> None:
         self._source = source
+        self._requirements = tuple(requirements)
         self._python_version = python_version
+
+    @property
+    def recipe(self) -> str:
+        """Everything that decides what this bundler writes, besides the source tree."""
+        return "\n".join(
+            (*self._requirements, *WHEEL_PLATFORMS, self._python_version, *UNUSED_FILES)
+        )
 
     def _install_command(self, output_dir: str) -> list[str]:
         return [
@@ -109,16 +147,19 @@ class PipInstallBundling:
             "install",
             "--quiet",
             "--no-compile",
-            "--requirement",
+            # Dependencies that requirements.txt pins get its versions too.
+            "--constraint",
             str(self._source / REQUIREMENTS_FILE),
             *(option for platform in WHEEL_PLATFORMS for option in ("--platform", platform)),
             "--implementation",
             "cp",
             "--python-version",
             self._python_version,
+            # A distribution without a wheel for the platform fails the install, and synthesis.
             "--only-binary=:all:",
             "--target",
             output_dir,
+            *self._requirements,
         ]
 
     def try_bundle(

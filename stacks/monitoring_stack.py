@@ -9,6 +9,7 @@ from constructs import Construct
 
 from stacks.alarm_topic import AlarmTopic
 from stacks.alarms import OperationalAlarms
+from stacks.artists_not_found import ArtistsNotFoundMetric
 from stacks.chat_stack import ChatStack
 from stacks.database_stack import DatabaseStack
 from stacks.names import ResourceNames
@@ -42,14 +43,23 @@ class MonitoringStack(Stack):
             log_group=pipeline.fetch_artists_logs,
             namespace=names.metric_namespace,
         )
+        not_found = ArtistsNotFoundMetric(
+            self,
+            "ArtistsNotFound",
+            log_group=pipeline.fetch_artists_logs,
+            namespace=names.metric_namespace,
+        )
         metrics = operational_metrics(
             api=chat.api.api,
             webhook=chat.webhook,
             converse=chat.converse,
+            converse_failures=chat.converse_failures,
             ingest=pipeline.ingest.state_machine,
             dead_letter_queue=pipeline.dead_letter_queue,
+            refresh_dead_letter_queue=pipeline.refresh_dead_letter_queue,
             fetch_artists=pipeline.fetch_artists,
             spotify_rate_limited=throttling.metric,
+            artists_not_found=not_found.metric,
             database=database.database.instance,
         )
         self.alarms = OperationalAlarms(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from adapters.spotify import RATE_LIMITED_EVENT
+from domain.ingest import ARTISTS_NOT_FOUND_COUNT, ARTISTS_NOT_FOUND_EVENT
 
 PROJECT: Final = "sixpotify"
 
@@ -42,7 +43,9 @@ class EnvironmentVariable:
     DATABASE_PORT: Final = "SIXPOTIFY_DATABASE_PORT"
     DATABASE_NAME: Final = "SIXPOTIFY_DATABASE_NAME"
     DATABASE_USER: Final = "SIXPOTIFY_DATABASE_USER"
+    DATABASE_PROXY: Final = "SIXPOTIFY_DATABASE_PROXY"
     APPLICATION_SECRET: Final = "SIXPOTIFY_APPLICATION_SECRET"  # noqa: S105  # an ARN, not a value
+    GENERATED_SECRET: Final = "SIXPOTIFY_GENERATED_SECRET"  # noqa: S105  # an ARN, not a value
     LAKE_BUCKET: Final = "SIXPOTIFY_LAKE_BUCKET"
     GENRES_TABLE: Final = "SIXPOTIFY_GENRES_TABLE"
     WAITERS_TABLE: Final = "SIXPOTIFY_WAITERS_TABLE"
@@ -78,6 +81,9 @@ class LogEvent:
 
     FIELD: Final = "event"
     SPOTIFY_RATE_LIMITED: Final = RATE_LIMITED_EVENT
+    ARTISTS_NOT_FOUND: Final = ARTISTS_NOT_FOUND_EVENT
+    # The field of an ARTISTS_NOT_FOUND line that says how many artists it stands for.
+    ARTIST_COUNT: Final = ARTISTS_NOT_FOUND_COUNT
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,14 @@ class ResourceNames:
 
     @property
     def application_secret(self) -> str:
-        """Spotify's and Meta's credentials, one JSON document (adapters/secrets.py)."""
+        """Spotify's and Meta's credentials, one JSON document the operator writes
+        (adapters/secrets.py)."""
         return f"{PROJECT}/{self.stage}/application"
+
+    @property
+    def generated_secret(self) -> str:
+        """The values the deployment generates (the webhook's verify token), one JSON document."""
+        return f"{PROJECT}/{self.stage}/generated"
 
     @property
     def database_secret(self) -> str:
@@ -186,6 +198,10 @@ class ResourceNames:
         return self._named("artist-requests-to-ingest")
 
     @property
+    def requests_pipe_log_group(self) -> str:
+        return f"/aws/vendedlogs/pipes/{self.requests_pipe}"
+
+    @property
     def ingest_state_machine(self) -> str:
         return self._named("ingest")
 
@@ -197,6 +213,16 @@ class ResourceNames:
     @property
     def refresh_schedule(self) -> str:
         return self._named("daily-refresh")
+
+    @property
+    def refresh_dead_letter_queue(self) -> str:
+        """Where the daily refresh goes when the schedule cannot start it."""
+        return self._named("daily-refresh-dlq")
+
+    @property
+    def converse_failures_queue(self) -> str:
+        """Where Lambda puts the converse invocations that failed for good."""
+        return self._named("converse-failures")
 
     @property
     def webhook_api(self) -> str:

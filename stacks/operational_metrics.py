@@ -24,13 +24,16 @@ class OperationalMetrics:
     webhook_client_errors: cloudwatch.IMetric
     webhook_function_errors: cloudwatch.IMetric
     converse_errors: cloudwatch.IMetric
+    converse_failures_depth: cloudwatch.IMetric
     ingest_started: cloudwatch.IMetric
     ingest_succeeded: cloudwatch.IMetric
     ingest_failed: cloudwatch.IMetric
     ingest_timed_out: cloudwatch.IMetric
     ingest_aborted: cloudwatch.IMetric
     dead_letter_depth: cloudwatch.IMetric
+    refresh_dead_letter_depth: cloudwatch.IMetric
     spotify_rate_limited: cloudwatch.IMetric
+    artists_not_found: cloudwatch.IMetric
     fetch_duration_p50: cloudwatch.IMetric
     fetch_duration_p99: cloudwatch.IMetric
     database_cpu: cloudwatch.IMetric
@@ -43,13 +46,22 @@ def operational_metrics(
     api: apigwv2.IHttpApi,
     webhook: lambda_.IFunction,
     converse: lambda_.IFunction,
+    converse_failures: sqs.IQueue,
     ingest: sfn.IStateMachine,
     dead_letter_queue: sqs.IQueue,
+    refresh_dead_letter_queue: sqs.IQueue,
     fetch_artists: lambda_.IFunction,
     spotify_rate_limited: cloudwatch.IMetric,
+    artists_not_found: cloudwatch.IMetric,
     database: rds.IDatabaseInstance,
 ) -> OperationalMetrics:
     total = cloudwatch.Stats.SUM
+
+    def depth(queue: sqs.IQueue, label: str) -> cloudwatch.IMetric:
+        return queue.metric_approximate_number_of_messages_visible(
+            statistic=cloudwatch.Stats.MAXIMUM, period=QUEUE_PERIOD, label=label
+        )
+
     return OperationalMetrics(
         webhook_requests=api.metric_count(period=PERIOD, label="requests"),
         webhook_latency_p99=api.metric_integration_latency(
@@ -63,15 +75,16 @@ def operational_metrics(
         converse_errors=converse.metric_errors(
             statistic=total, period=PERIOD, label="converse errors"
         ),
+        converse_failures_depth=depth(converse_failures, "converse events set aside"),
         ingest_started=ingest.metric_started(statistic=total, period=PERIOD, label="started"),
         ingest_succeeded=ingest.metric_succeeded(statistic=total, period=PERIOD, label="succeeded"),
         ingest_failed=ingest.metric_failed(statistic=total, period=PERIOD, label="failed"),
         ingest_timed_out=ingest.metric_timed_out(statistic=total, period=PERIOD, label="timed out"),
         ingest_aborted=ingest.metric_aborted(statistic=total, period=PERIOD, label="aborted"),
-        dead_letter_depth=dead_letter_queue.metric_approximate_number_of_messages_visible(
-            statistic=cloudwatch.Stats.MAXIMUM, period=QUEUE_PERIOD, label="dead letters"
-        ),
+        dead_letter_depth=depth(dead_letter_queue, "dead letters"),
+        refresh_dead_letter_depth=depth(refresh_dead_letter_queue, "refresh dead letters"),
         spotify_rate_limited=spotify_rate_limited,
+        artists_not_found=artists_not_found,
         fetch_duration_p50=fetch_artists.metric_duration(
             statistic=cloudwatch.Stats.p(50), period=PERIOD, label="fetch p50"
         ),

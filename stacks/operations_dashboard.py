@@ -45,7 +45,10 @@ class OperationsDashboard(Construct):
                     metrics.webhook_function_errors,
                 ],
             ),
-            _graph("Converse errors", [metrics.converse_errors]),
+            _graph(
+                "Converse errors and events set aside",
+                [metrics.converse_errors, metrics.converse_failures_depth],
+            ),
         )
         self.dashboard.add_widgets(
             _graph(
@@ -58,8 +61,14 @@ class OperationsDashboard(Construct):
                     metrics.ingest_aborted,
                 ],
             ),
-            _graph("Dead-letter queue depth", [metrics.dead_letter_depth]),
-            _graph("Spotify rate limits (429)", [metrics.spotify_rate_limited]),
+            _graph(
+                "Dead-letter queue depth",
+                [metrics.dead_letter_depth, metrics.refresh_dead_letter_depth],
+            ),
+            _graph(
+                "Spotify rate limits (429) and artists it does not have",
+                [metrics.spotify_rate_limited, metrics.artists_not_found],
+            ),
             _graph("Fetch duration (ms)", [metrics.fetch_duration_p50, metrics.fetch_duration_p99]),
         )
         self.dashboard.add_widgets(

@@ -15,9 +15,10 @@ from constructs import Construct
 from stacks.data_stack import DataStack
 from stacks.database_stack import DatabaseStack
 from stacks.function_environment import function_environment
+from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.handler_function import HandlerFunction, stage_function
 from stacks.ingest_state_machine import IngestStateMachine
-from stacks.lambda_code import application_code
+from stacks.lambda_code import FunctionCode
 from stacks.names import Handler, ResourceNames
 from stacks.refresh_schedule import RefreshSchedule
 from stacks.request_queue import RequestQueue
@@ -43,8 +44,7 @@ class PipelineStack(Stack):
         self._config = config
         self._database = database.database
         self._application_secret = data.application_secret
-        # One asset per stack: a Code object binds to the first stack that uses it.
-        self._code = application_code(bundling=config.bundling)
+        self._code = FunctionCode(bundling=config.bundling)
 
         requests = RequestQueue(
             self,
@@ -66,7 +66,6 @@ class PipelineStack(Stack):
             Handler.PLAN_BATCHES,
             "Turns queued artist requests into batches of unique Spotify IDs",
             memory_size=256,
-            timeout=Duration.seconds(30),
             uses_database=False,
             uses_secrets=False,
         )
@@ -75,7 +74,6 @@ class PipelineStack(Stack):
             Handler.FETCH_ARTISTS,
             "Fetches a batch of artists from Spotify into the lake and the stores",
             memory_size=512,
-            timeout=Duration.minutes(2),
             uses_database=True,
             uses_secrets=True,
         )
@@ -89,7 +87,6 @@ class PipelineStack(Stack):
             Handler.RECOMPUTE_SIMILARITY,
             "Recomputes the nearest neighbours of new artists",
             memory_size=1024,
-            timeout=Duration.minutes(5),
             uses_database=True,
             uses_secrets=False,
         )
@@ -98,7 +95,6 @@ class PipelineStack(Stack):
             Handler.NOTIFY_WAITERS,
             "Answers the Messenger users who were waiting for newly fetched artists",
             memory_size=256,
-            timeout=Duration.minutes(1),
             uses_database=True,
             uses_secrets=True,
         )
@@ -108,7 +104,6 @@ class PipelineStack(Stack):
             Handler.PLAN_REFRESH,
             "Lists every known artist and writes their batches as the refresh manifest",
             memory_size=256,
-            timeout=Duration.minutes(1),
             uses_database=True,
             uses_secrets=False,
         )
@@ -120,7 +115,6 @@ class PipelineStack(Stack):
             Handler.PREPARE_SIMILARITY_REBUILD,
             "Snapshots every artist's features, trains the cells and plans the rebuild's shards",
             memory_size=3008,
-            timeout=Duration.minutes(10),
             uses_database=True,
             uses_secrets=False,
         )
@@ -133,7 +127,6 @@ class PipelineStack(Stack):
             Handler.COMPUTE_SIMILARITY_SHARD,
             "Computes the similar artists of one shard of a rebuild's snapshot",
             memory_size=3008,
-            timeout=Duration.minutes(10),
             uses_database=True,
             uses_secrets=False,
         )
@@ -144,7 +137,6 @@ class PipelineStack(Stack):
             Handler.FINISH_SIMILARITY_REBUILD,
             "Catches a rebuild up with ingestion and switches readers to its generation",
             memory_size=1024,
-            timeout=Duration.minutes(5),
             uses_database=True,
             uses_secrets=False,
         )
@@ -155,7 +147,6 @@ class PipelineStack(Stack):
             Handler.ABANDON_SIMILARITY_REBUILD,
             "Drops the generation of a rebuild that failed; the serving one keeps serving",
             memory_size=512,
-            timeout=Duration.minutes(2),
             uses_database=True,
             uses_secrets=False,
         )
@@ -179,6 +170,7 @@ class PipelineStack(Stack):
             dead_letter_queue=self.dead_letter_queue,
             lake_bucket=data.lake_bucket,
             manifest_reader=data.refresh_manifest_reader,
+            results_writer=data.refresh_results_writer,
             state_machine_name=names.ingest_state_machine,
             log_group_name=names.ingest_log_group,
             log_retention=config.log_retention,
@@ -190,13 +182,18 @@ class PipelineStack(Stack):
             pipe_name=names.requests_pipe,
             source=self.requests_queue,
             target=self.ingest.state_machine,
+            log_group_name=names.requests_pipe_log_group,
+            log_retention=config.log_retention,
+            removal_policy=RemovalPolicy.DESTROY,
         )
-        RefreshSchedule(
+        refresh = RefreshSchedule(
             self,
             "DailyRefresh",
             schedule_name=names.refresh_schedule,
+            dead_letter_queue_name=names.refresh_dead_letter_queue,
             target=self.ingest.state_machine,
         )
+        self.refresh_dead_letter_queue: sqs.IQueue = refresh.dead_letter_queue
 
     def _function(
         self,
@@ -205,7 +202,6 @@ class PipelineStack(Stack):
         description: str,
         *,
         memory_size: int,
-        timeout: Duration,
         uses_database: bool,
         uses_secrets: bool,
     ) -> HandlerFunction:
@@ -218,7 +214,7 @@ class PipelineStack(Stack):
             handler=handler,
             description=description,
             memory_size=memory_size,
-            timeout=timeout,
+            timeout=Duration.seconds(FUNCTION_TIMEOUT_SECONDS[handler]),
             database=self._database if uses_database else None,
             application_secret=self._application_secret if uses_secrets else None,
         )

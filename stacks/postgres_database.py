@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from aws_cdk import Acknowledgment, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -9,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
+from stacks.connection_budget import ConnectionBudget
 from stacks.stage_config import DatabaseConfig
 from stacks.vpc_placement import VpcPlacement
 
@@ -45,6 +48,8 @@ class PostgresDatabase(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.clients = clients
+        # What each function using the database may hold of the proxy's connections.
+        self.connection_budget = ConnectionBudget(instance_class=config.instance_class)
         secret = rds.DatabaseSecret(self, "OwnerSecret", username=owner, secret_name=secret_name)
         self.instance = rds.DatabaseInstance(
             self,
@@ -91,6 +96,7 @@ class PostgresDatabase(Construct):
             secrets=[secret],
             iam_auth=True,
             require_tls=True,
+            max_connections_percent=self.connection_budget.max_connections_percent,
         )
         # The proxy's own security group has no default port: name the engine's.
         self.instance.connections.allow_default_port_from(self.proxy, "RDS Proxy")
@@ -157,3 +163,20 @@ class PostgresDatabase(Construct):
     def grant_connect(self, role: iam.IRole) -> None:
         """Lets `role` log in through the proxy as the owner, with an IAM token."""
         role.add_managed_policy(self._login_policy)
+
+    def grant_describe_targets(self, role: iam.IRole) -> None:
+        """Lets `role` read the health of the proxy's target (rds:DescribeDBProxyTargets),
+        which IAM authorizes against the proxy, its target group and the instance."""
+        target_group = cast(
+            rds.CfnDBProxyTargetGroup, self.proxy.node.find_child("ProxyTargetGroup")
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["rds:DescribeDBProxyTargets"],
+                resources=[
+                    self.proxy.db_proxy_arn,
+                    target_group.attr_target_group_arn,
+                    self.instance.instance_arn,
+                ],
+            )
+        )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stacks.dead_letter_queue import dead_letter_queue
+
 MAX_RECEIVE_COUNT = 5
-_DEAD_LETTER_RETENTION = Duration.days(14)
 
 
 class RequestQueue(Construct):
@@ -17,13 +17,8 @@ class RequestQueue(Construct):
         self, scope: Construct, construct_id: str, *, queue_name: str, dead_letter_queue_name: str
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetters",
-            queue_name=dead_letter_queue_name,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=_DEAD_LETTER_RETENTION,
+        self.dead_letter_queue = dead_letter_queue(
+            self, "DeadLetters", queue_name=dead_letter_queue_name
         )
         self.queue = sqs.Queue(
             self,

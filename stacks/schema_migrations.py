@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Final
 
 from aws_cdk import CustomResource, Duration
 from constructs import Construct
 
+from adapters.postgres.connect import CONNECT_TIMEOUT_SECONDS, PROXY_WARM_UP
 from adapters.postgres.migrator import shipped_migrations
+from adapters.rds_proxy import PROXY_TARGET_WAIT
 from stacks.handler_function import HandlerFunction
 
 SCHEMA_RESOURCE_TYPE = "Custom::SchemaMigrations"
+
+# The longest the migration function may spend before it migrates: waiting for the proxy's
+# target (600 s), then opening its first connection (6 tries of up to 5 s, 10 s apart: 80 s).
+READY_WITHIN_SECONDS: Final = int(
+    PROXY_TARGET_WAIT.limit_seconds
+    + PROXY_WARM_UP.attempts * CONNECT_TIMEOUT_SECONDS
+    + (PROXY_WARM_UP.attempts - 1) * PROXY_WARM_UP.wait_seconds
+)
+# What is left of Lambda's 15-minute ceiling for the migrations themselves, less a minute kept
+# for CloudFormation's wait below: 840 - 680 = 160 s, where today's migrations take seconds.
+MIGRATOR_TIMEOUT: Final = Duration.minutes(14)
+# How long CloudFormation waits for an answer, instead of its default hour: the function's
+# timeout, and a minute for a last answer (or Lambda's report of a timeout) to arrive.
+SERVICE_TIMEOUT: Final = Duration.minutes(15)
 
 
 def migrations_digest() -> str:
@@ -36,5 +53,5 @@ class SchemaMigrations(Construct):
             resource_type=SCHEMA_RESOURCE_TYPE,
             properties={"MigrationsDigest": migrations_digest()},
             # A function that dies without answering should not hold the stack for an hour.
-            service_timeout=Duration.minutes(10),
+            service_timeout=SERVICE_TIMEOUT,
         )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 
 STAGE_KEY: Final = "sixpotify:stage"
@@ -61,6 +62,13 @@ class StageConfig:
     bundling: bool
     # Where alarms are e-mailed; without it the alarm topic has no subscriber yet.
     alarm_email: str | None = None
+
+    @property
+    def data_removal_policy(self) -> RemovalPolicy:
+        """What becomes of the stage's data (buckets, tables, secrets) when its stack is
+        deleted: kept where the stage retains data, deleted with it, contents and all,
+        elsewhere."""
+        return RemovalPolicy.RETAIN if self.retain_data else RemovalPolicy.DESTROY
 
     @classmethod
     def from_context(cls, lookup: Callable[[str], Any]) -> StageConfig:

@@ -28,6 +28,9 @@ def unlogged_bucket(
         object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         lifecycle_rules=list(lifecycle_rules),
         removal_policy=removal_policy,
+        # CloudFormation deletes no bucket holding objects: one deleted with its stack is
+        # emptied first, so that `cdk destroy` gets through.
+        auto_delete_objects=removal_policy == RemovalPolicy.DESTROY,
     )
     Validations.of(bucket.node.find_child("Resource")).acknowledge(
         Acknowledgment(id="AwsSolutions-S1", reason=why_unlogged)

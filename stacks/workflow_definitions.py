@@ -33,6 +33,10 @@ class IngestSubstitution:
     LAKE_BUCKET: Final = "LakeBucketName"
 
 
+# Where the refresh's Distributed Map writes its children's answers in the lake bucket: the
+# Prefix of RefreshArtists' ResultWriter in the ingest workflow, which a test holds equal.
+REFRESH_RESULTS_PREFIX: Final = "results/refresh"
+
 INGEST_FUNCTION_SUBSTITUTIONS: Final = (
     IngestSubstitution.PLAN_BATCHES,
     IngestSubstitution.FETCH_ARTISTS,

@@ -20,6 +20,7 @@ from domain.models import (
     Waiter,
 )
 from domain.names import normalize_name
+from domain.readiness import TargetHealth
 from domain.songs import normalize_title
 
 
@@ -142,6 +143,22 @@ class InMemoryGenres:
 
 
 @dataclass
+class InMemoryTombstones:
+    """Each tombstoned artist with the time it was last found missing as of."""
+
+    buried: dict[str, datetime] = field(default_factory=dict)
+
+    def bury(self, artist_ids: Sequence[str], not_found_at: datetime) -> None:
+        for artist_id in artist_ids:
+            self.buried[artist_id] = max(self.buried.get(artist_id, not_found_at), not_found_at)
+
+    def lift(self, artist_ids: Sequence[str], found_at: datetime) -> None:
+        for artist_id in artist_ids:
+            if self.buried.get(artist_id, found_at) <= found_at:
+                self.buried.pop(artist_id, None)
+
+
+@dataclass
 class InMemoryWaiters:
     waiters: dict[tuple[str, str], Waiter] = field(default_factory=dict)
 
@@ -164,6 +181,9 @@ class InMemoryProcessed:
             return False
         self.seen.add(message_id)
         return True
+
+    def forget(self, message_id: str) -> None:
+        self.seen.discard(message_id)
 
 
 @dataclass
@@ -246,3 +266,36 @@ class InMemorySnapshots:
 
     def delete_snapshot(self, generation: int) -> None:
         self.arrays.pop(generation, None)
+
+
+class ScriptedProxyTargets:
+    """domain.readiness.ProxyTargets reporting each given list in turn, then the last one
+    forever."""
+
+    def __init__(self, proxy_name: str, *looks: Sequence[TargetHealth]) -> None:
+        self._proxy_name = proxy_name
+        self._looks = list(looks)
+        self.seen = 0
+
+    @property
+    def proxy_name(self) -> str:
+        return self._proxy_name
+
+    def health(self) -> Sequence[TargetHealth]:
+        self.seen += 1
+        return self._looks[min(self.seen, len(self._looks)) - 1]
+
+
+class SteppedClock:
+    """Seconds that pass only when slept: a wait of minutes takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

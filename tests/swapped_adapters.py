@@ -15,6 +15,7 @@ _ADAPTERS = (
     "names",
     "tracks",
     "known_artists",
+    "tombstones",
     "manifests",
     "lake",
     "genres",
@@ -25,6 +26,7 @@ _ADAPTERS = (
     "messenger",
     "spotify",
     "application_secrets",
+    "generated_secrets",
 )
 
 

@@ -73,9 +73,10 @@ class Patience:
     wait_seconds: float
 
 
-# A new RDS Proxy refuses connections for a few minutes while its target registers, and the
-# schema migrations run right after the proxy is created: wait up to three minutes for it.
-PROXY_WARM_UP = Patience(attempts=12, wait_seconds=15)
+# The schema migrations connect once the new proxy's target is AVAILABLE (domain/readiness.py);
+# its endpoint may still refuse the first tries for a moment: try for about a minute and a half
+# (six tries of up to CONNECT_TIMEOUT_SECONDS, ten seconds apart).
+PROXY_WARM_UP = Patience(attempts=6, wait_seconds=10)
 
 
 def first_connection(

@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 
 from stacks.application import SixpotifyStacks, build_application
 from stacks.names import Handler, ResourceNames
-from stacks.stage_config import BUNDLING_KEY, StageConfig
+from stacks.stage_config import BUNDLING_KEY, STAGE_KEY, StageConfig
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,9 +68,13 @@ class Synthesized:
         raise LookupError(f"{stack_name} stages no asset with key {object_key}")
 
 
-def synthesize(outdir: Path) -> Synthesized:
+def synthesize(outdir: Path, stage: str | None = None) -> Synthesized:
+    """The app as `cdk synth` writes it for `stage`, cdk.json's default stage without one."""
     # Bundling off: templates are what is under test, not pip's work.
-    app = App(context={**cdk_json_context(), BUNDLING_KEY: False}, outdir=str(outdir))
+    context = {**cdk_json_context(), BUNDLING_KEY: False}
+    if stage is not None:
+        context[STAGE_KEY] = stage
+    app = App(context=context, outdir=str(outdir))
     config = StageConfig.from_context(app.node.try_get_context)
     stacks = build_application(app, config)
     return Synthesized(config=config, stacks=stacks, assembly=app.synth())

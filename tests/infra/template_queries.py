@@ -121,6 +121,22 @@ def function_properties(template: Mapping[str, Any], handler: str) -> Mapping[st
     return properties
 
 
+def tls_only_queues(template: Mapping[str, Any]) -> set[str]:
+    """The logical IDs of the queues whose queue policy denies every request without TLS."""
+    insecure = {"Bool": {"aws:SecureTransport": "false"}}
+    found: set[str] = set()
+    for policy in resources_of_type(template, "AWS::SQS::QueuePolicy").values():
+        properties = policy["Properties"]
+        if any(
+            statement["Effect"] == "Deny"
+            and statement["Action"] in ("sqs:*", ["sqs:*"])
+            and statement.get("Condition") == insecure
+            for statement in properties["PolicyDocument"]["Statement"]
+        ):
+            found |= {queue["Ref"] for queue in properties["Queues"]}
+    return found
+
+
 def role_of_function(template: Mapping[str, Any], handler: str) -> str:
     role: str = function_properties(template, handler)["Role"]["Fn::GetAtt"][0]
     return role

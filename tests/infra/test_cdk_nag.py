@@ -20,6 +20,8 @@ EXPECTED_ACKNOWLEDGMENTS = Counter(
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/tables/*]"): 1,
         # Writing, and reading, refresh manifests.
         ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/manifests/refresh/*]"): 2,
+        # Writing the refresh's Map results.
+        ("AWS::IAM::ManagedPolicy", "AwsSolutions-IAM5[Resource::<>/results/refresh/*]"): 1,
         # Writing, reading and deleting similarity snapshots.
         (
             "AWS::IAM::ManagedPolicy",
@@ -34,8 +36,12 @@ EXPECTED_ACKNOWLEDGMENTS = Counter(
         # Server access logs: the lake's access-log bucket itself, and Athena's results bucket.
         ("AWS::S3::Bucket", "AwsSolutions-S1"): 2,
         ("AWS::ApiGatewayV2::Route", "AwsSolutions-APIG4"): 2,
-        # Spotify's and Meta's credentials cannot be rotated by a function.
-        ("AWS::SecretsManager::Secret", "AwsSolutions-SMG4"): 1,
+        # The converse failures and the refresh's dead letters: queues of failures, filled by
+        # Lambda and Scheduler rather than by another queue's redrive policy.
+        ("AWS::SQS::Queue", "AwsSolutions-SQS3"): 2,
+        # Spotify's and Meta's credentials cannot be rotated by a function, and the generated
+        # verify token is checked only when the webhook is registered.
+        ("AWS::SecretsManager::Secret", "AwsSolutions-SMG4"): 2,
         # The default port behind the proxy; dev's Single-AZ, destroyable instance.
         ("AWS::RDS::DBInstance", "AwsSolutions-RDS11"): 1,
         ("AWS::RDS::DBInstance", "AwsSolutions-RDS3"): 1,

@@ -1,14 +1,21 @@
-"""The data stack keeps the lake private and encrypted and the tables recoverable."""
+"""The data stack keeps the lake private and encrypted, the tables recoverable, and what the
+operator entered out of every generator."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import App, RemovalPolicy, Stack
+from aws_cdk.assertions import Match, Template
 
-from adapters.secrets import APPLICATION_SECRET_FIELDS
+from adapters.secrets import APPLICATION_SECRET_FIELDS, GENERATED_SECRET_FIELDS
+from stacks.application_secret import FIELDS_OUTPUT, ApplicationSecret
+from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX
 from tests.infra.synthesis import Synthesized
+from tests.infra.template_queries import resources_of_type
 
 
 def test_every_bucket_is_encrypted_private_and_tls_only(synthesized: Synthesized) -> None:
@@ -70,6 +77,30 @@ def test_lake_is_versioned_and_logs_its_access(synthesized: Synthesized) -> None
     assert logging["DestinationBucketName"] == {"Ref": logs_id}
 
 
+def test_the_refresh_results_expire_from_the_lake_after_a_month(synthesized: Synthesized) -> None:
+    # Given the data stack's lake
+    template = synthesized.template_json(synthesized.names.data_stack)
+    (lake,) = [
+        bucket["Properties"]
+        for bucket in resources_of_type(template, "AWS::S3::Bucket").values()
+        if "VersioningConfiguration" in bucket["Properties"]
+    ]
+
+    # When its lifecycle rules for the refresh's Map results are read
+    rules = [
+        rule
+        for rule in lake["LifecycleConfiguration"]["Rules"]
+        if rule.get("Prefix") == f"{REFRESH_RESULTS_PREFIX}/"
+    ]
+
+    # Then the results expire after 30 days, well after their execution stops being
+    # redrivable (14 days), and nothing else in the lake expires
+    assert [(rule["ExpirationInDays"], rule["Status"]) for rule in rules] == [(30, "Enabled")]
+    assert [
+        rule for rule in lake["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in rule
+    ] == rules
+
+
 @pytest.mark.parametrize(
     ("table", "keys", "time_to_live"),
     [
@@ -103,26 +134,80 @@ def test_tables_are_on_demand_recoverable_and_keyed_as_the_adapters_expect(
         }
 
 
-def test_application_secret_starts_with_every_field_and_a_generated_verify_token(
+def secrets_by_name(synthesized: Synthesized) -> dict[str, Mapping[str, Any]]:
+    """The data stack's secrets' properties, by secret name."""
+    template = synthesized.template_json(synthesized.names.data_stack)
+    return {
+        secret["Properties"]["Name"]: secret["Properties"]
+        for secret in resources_of_type(template, "AWS::SecretsManager::Secret").values()
+    }
+
+
+def test_no_generator_in_the_data_stack_names_an_operator_field(
     synthesized: Synthesized,
 ) -> None:
-    # Given the data stack
-    template = synthesized.template_json(synthesized.names.data_stack)
+    # Given the data stack's secrets
+    secrets = secrets_by_name(synthesized)
 
-    # When its secret is read
-    ((_, secret),) = [
-        (logical_id, resource)
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::SecretsManager::Secret"
+    # When every field a generator writes, from its template or as its key, is listed
+    generated_fields: set[str] = set()
+    for properties in secrets.values():
+        generator = properties.get("GenerateSecretString")
+        if generator:
+            generated_fields |= set(json.loads(generator.get("SecretStringTemplate", "{}")))
+            generated_fields.add(generator["GenerateStringKey"])
+
+    # Then none is a field the operator types: regenerating a generated value cannot erase
+    # one; and the operator's secret has no generator at all, only the value it starts with
+    assert generated_fields == set(GENERATED_SECRET_FIELDS)
+    assert not generated_fields & set(APPLICATION_SECRET_FIELDS)
+    application = secrets[synthesized.names.application_secret]
+    assert "GenerateSecretString" not in application
+    assert application["SecretString"] == "{}"
+
+
+def test_generated_secret_generates_the_verify_token_without_punctuation(
+    synthesized: Synthesized,
+) -> None:
+    # Given the data stack's secrets
+    secrets = secrets_by_name(synthesized)
+
+    # When the generated secret's generator is read
+    generator = secrets[synthesized.names.generated_secret]["GenerateSecretString"]
+
+    # Then it writes a long verify token, safe in a URL's query string, and nothing else
+    assert json.loads(generator["SecretStringTemplate"]) == {}
+    assert generator["GenerateStringKey"] == "verifyToken"
+    assert generator["ExcludePunctuation"] is True
+    assert generator["PasswordLength"] >= 32
+
+
+def operator_secret_template(fields: Sequence[str]) -> Mapping[str, Any]:
+    """A stack holding the application secret construct alone, synthesized with `fields`."""
+    stack = Stack(App(), "Secrets")
+    ApplicationSecret(
+        stack,
+        "Application",
+        secret_name="sixpotify/test/application",
+        fields=fields,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    return Template.from_stack(stack).to_json()
+
+
+def test_adding_a_field_keeps_the_values_the_operator_entered() -> None:
+    # Given the operator's secret as deployed with today's fields
+    before = operator_secret_template(APPLICATION_SECRET_FIELDS)
+
+    # When a field is added to the list the functions read, and the stack is synthesized again
+    after = operator_secret_template([*APPLICATION_SECRET_FIELDS, "lastFmApiKey"])
+
+    # Then the secret's resource is the same, so CloudFormation leaves its value alone; only the
+    # output telling the operator what to fill names the new field
+    assert resources_of_type(after, "AWS::SecretsManager::Secret") == resources_of_type(
+        before, "AWS::SecretsManager::Secret"
+    )
+    assert after["Outputs"][FIELDS_OUTPUT]["Value"].split() == [
+        *APPLICATION_SECRET_FIELDS,
+        "lastFmApiKey",
     ]
-    generated = secret["Properties"]["GenerateSecretString"]
-
-    # Then it has the stage's name, every field the functions read is present (empty until
-    # the operator fills it in) and the verify token is generated, without punctuation
-    assert secret["Properties"]["Name"] == synthesized.names.application_secret
-    placeholders = json.loads(generated["SecretStringTemplate"])
-    assert set(placeholders) | {generated["GenerateStringKey"]} == set(APPLICATION_SECRET_FIELDS)
-    assert all(value == "" for value in placeholders.values())
-    assert generated["GenerateStringKey"] == "verifyToken"
-    assert generated["ExcludePunctuation"] is True
-    assert generated["PasswordLength"] >= 32

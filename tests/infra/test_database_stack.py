@@ -8,10 +8,15 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from adapters.postgres.migrator import shipped_migrations
-from stacks.names import DATABASE_NAME, DATABASE_USER, Handler
-from stacks.schema_migrations import SCHEMA_RESOURCE_TYPE, migrations_digest
+from stacks.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler
+from stacks.schema_migrations import (
+    READY_WITHIN_SECONDS,
+    SCHEMA_RESOURCE_TYPE,
+    migrations_digest,
+)
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
+    function_properties,
     logical_id_where,
     resolve_resource,
     resources_of_type,
@@ -179,6 +184,28 @@ def test_migrations_run_on_deploy_after_the_proxy_and_again_when_they_change(
     assert properties["MigrationsDigest"] == migrations_digest()
     assert len(shipped_migrations()) >= 3
     assert int(properties["ServiceTimeout"]) <= 900
+
+
+def test_migrations_wait_for_the_proxy_within_the_function_and_cloudformation_timeouts(
+    synthesized: Synthesized,
+) -> None:
+    # Given the database stack
+    template = synthesized.template_json(synthesized.names.database_stack)
+
+    # When the migration function and the schema resource are read
+    function = function_properties(template, Handler.MIGRATE_DATABASE)
+    _, schema = only(template, SCHEMA_RESOURCE_TYPE)
+    proxy_id, _ = only(template, "AWS::RDS::DBProxy")
+    timeout = function["Timeout"]
+    service_timeout = int(schema["Properties"]["ServiceTimeout"])
+
+    # Then the function is told which proxy to wait for; after waiting for it and connecting
+    # it has two minutes or more left to migrate, within Lambda's fifteen; and CloudFormation
+    # waits longer than the function can run, so it always hears the answer, FAILED included
+    variables = function["Environment"]["Variables"]
+    assert variables[EnvironmentVariable.DATABASE_PROXY] == {"Ref": proxy_id}
+    assert READY_WITHIN_SECONDS + 120 <= timeout <= 900
+    assert timeout + 30 <= service_timeout <= 900
 
 
 def test_migration_function_gets_the_database_and_nothing_else(

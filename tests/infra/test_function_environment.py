@@ -1,5 +1,6 @@
 """Every function's environment loads as its process's settings, reaches PostgreSQL through
-the proxy with IAM tokens, names the application secret by ARN, and holds no secret value."""
+the proxy with IAM tokens, names the application and generated secrets by ARN, and holds no
+secret value."""
 
 from __future__ import annotations
 
@@ -72,22 +73,33 @@ def test_environment_loads_and_logs_in_to_the_proxy_as_the_owner(
 
 
 @pytest.mark.parametrize("handler", APPLICATION_HANDLERS)
-def test_environment_names_the_application_secret_and_holds_no_secret_value(
+def test_environment_names_both_secrets_and_holds_no_secret_value(
     synthesized: Synthesized, handler: str
 ) -> None:
     # Given the function's environment
     variables = environment_of(synthesized, handler)
     stack = synthesized.stack_of_handler(handler)
 
-    # When the application secret's variable is followed, and every value is read
-    secret = resolve_resource(
-        variables[EnvironmentVariable.APPLICATION_SECRET], stack, synthesized.templates
-    )
+    # When the secrets' variables are followed, and every value is read
+    secrets = {
+        variable: resolve_resource(variables[variable], stack, synthesized.templates)
+        for variable in (
+            EnvironmentVariable.APPLICATION_SECRET,
+            EnvironmentVariable.GENERATED_SECRET,
+        )
+    }
     text = json.dumps(variables)
 
-    # Then it is the stage's secret, by ARN; nothing is resolved from a secret at deploy time;
-    # and no variable is a database URL, which could carry a password
-    data = synthesized.template_json(synthesized.names.data_stack)
-    assert data["Resources"][secret.logical_id]["Type"] == "AWS::SecretsManager::Secret"
+    # Then they are the stage's two secrets, by ARN; nothing is resolved from a secret at deploy
+    # time; and no variable is a database URL, which could carry a password
+    data = synthesized.template_json(synthesized.names.data_stack)["Resources"]
+    names = {
+        variable: data[secret.logical_id]["Properties"]["Name"]
+        for variable, secret in secrets.items()
+    }
+    assert names == {
+        EnvironmentVariable.APPLICATION_SECRET: synthesized.names.application_secret,
+        EnvironmentVariable.GENERATED_SECRET: synthesized.names.generated_secret,
+    }
     assert "{{resolve:" not in text
     assert EnvironmentVariable.DATABASE_URL not in variables

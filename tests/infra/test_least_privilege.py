@@ -33,6 +33,7 @@ LOG_WRITING = frozenset({"logs:CreateLogStream", "logs:PutLogEvents"})
 TABLE_READS = frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"})
 SECRET_READ = frozenset({"secretsmanager:GetSecretValue"})
 DATABASE_LOGIN = frozenset({"rds-db:connect"})
+PROXY_TARGETS_READ = frozenset({"rds:DescribeDBProxyTargets"})
 
 # Per handler: the app resources it may reach besides its own log group, and actions that must
 # be among those allowed there (what its adapters call).
@@ -77,24 +78,47 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
     Handler.WEBHOOK: {
         "converse function": frozenset({"lambda:InvokeFunction"}),
         "application secret": SECRET_READ,
+        "generated secret": SECRET_READ,
     },
     Handler.CONVERSE: {
         "waiters table": frozenset({"dynamodb:PutItem"}),
         "messages table": frozenset({"dynamodb:PutItem"}),
         "requests queue": frozenset({"sqs:SendMessage"}),
+        # Lambda sends the invocations that failed every try with the function's own role.
+        "converse failures queue": frozenset({"sqs:SendMessage"}),
         "application secret": SECRET_READ,
         "database login": DATABASE_LOGIN,
     },
+    # It waits for the proxy's target, which IAM authorizes against all three.
     Handler.MIGRATE_DATABASE: {
         "database login": DATABASE_LOGIN,
+        "database proxy": PROXY_TARGETS_READ,
+        "proxy target group": PROXY_TARGETS_READ,
+        "database instance": PROXY_TARGETS_READ,
     },
 }
 CHAT_HANDLERS = (Handler.WEBHOOK, Handler.CONVERSE)
-# Resources whose actions are granted one by one, through the lake's prefix policies: there a
-# function must get exactly the actions its handler calls, not merely include them.
+# Resources whose actions are granted one by one, through the lake's prefix policies and the
+# migration's read of the proxy's targets: there a function must get exactly the actions its
+# handler calls, not merely include them.
 EXACT_ACTIONS = frozenset(
-    {"raw lake objects", "lake tables", "refresh manifests", "similarity snapshots"}
+    {
+        "raw lake objects",
+        "lake tables",
+        "refresh manifests",
+        "similarity snapshots",
+        "database proxy",
+        "proxy target group",
+        "database instance",
+    }
 )
+
+
+def _refresh_results_prefix() -> str:
+    """The Prefix of the refresh Map's ResultWriter in the ingest workflow."""
+    states = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    prefix: str = states["RefreshArtists"]["ResultWriter"]["Parameters"]["Prefix"]
+    return prefix
 
 
 def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
@@ -104,6 +128,8 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
     chat = synthesized.template_json(names.chat_stack)
     database = synthesized.template_json(names.database_stack)
     (proxy_id,) = resources_of_type(database, "AWS::RDS::DBProxy")
+    (target_group_id,) = resources_of_type(database, "AWS::RDS::DBProxyTargetGroup")
+    (instance_id,) = resources_of_type(database, "AWS::RDS::DBInstance")
     (lake_id,) = [
         logical_id
         for logical_id, bucket in resources_of_type(data, "AWS::S3::Bucket").items()
@@ -123,6 +149,10 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
         ),
         # Where the adapter keeps snapshots, whatever the stacks think the prefix is.
         "similarity snapshots": ResourceRef(names.data_stack, lake_id, f"/{SNAPSHOT_PREFIX}/*"),
+        # Where the workflow writes the refresh's Map results, whatever the stacks think.
+        "refresh results": ResourceRef(
+            names.data_stack, lake_id, f"/{_refresh_results_prefix()}/*"
+        ),
         "genres table": table(names.genres_table),
         "waiters table": table(names.waiters_table),
         "messages table": table(names.messages_table),
@@ -136,13 +166,38 @@ def app_resources(synthesized: Synthesized) -> dict[str, ResourceRef]:
                 pipeline, "AWS::SQS::Queue", "QueueName", names.requests_dead_letter_queue
             ),
         ),
+        "refresh dead-letter queue": ResourceRef(
+            names.pipeline_stack,
+            logical_id_where(
+                pipeline, "AWS::SQS::Queue", "QueueName", names.refresh_dead_letter_queue
+            ),
+        ),
         "converse function": ResourceRef(
             names.chat_stack,
             logical_id_where(chat, "AWS::Lambda::Function", "Handler", Handler.CONVERSE),
         ),
+        "converse failures queue": ResourceRef(
+            names.chat_stack,
+            logical_id_where(chat, "AWS::SQS::Queue", "QueueName", names.converse_failures_queue),
+        ),
+        "pipe logs": ResourceRef(
+            names.pipeline_stack,
+            logical_id_where(
+                pipeline, "AWS::Logs::LogGroup", "LogGroupName", names.requests_pipe_log_group
+            ),
+        ),
         "application secret": ResourceRef(
             names.data_stack,
             logical_id_where(data, "AWS::SecretsManager::Secret", "Name", names.application_secret),
+        ),
+        "generated secret": ResourceRef(
+            names.data_stack,
+            logical_id_where(data, "AWS::SecretsManager::Secret", "Name", names.generated_secret),
+        ),
+        "database proxy": ResourceRef(names.database_stack, proxy_id),
+        "proxy target group": ResourceRef(names.database_stack, target_group_id),
+        "database instance": ResourceRef(
+            names.database_stack, instance_id, "arn:aws:rds:eu-west-1:<AWS::AccountId>:db:<ref>"
         ),
         # The owner's login through the proxy, and no other user's.
         "database login": ResourceRef(
@@ -217,7 +272,7 @@ def test_chat_functions_only_write_to_tables_and_cannot_consume_the_queue(
     assert not actions & {"sqs:ReceiveMessage", "sqs:DeleteMessage"}
 
 
-def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_else(
+def test_state_machine_reaches_its_functions_dead_letters_manifests_results_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
     # Given the pipeline's state machine, its nine functions and the app's resources
@@ -241,7 +296,8 @@ def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_
     grants = grants_of_role(stack, role_id, templates)
 
     # Then it invokes exactly those functions, which are all of the stack's functions, sends to
-    # the dead-letter queue, reads refresh manifests, runs its own Distributed Map children, and
+    # the dead-letter queue, reads refresh manifests, writes the refresh's Map results (in parts,
+    # as Step Functions uploads them), runs and redrives its own Distributed Map children, and
     # its wildcard covers log delivery and tracing
     invoked = {grant.resource for grant in grants if "lambda:InvokeFunction" in grant.actions}
     assert invoked == functions
@@ -264,41 +320,53 @@ def test_state_machine_reaches_its_functions_dead_letters_manifests_and_nothing_
             {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
         ),
         resources["refresh manifests"]: frozenset({"s3:GetObject"}),
+        resources["refresh results"]: frozenset(
+            {
+                "s3:PutObject",
+                "s3:GetObject",
+                "s3:ListMultipartUploadParts",
+                "s3:AbortMultipartUpload",
+            }
+        ),
         machine_arn: frozenset({"states:StartExecution"}),
-        children: frozenset({"states:DescribeExecution", "states:StopExecution"}),
+        children: frozenset(
+            {"states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"}
+        ),
     }
     wildcard_actions = set().union(*(g.actions for g in grants if g.resource == "*"))
     assert {action.split(":")[0] for action in wildcard_actions} == {"logs", "xray"}
 
 
-def test_pipe_consumes_the_requests_queue_and_starts_only_the_ingest_machine(
+def test_pipe_consumes_the_requests_queue_starts_only_the_ingest_machine_and_logs(
     synthesized: Synthesized,
 ) -> None:
-    # Given the pipe
+    # Given the pipe and the app's resources
     templates = synthesized.templates
     stack = synthesized.names.pipeline_stack
     template = templates[stack]
     (pipe,) = resources_of_type(template, "AWS::Pipes::Pipe").values()
     role_id = pipe["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-    queue = ResourceRef(
-        stack,
-        logical_id_where(
-            template, "AWS::SQS::Queue", "QueueName", synthesized.names.requests_queue
-        ),
-    )
+    resources = app_resources(synthesized)
+    queue = resources["requests queue"]
     (machine_id,) = resources_of_type(template, "AWS::StepFunctions::StateMachine")
 
     # When its role's grants are listed
     grants = grants_of_role(stack, role_id, templates)
 
-    # Then it touches the queue and starts the state machine, nothing more
-    assert {grant.resource for grant in grants} == {queue, ResourceRef(stack, machine_id)}
+    # Then it touches the queue, starts the state machine and writes its own log group, nothing
+    # more
+    assert {grant.resource for grant in grants} == {
+        queue,
+        ResourceRef(stack, machine_id),
+        resources["pipe logs"],
+    }
     assert Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id)) in grants
+    assert Grant(LOG_WRITING, resources["pipe logs"]) in grants
     queue_actions = set().union(*(g.actions for g in grants if g.resource == queue))
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage"} <= queue_actions
 
 
-def test_refresh_schedule_may_start_the_ingest_machine_and_nothing_else(
+def test_refresh_schedule_may_start_the_ingest_machine_and_dead_letter_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
     # Given the daily refresh schedule
@@ -312,8 +380,15 @@ def test_refresh_schedule_may_start_the_ingest_machine_and_nothing_else(
     # When its role's grants are listed
     grants = grants_of_role(stack, role_id, templates)
 
-    # Then it may start executions of the ingest machine, nothing more
-    assert grants == {Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id))}
+    # Then it may start executions of the ingest machine and send to its own dead-letter queue
+    # (Scheduler sends dead letters with the schedule's role), nothing more
+    assert grants == {
+        Grant(frozenset({"states:StartExecution"}), ResourceRef(stack, machine_id)),
+        Grant(
+            frozenset({"sqs:SendMessage"}),
+            app_resources(synthesized)["refresh dead-letter queue"],
+        ),
+    }
 
 
 def _distributed_maps(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -356,10 +431,12 @@ def test_state_machine_may_run_the_children_of_each_of_its_distributed_maps(
     }
 
     # Then both the refresh's and the rebuild's Maps are covered: the role may start the
-    # machine's executions and describe and stop each child
+    # machine's executions, describe and stop each child, and redrive it when the execution
+    # that ran its Map Run is redriven
     assert set(maps) == {"RefreshArtists", "ComputeSimilarityShards"}
     machine_arn = f"{prefix}:stateMachine:{names.ingest_state_machine}"
     assert _allows(grants, "states:StartExecution", machine_arn)
     for name, child in children.items():
         assert _allows(grants, "states:DescribeExecution", child), name
         assert _allows(grants, "states:StopExecution", child), name
+        assert _allows(grants, "states:RedriveExecution", child), name

@@ -1,9 +1,10 @@
 """The monitoring stack: an alarm for each way the system can fail, notifying one encrypted
-topic, and the dashboard an operator reads."""
+topic, the dashboard an operator reads, and a runbook row for each alarm."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +13,16 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from stacks.alarm_topic import AlarmTopic
+from stacks.artists_not_found import METRIC_NAME as NOT_FOUND_METRIC
 from stacks.names import LogEvent
 from stacks.spotify_throttling import METRIC_NAME
-from tests.infra.synthesis import Synthesized
+from tests.infra.synthesis import REPOSITORY_ROOT, Synthesized
 from tests.infra.template_queries import ResourceRef, resolve, resources_of_type
 
 GREATER = "GreaterThanThreshold"
+# The operator's runbook: one table row per alarm, saying what it means and what to do.
+RUNBOOK = REPOSITORY_ROOT / "docs" / "deploy.md"
+RUNBOOK_HEADING = "When an alarm fires"
 AT_LEAST = "GreaterThanOrEqualToThreshold"
 
 
@@ -66,17 +71,16 @@ _STATE_MACHINE = "AWS::StepFunctions::StateMachine"
 _FUNCTION = "AWS::Lambda::Function"
 _API = "AWS::ApiGatewayV2::Api"
 _DATABASE = "AWS::RDS::DBInstance"
+_QUEUE = "AWS::SQS::Queue"
+_VISIBLE = "ApproximateNumberOfMessagesVisible"
 
 
 @pytest.mark.parametrize(
     ("short_name", "expected"),
     [
-        (
-            "dead-letters",
-            ExpectedAlarm(
-                "AWS/SQS", "ApproximateNumberOfMessagesVisible", GREATER, 0, 5, "AWS::SQS::Queue"
-            ),
-        ),
+        ("dead-letters", ExpectedAlarm("AWS/SQS", _VISIBLE, GREATER, 0, 5, _QUEUE)),
+        ("converse-failures", ExpectedAlarm("AWS/SQS", _VISIBLE, GREATER, 0, 1, _QUEUE)),
+        ("refresh-dead-letters", ExpectedAlarm("AWS/SQS", _VISIBLE, GREATER, 0, 1, _QUEUE)),
         (
             "ingest-failed",
             ExpectedAlarm("AWS/States", "ExecutionsFailed", AT_LEAST, 1, 1, _STATE_MACHINE),
@@ -145,6 +149,29 @@ def test_the_error_alarms_watch_the_webhook_and_converse_functions(
     }
 
 
+@pytest.mark.parametrize(
+    ("short_name", "queue_name"),
+    [
+        ("dead-letters", "requests_dead_letter_queue"),
+        ("converse-failures", "converse_failures_queue"),
+        ("refresh-dead-letters", "refresh_dead_letter_queue"),
+    ],
+)
+def test_each_queue_alarm_watches_its_own_queue_minute_by_minute(
+    synthesized: Synthesized, short_name: str, queue_name: str
+) -> None:
+    # Given the alarm on one of the queues where failures wait
+    alarm = _alarm(synthesized, short_name)
+
+    # When the queue it watches is looked up in the stack that owns it
+    watched = _dimension_target(synthesized, alarm)
+    queue = synthesized.templates[watched.stack]["Resources"][watched.logical_id]
+
+    # Then it is the queue of that name, read each minute at its fullest
+    assert queue["Properties"]["QueueName"] == getattr(synthesized.names, queue_name)
+    assert (_metric_stat(alarm)["Period"], _metric_stat(alarm)["Stat"]) == (60, "Maximum")
+
+
 def test_the_latency_alarm_reads_the_99th_percentile(synthesized: Synthesized) -> None:
     # Given the latency alarm
     alarm = _alarm(synthesized, "webhook-latency")
@@ -159,30 +186,22 @@ def test_the_latency_alarm_reads_the_99th_percentile(synthesized: Synthesized) -
 def test_spotify_rate_limits_are_counted_from_the_fetch_functions_log(
     synthesized: Synthesized,
 ) -> None:
-    # Given the monitoring template
-    template = synthesized.template_json(synthesized.names.monitoring_stack)
-    (metric_filter,) = resources_of_type(template, "AWS::Logs::MetricFilter").values()
-    properties = metric_filter["Properties"]
+    # Given the monitoring template's metric filter for rate limits
+    properties = _metric_filter(synthesized, METRIC_NAME)
 
     # When its log group and the alarm on its metric are looked up
-    log_group = resolve(
-        properties["LogGroupName"], synthesized.names.monitoring_stack, synthesized.templates
-    )
+    log_group = _log_group_name(synthesized, properties)
     alarm = _alarm(synthesized, "spotify-rate-limited")
 
-    # Then the filter matches the rate-limit event in the fetch function's own log group
+    # Then the filter counts each rate-limit event of the fetch function's own log group
     assert (
         properties["FilterPattern"]
         == f'{{ $.{LogEvent.FIELD} = "{LogEvent.SPOTIFY_RATE_LIMITED}" }}'
     )
-    assert isinstance(log_group, ResourceRef)
-    fetch_logs = synthesized.templates[log_group.stack]["Resources"][log_group.logical_id]
-    assert fetch_logs["Properties"]["LogGroupName"] == "/aws/lambda/" + synthesized.names.function(
-        "handlers.fetch_artists.handle"
-    )
+    assert log_group == "/aws/lambda/" + synthesized.names.function("handlers.fetch_artists.handle")
     (transformation,) = properties["MetricTransformations"]
     assert transformation["MetricNamespace"] == synthesized.names.metric_namespace
-    assert transformation["MetricName"] == METRIC_NAME
+    assert transformation["MetricValue"] == "1"
     # And sustained rate limiting raises an alarm on that metric
     rate_limits = _metric_stat(alarm)["Metric"]
     assert (rate_limits["Namespace"], rate_limits["MetricName"]) == (
@@ -191,6 +210,64 @@ def test_spotify_rate_limits_are_counted_from_the_fetch_functions_log(
     )
     assert alarm["ComparisonOperator"] == AT_LEAST
     assert alarm["EvaluationPeriods"] == 3
+
+
+def _metric_filter(synthesized: Synthesized, metric_name: str) -> dict[str, Any]:
+    """The properties of the monitoring stack's one metric filter publishing `metric_name`."""
+    template = synthesized.template_json(synthesized.names.monitoring_stack)
+    filters = [
+        metric_filter["Properties"]
+        for metric_filter in resources_of_type(template, "AWS::Logs::MetricFilter").values()
+        if metric_filter["Properties"]["MetricTransformations"][0]["MetricName"] == metric_name
+    ]
+    assert len(filters) == 1, f"expected one metric filter for {metric_name}"
+    properties: dict[str, Any] = filters[0]
+    return properties
+
+
+def _log_group_name(synthesized: Synthesized, metric_filter: dict[str, Any]) -> str:
+    """The name of the log group a metric filter reads."""
+    log_group = resolve(
+        metric_filter["LogGroupName"], synthesized.names.monitoring_stack, synthesized.templates
+    )
+    assert isinstance(log_group, ResourceRef)
+    resource = synthesized.templates[log_group.stack]["Resources"][log_group.logical_id]
+    name: str = resource["Properties"]["LogGroupName"]
+    return name
+
+
+def test_artists_spotify_does_not_have_are_added_up_from_the_fetch_functions_log(
+    synthesized: Synthesized,
+) -> None:
+    # Given the monitoring template's metric filter for artists not found
+    properties = _metric_filter(synthesized, NOT_FOUND_METRIC)
+
+    # When the alarm on its metric is looked up
+    alarm = _alarm(synthesized, "artists-not-found")
+
+    # Then it adds up the count each not-found line of the fetch function's log carries, and
+    # the alarm fires only for a whole batch's worth within 5 minutes: an artist gone from
+    # Spotify now and then is no outage
+    assert properties["FilterPattern"] == (
+        f'{{ $.{LogEvent.FIELD} = "{LogEvent.ARTISTS_NOT_FOUND}" }}'
+    )
+    assert _log_group_name(synthesized, properties) == "/aws/lambda/" + (
+        synthesized.names.function("handlers.fetch_artists.handle")
+    )
+    (transformation,) = properties["MetricTransformations"]
+    assert transformation["MetricNamespace"] == synthesized.names.metric_namespace
+    assert transformation["MetricValue"] == f"$.{LogEvent.ARTIST_COUNT}"
+    watched = _metric_stat(alarm)
+    assert (watched["Metric"]["MetricName"], watched["Stat"], watched["Period"]) == (
+        NOT_FOUND_METRIC,
+        "Sum",
+        300,
+    )
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
+        50,
+        AT_LEAST,
+        1,
+    )
 
 
 def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesized) -> None:
@@ -205,7 +282,7 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     ]
 
     # Then each alarm notifies the topic when it fires and when it clears
-    assert len(actions) == 11
+    assert len(actions) == 14
     assert all(fired == cleared == [{"Ref": topic_id}] for fired, cleared in actions)
     # And the topic is encrypted with a rotated key that CloudWatch may use, and TLS only
     topic = Template.from_json(dict(template))
@@ -283,5 +360,31 @@ def test_the_dashboard_shows_chat_ingest_and_the_database_at_a_glance(
         "Database connections",
     ):
         assert f'"title":"{title}' in body
-    for metric in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", METRIC_NAME):
+    for metric in (
+        "ExecutionsStarted",
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        METRIC_NAME,
+        NOT_FOUND_METRIC,
+    ):
         assert f'"{metric}"' in body
+    # And each queue where failures wait is graphed
+    for label in ("dead letters", "refresh dead letters", "converse events set aside"):
+        assert f'"label":"{label}"' in body
+
+
+def test_every_alarm_has_one_row_in_the_runbook(synthesized: Synthesized) -> None:
+    # Given every alarm of the monitoring stack, by the short name it is documented under
+    template = synthesized.template_json(synthesized.names.monitoring_stack)
+    prefix = synthesized.names.alarm("")
+    alarms = [
+        alarm["Properties"]["AlarmName"].removeprefix(prefix)
+        for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+    ]
+
+    # When the rows of the runbook's table are read, up to the section's next heading
+    section = RUNBOOK.read_text(encoding="utf-8").split(RUNBOOK_HEADING, 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \|", section, flags=re.MULTILINE)
+
+    # Then each alarm has its row, and each row is an alarm's
+    assert sorted(rows) == sorted(alarms)

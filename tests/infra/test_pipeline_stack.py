@@ -4,9 +4,14 @@ in workflows/."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_logs as logs
+from aws_cdk.assertions import Template
 
+from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS, TASK_TIMEOUT_MARGIN_SECONDS
 from stacks.names import Handler
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
 from tests.infra.synthesis import Synthesized
@@ -16,6 +21,7 @@ from tests.infra.template_queries import (
     logical_id_where,
     resolve,
     resources_of_type,
+    tls_only_queues,
 )
 
 SUBSTITUTED_HANDLERS = {
@@ -83,6 +89,30 @@ def test_pipe_starts_ingest_with_batches_of_queued_requests(synthesized: Synthes
     assert properties["TargetParameters"] == {
         "StepFunctionStateMachineParameters": {"InvocationType": "FIRE_AND_FORGET"}
     }
+
+
+def test_pipe_logs_its_errors_without_the_messages_for_as_long_as_the_stage_keeps_logs(
+    synthesized: Synthesized,
+) -> None:
+    # Given the pipeline stack and the log group named for the pipe
+    names = synthesized.names
+    template = synthesized.template_json(names.pipeline_stack)
+    log_group_id = logical_id_where(
+        template, "AWS::Logs::LogGroup", "LogGroupName", names.requests_pipe_log_group
+    )
+
+    # When its pipe's log configuration is read
+    (pipe,) = resources_of_type(template, "AWS::Pipes::Pipe").values()
+    log_configuration = pipe["Properties"]["LogConfiguration"]
+
+    # Then failures are logged to that group, without the messages or requests themselves,
+    # and the group keeps them as long as the stage keeps every log
+    assert log_configuration == {
+        "CloudwatchLogsLogDestination": {"LogGroupArn": {"Fn::GetAtt": [log_group_id, "Arn"]}},
+        "Level": "ERROR",
+    }
+    retention = template["Resources"][log_group_id]["Properties"]["RetentionInDays"]
+    assert retention == _retention_days(synthesized.config.log_retention)
 
 
 def test_state_machine_is_standard_logged_and_traced(synthesized: Synthesized) -> None:
@@ -164,6 +194,64 @@ def test_rebuild_functions_are_named_and_sized_for_their_step(
     assert (properties["MemorySize"], properties["Timeout"]) == sizing
 
 
+def _lambda_tasks(states: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every Task state that invokes a function, at any depth, by state name."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, state in states.items():
+        if state.get("Resource") == "arn:aws:states:::lambda:invoke":
+            found[name] = state
+        found |= _lambda_tasks(state.get("ItemProcessor", {}).get("States", {}))
+    return found
+
+
+def test_each_lambda_task_outwaits_its_function_and_retries_either_timeout(
+    synthesized: Synthesized,
+) -> None:
+    # Given the deployed functions' timeouts and the workflow's Lambda tasks
+    template = synthesized.template_json(synthesized.names.pipeline_stack)
+    function_timeouts = {
+        name: function_properties(template, handler)["Timeout"]
+        for name, handler in SUBSTITUTED_HANDLERS.items()
+    }
+    tasks = _lambda_tasks(json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"])
+
+    # When each task's function is read from the placeholder it invokes
+    invoked = {
+        name: task["Parameters"]["FunctionName"].removeprefix("${").removesuffix("}")
+        for name, task in tasks.items()
+    }
+
+    # Then every function is invoked, and every task waits a margin longer than its function
+    # may run, so that Lambda's own timeout (Sandbox.Timedout) comes first; both that and the
+    # task's (States.Timeout) are retried
+    assert set(invoked.values()) == set(SUBSTITUTED_HANDLERS)
+    for name, task in tasks.items():
+        function_timeout = function_timeouts[invoked[name]]
+        assert task["TimeoutSeconds"] > function_timeout, name
+        assert task["TimeoutSeconds"] == function_timeout + TASK_TIMEOUT_MARGIN_SECONDS, name
+        retried = {error for retrier in task["Retry"] for error in retrier["ErrorEquals"]}
+        assert {"Sandbox.Timedout", "States.Timeout"} <= retried or "States.ALL" in retried, name
+
+
+def test_functions_get_the_timeouts_the_local_stack_enforces(synthesized: Synthesized) -> None:
+    # Given the pipeline's and the chat's templates
+    templates = [
+        synthesized.template_json(synthesized.names.pipeline_stack),
+        synthesized.template_json(synthesized.names.chat_stack),
+    ]
+
+    # When each function of the timeout table is looked up where it is deployed
+    deployed = {
+        function["Properties"]["Handler"]: function["Properties"]["Timeout"]
+        for template in templates
+        for function in resources_of_type(template, "AWS::Lambda::Function").values()
+        if function["Properties"].get("Handler") in FUNCTION_TIMEOUT_SECONDS
+    }
+
+    # Then each runs with the timeout the local stack holds its handler to
+    assert deployed == dict(FUNCTION_TIMEOUT_SECONDS)
+
+
 def test_refresh_runs_daily_with_the_scheduled_time_as_its_as_of(
     synthesized: Synthesized,
 ) -> None:
@@ -186,6 +274,30 @@ def test_refresh_runs_daily_with_the_scheduled_time_as_its_as_of(
     }
 
 
+def test_a_refresh_that_cannot_start_is_retried_within_the_hour_then_dead_lettered(
+    synthesized: Synthesized,
+) -> None:
+    # Given the pipeline stack and the queue named for the refresh's dead letters
+    names = synthesized.names
+    template = synthesized.template_json(names.pipeline_stack)
+    queue_id = logical_id_where(
+        template, "AWS::SQS::Queue", "QueueName", names.refresh_dead_letter_queue
+    )
+
+    # When its schedule's target is read
+    (schedule,) = resources_of_type(template, "AWS::Scheduler::Schedule").values()
+    target = schedule["Properties"]["Target"]
+
+    # Then a failed start is retried three times within an hour, then sent to that queue
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    # And the queue is encrypted, TLS only, and keeps a dead letter 14 days
+    queue = template["Resources"][queue_id]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue_id in tls_only_queues(template)
+
+
 def test_code_asset_holds_the_application_packages_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
@@ -204,6 +316,15 @@ def test_code_asset_holds_the_application_packages_and_nothing_else(
     assert entries == {"domain", "adapters", "handlers", "requirements.txt"}
     assert (asset / "handlers" / "fetch_artists.py").is_file()
     assert not list(asset.rglob("__pycache__"))
+
+
+def _retention_days(retention: logs.RetentionDays) -> int:
+    """The days CloudFormation is told to keep a log group created with `retention`."""
+    stack = Stack(App(), "Retention")
+    logs.LogGroup(stack, "Logs", retention=retention)
+    (group,) = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values()
+    days: int = group["Properties"]["RetentionInDays"]
+    return days
 
 
 def _rendered(value: object) -> str:

@@ -11,6 +11,7 @@ from stacks.workflow_definitions import (
     INGEST_FUNCTION_SUBSTITUTIONS,
     INGEST_SUBSTITUTIONS,
     INGEST_WORKFLOW_FILE,
+    REFRESH_RESULTS_PREFIX,
     UnresolvedSubstitutionError,
     placeholders,
     substitute,
@@ -74,19 +75,78 @@ def _without_prefix(value: Any, prefix: str) -> Any:
     return value
 
 
+def _ingest_states() -> dict[str, Any]:
+    states: dict[str, Any] = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    return states
+
+
+def _all_states(states: dict[str, Any]) -> dict[str, Any]:
+    """Every state, those inside Maps included, by name (names are unique machine-wide)."""
+    found = dict(states)
+    for state in states.values():
+        found |= _all_states(state.get("ItemProcessor", {}).get("States", {}))
+    return found
+
+
 def test_requested_and_refreshed_batches_go_through_the_same_loop() -> None:
     # Given the ingest workflow's two Maps: requests (inline) and the refresh (distributed)
-    states = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    states = _ingest_states()
     requested, refreshed = states["FetchArtists"], states["RefreshArtists"]
 
     # When the refresh's item processor is read with its state-name prefix dropped
     refreshed_loop = _without_prefix(refreshed["ItemProcessor"]["States"], "Refresh")
 
-    # Then it is the same loop (state names must be unique across a whole state machine)
-    assert refreshed_loop == requested["ItemProcessor"]["States"]
+    # Then it is the same loop (state names must be unique across a whole state machine), but
+    # for the answer a batch ends with
+    requested_loop = requested["ItemProcessor"]["States"]
+    assert refreshed_loop.keys() == requested_loop.keys()
+    assert {name: state for name, state in refreshed_loop.items() if name != "BatchDone"} == {
+        name: state for name, state in requested_loop.items() if name != "BatchDone"
+    }
     assert requested["ItemSelector"] == refreshed["ItemSelector"]
     assert refreshed["ItemProcessor"]["ProcessorConfig"] == {
         "Mode": "DISTRIBUTED",
         "ExecutionType": "STANDARD",
     }
     assert "ItemBatcher" not in refreshed
+
+
+def test_refreshed_batches_answer_with_counts_that_the_map_writes_to_the_lake() -> None:
+    # Given the refresh's Distributed Map
+    refreshed = _ingest_states()["RefreshArtists"]
+
+    # When the state its children end with, and where it puts their answers, are read
+    done = refreshed["ItemProcessor"]["States"]["RefreshBatchDone"]
+
+    # Then each child answers three counts, the same few bytes whatever its batch, and the Map
+    # writes the answers under the results prefix of the lake instead of gathering them
+    assert done["Parameters"] == {
+        f"{count}.$": f"States.ArrayLength($.summary.{count})"
+        for count in ("ingested", "not_found", "failed")
+    }
+    assert done["End"] is True
+    assert "OutputPath" not in done
+    assert refreshed["ResultWriter"] == {
+        "Resource": "arn:aws:states:::s3:putObject",
+        "Parameters": {"Bucket": "${LakeBucketName}", "Prefix": REFRESH_RESULTS_PREFIX},
+    }
+
+
+def test_only_batches_that_failed_go_to_the_dead_letter_queue() -> None:
+    # Given every state of the ingest workflow
+    states = _all_states(_ingest_states())
+
+    # When the states that send to the dead-letter queue, and where each batch loop goes on a
+    # failure, are found
+    senders = {
+        name
+        for name, state in states.items()
+        if state.get("Resource") == "arn:aws:states:::sqs:sendMessage"
+    }
+    caught = {states[name]["Catch"][0]["Next"] for name in ("FetchBatch", "RefreshFetchBatch")}
+
+    # Then only a batch's failure sends its IDs there: IDs Spotify does not have are
+    # tombstoned by FetchArtists, never dead-lettered
+    assert senders == {"DeadLetterBatchMessage", "RefreshDeadLetterBatchMessage"}
+    assert caught == {"DeadLetterBatch", "RefreshDeadLetterBatch"}
+    assert states["AnyDeferred"]["Default"] == "BatchDone"

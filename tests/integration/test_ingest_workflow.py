@@ -71,8 +71,8 @@ def test_the_raw_object_keeps_spotifys_answers(clean_stack: LocalStack) -> None:
 
 
 def test_replaying_the_same_input_leaves_the_same_state(clean_stack: LocalStack) -> None:
-    # Given an ingest that already ran
-    ids = [DRAKE, FIFTY_CENT, EMINEM, NICK_DRAKE]
+    # Given an ingest that already ran, with an ID Spotify does not have
+    ids = [DRAKE, FIFTY_CENT, EMINEM, NICK_DRAKE, UNKNOWN]
     _run(clean_stack, "first-run", ids)
     tables, objects = snapshot_tables(clean_stack), lake_objects(clean_stack)
     # When the same input runs again as a new execution

@@ -1,12 +1,14 @@
 """Lambda invocations inside moto reach our handlers in-process (local/lambda_dispatch.py)."""
 
 import json
+import time
 from typing import Any
 
 import pytest
 
 from local import lambda_dispatch
 from local.aws import ACCOUNT, REGION
+from local.lambda_dispatch import LocalFunction
 from local.stack import LocalStack
 
 
@@ -22,9 +24,20 @@ def _failer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise FlakyError("the dependency is down")
 
 
+def _sleeper(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(event["seconds"])
+    return {"slept": event["seconds"]}
+
+
 @pytest.fixture(scope="module")
 def registered(local_stack: LocalStack) -> LocalStack:
-    lambda_dispatch.register({"test-doubler": _doubler, "test-failer": _failer})
+    lambda_dispatch.register(
+        {
+            "test-doubler": LocalFunction(_doubler, timeout_seconds=60),
+            "test-failer": LocalFunction(_failer, timeout_seconds=60),
+            "test-sleeper": LocalFunction(_sleeper, timeout_seconds=0.5),
+        }
+    )
     return local_stack
 
 
@@ -37,7 +50,7 @@ def test_a_direct_invoke_runs_the_handler_with_a_lambda_context(registered: Loca
     # Then the handler's result comes back, computed in this process
     payload = json.loads(response["Payload"].read())
     assert payload["doubled"] == 42
-    assert payload["remaining_ms"] > 0
+    assert 0 < payload["remaining_ms"] <= 60_000
     assert "FunctionError" not in response
 
 
@@ -52,6 +65,23 @@ def test_a_handler_exception_is_a_function_error_named_by_its_class(
     assert response["FunctionError"] == "Unhandled"
     payload = json.loads(response["Payload"].read())
     assert payload == {"errorType": "FlakyError", "errorMessage": "the dependency is down"}
+
+
+def test_a_handler_that_overruns_its_timeout_fails_the_way_lambda_reports_a_timeout(
+    registered: LocalStack,
+) -> None:
+    # When a function with a half-second timeout runs for two seconds
+    started = time.monotonic()
+    response = registered.aws.client("lambda").invoke(
+        FunctionName="test-sleeper", Payload=json.dumps({"seconds": 2})
+    )
+
+    # Then the invocation ends at the timeout with Lambda's unhandled Sandbox.Timedout error
+    assert time.monotonic() - started < 1.5
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert payload["errorMessage"].endswith("Task timed out after 0.50 seconds")
 
 
 def test_a_state_machine_task_can_catch_a_handler_error_by_type(registered: LocalStack) -> None:

@@ -1,5 +1,5 @@
 """The schema migrations custom resource answers CloudFormation on every request, through a
-stand-in for the presigned response URL."""
+stand-in for the presigned response URL, and waits for a new RDS Proxy before it migrates."""
 
 from __future__ import annotations
 
@@ -22,14 +22,19 @@ from pydantic import SecretStr
 from adapters.cloudformation import CustomResourceAnswerError
 from adapters.postgres.connect import Patience
 from adapters.postgres.migrator import shipped_migrations
+from domain.readiness import ProxyTargets, TargetHealth
 from handlers import composition, migrate_database
-from handlers.composition import MigrationDependencies
+from handlers.composition import DatabaseDependencies, MigrationDependencies
 from handlers.settings import DatabaseSettings, load_database_settings
+from local.aws import REGION
 from local.background_server import BackgroundHttpServer
+from local.stack import LocalStack
+from tests.fakes import ScriptedProxyTargets, SteppedClock
 
 LOG_STREAM = "2026/11/20/[$LATEST]0123456789abcdef"
 PASSWORD = "correct-horse-battery-staple"
 SIGNATURE = "X-Amz-Signature=f00dfeed"
+PROXY = "sixpotify-test-postgres-proxy"
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,67 @@ def migrations_reading(load: Callable[[], DatabaseSettings]) -> Iterator[None]:
 
 def settings_for(database_url: str) -> Callable[[], DatabaseSettings]:
     return lambda: DatabaseSettings(aws_region="eu-west-1", database_url=SecretStr(database_url))
+
+
+@contextlib.contextmanager
+def migrations_waiting_for(
+    targets: ProxyTargets, database_url: str, clock: SteppedClock
+) -> Iterator[None]:
+    """The handler migrates the database at `database_url` once `targets` are all AVAILABLE,
+    timing its waits on `clock`, until the block ends."""
+    database = DatabaseDependencies(settings_for(database_url)(), {"proxy_targets": targets})
+    composition.use_for_migrations(
+        MigrationDependencies(
+            overrides={"database": database},
+            patience=Patience(1, 0),
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    )
+    try:
+        yield
+    finally:
+        composition.use_for_migrations(None)
+
+
+@contextlib.contextmanager
+def migrations_through_moto(
+    local_stack: LocalStack, proxy: str, database_url: str, clock: SteppedClock
+) -> Iterator[None]:
+    """The handler as deployed, asking the local stack's RDS for `proxy`'s targets."""
+    settings = DatabaseSettings(
+        aws_region=REGION,
+        aws_endpoint_url=local_stack.aws.endpoint_url,
+        database_url=SecretStr(database_url),
+        database_proxy=proxy,
+    )
+    composition.use_for_migrations(
+        MigrationDependencies(
+            lambda: settings, patience=Patience(1, 0), clock=clock, sleep=clock.sleep
+        )
+    )
+    try:
+        yield
+    finally:
+        composition.use_for_migrations(None)
+
+
+def a_proxy(local_stack: LocalStack, *, with_target: bool) -> str:
+    """A new proxy in the local stack's RDS, with its instance registered or none; its name."""
+    ec2, rds = local_stack.aws.client("ec2"), local_stack.aws.client("rds")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    name = f"sixpotify-test-{uuid.uuid4().hex[:12]}"
+    rds.create_db_proxy(
+        DBProxyName=name,
+        EngineFamily="POSTGRESQL",
+        Auth=[{"AuthScheme": "SECRETS", "SecretArn": "arn:aws:secretsmanager:::owner"}],
+        RoleArn="arn:aws:iam::123456789012:role/proxy",
+        VpcSubnetIds=[subnet],
+    )
+    if with_target:
+        rds.register_db_proxy_targets(DBProxyName=name, DBInstanceIdentifiers=[f"{name}-db"])
+    return name
 
 
 def request(request_type: str, response_url: str, request_id: str | None = None) -> dict[str, Any]:
@@ -294,3 +360,105 @@ def test_an_undeliverable_answer_raises_without_the_presigned_url(
     told = "".join(traceback.format_exception(raised.value)) + repr(raised.value)
     assert "response URL unreachable: ConnectionError" in told
     assert SIGNATURE not in told
+
+
+def test_a_new_proxy_is_waited_for_until_its_target_is_available_then_migrated(
+    empty_database_url: str, response_url: ResponseUrlStandIn, answers: list[ReceivedAnswer]
+) -> None:
+    # Given a proxy created moments ago: no target yet, then its target registering for a while
+    targets = ScriptedProxyTargets(
+        PROXY,
+        [],
+        [TargetHealth("REGISTERING")],
+        [TargetHealth("REGISTERING")],
+        [TargetHealth("AVAILABLE")],
+    )
+    clock = SteppedClock()
+
+    # When CloudFormation creates the resource
+    with migrations_waiting_for(targets, empty_database_url, clock):
+        send("Create", response_url)
+
+    # Then the function looked until the target was AVAILABLE, waiting between looks, and only
+    # then migrated
+    assert targets.seen == 4
+    assert clock.slept == [15, 15, 15]
+    [answer] = answers
+    assert answer.body["Status"] == "SUCCESS"
+    assert applied_versions(empty_database_url) == SHIPPED
+
+
+def test_a_proxy_never_ready_fails_the_request_in_time_saying_what_it_saw(
+    empty_database_url: str,
+    response_url: ResponseUrlStandIn,
+    answers: list[ReceivedAnswer],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a proxy whose target registers, then cannot reach the database, for good
+    targets = ScriptedProxyTargets(
+        PROXY,
+        [TargetHealth("REGISTERING")],
+        [TargetHealth("UNAVAILABLE", "CONNECTION_FAILED", "DBProxy Target unavailable")],
+    )
+    clock = SteppedClock()
+
+    # When CloudFormation creates the resource
+    with migrations_waiting_for(targets, empty_database_url, clock), caplog.at_level(logging.ERROR):
+        sent = send("Create", response_url)
+
+    # Then the function gave up within its ten minutes and told CloudFormation why, rather than
+    # run out its timeout unanswered; the database was not touched
+    assert clock.now <= 600
+    [answer] = answers
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["RequestId"] == sent["RequestId"]
+    assert answer.body["Reason"] == (
+        f"RDS Proxy {PROXY} is not ready after 600 s (41 looks): UNAVAILABLE "
+        f"(CONNECTION_FAILED: DBProxy Target unavailable); see log stream {LOG_STREAM}"
+    )
+    assert "database proxy not ready" in caplog.text
+    assert applied_versions(empty_database_url) == []
+
+
+def test_the_proxy_the_settings_name_is_asked_through_rds(
+    local_stack: LocalStack,
+    empty_database_url: str,
+    response_url: ResponseUrlStandIn,
+    answers: list[ReceivedAnswer],
+) -> None:
+    # Given a proxy in the local stack's RDS whose instance is registered
+    proxy = a_proxy(local_stack, with_target=True)
+    clock = SteppedClock()
+
+    # When the function, configured as deployed, receives the request
+    with migrations_through_moto(local_stack, proxy, empty_database_url, clock):
+        send("Create", response_url)
+
+    # Then RDS reported the target AVAILABLE at once, and the database was migrated
+    [answer] = answers
+    assert answer.body["Status"] == "SUCCESS"
+    assert clock.slept == []
+    assert applied_versions(empty_database_url) == SHIPPED
+
+
+def test_a_proxy_with_no_target_in_rds_fails_the_request(
+    local_stack: LocalStack,
+    empty_database_url: str,
+    response_url: ResponseUrlStandIn,
+    answers: list[ReceivedAnswer],
+) -> None:
+    # Given a proxy in the local stack's RDS with nothing registered behind it
+    proxy = a_proxy(local_stack, with_target=False)
+    clock = SteppedClock()
+
+    # When the function, configured as deployed, receives the request
+    with migrations_through_moto(local_stack, proxy, empty_database_url, clock):
+        send("Create", response_url)
+
+    # Then it asked RDS until its limit and failed the request, naming the proxy
+    [answer] = answers
+    assert answer.body["Status"] == "FAILED"
+    assert answer.body["Reason"].startswith(
+        f"RDS Proxy {proxy} is not ready after 600 s (41 looks): no target registered;"
+    )
+    assert applied_versions(empty_database_url) == []

@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "similarity_generations",
     "similarity_cells",
     "similarity_shards",
+    "artist_tombstones",
     "name_trigrams",
     "shipped_names",
 }

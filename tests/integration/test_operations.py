@@ -28,7 +28,6 @@ from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
-UNKNOWN = "0000000000000000000000"
 
 
 @dataclass
@@ -112,8 +111,10 @@ def test_replay_from_a_file_starts_the_input_it_holds(
 def test_dlq_list_shows_each_dead_letter_with_its_reason_and_leaves_it(
     clean_stack: LocalStack, state_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given an ID Spotify does not have went to the dead-letter queue
-    _ingest(clean_stack, "dead-letter-listed", [UNKNOWN])
+    # Given Drake went to the dead-letter queue when the database dropped its connection
+    crashing = CrashingOnceBeforeSaving(composition.dependencies().repository)
+    with handlers_using(repository=crashing):
+        _ingest(clean_stack, "dead-letter-listed", [DRAKE])
 
     # When an operator lists the dead letters twice
     first = _sixpotify(state_dir, capsys, "dlq", "list")
@@ -121,7 +122,8 @@ def test_dlq_list_shows_each_dead_letter_with_its_reason_and_leaves_it(
 
     # Then both times show the ID and why it is there
     assert first == second
-    assert f"{UNKNOWN}  requested {REQUESTED_AT}  NotFound: not found on Spotify" in first
+    assert f"{DRAKE}  requested {REQUESTED_AT}  OperationalError: " in first
+    assert "server closed the connection unexpectedly" in first
     assert "1 dead letter(s)" in first
 
 

@@ -1,5 +1,6 @@
-"""The application's credentials come from one Secrets Manager secret, read by ARN, and a
-secret that cannot be used says why without ever quoting a value."""
+"""The application's credentials come from the secret the operator fills, the webhook's verify
+token from the secret the deployment generates, each read by ARN; a secret that cannot be used
+says why without ever quoting a value."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 
 from adapters.secrets import (
     APPLICATION_SECRET_FIELDS,
+    GENERATED_SECRET_FIELDS,
     ApplicationSecretsError,
     read_application_secrets,
+    read_generated_secrets,
 )
 from handlers import composition
 from local.stack import LocalStack
@@ -23,7 +26,6 @@ FILLED = {
     "spotifyClientSecret": "spotify-client-secret-value",
     "pageAccessToken": "page-access-token-value",
     "appSecret": "app-secret-value",
-    "verifyToken": "verify-token-value",
 }
 
 
@@ -39,15 +41,16 @@ def a_secret(client: Any, document: object) -> str:
     return str(client.create_secret(Name=name, SecretString=text)["ARN"])
 
 
-def test_the_document_has_one_field_per_credential() -> None:
-    # Then the deployment creates the secret with these fields, and the docs list them
+def test_the_documents_have_one_field_per_credential_and_generated_value() -> None:
+    # Then the operator fills these fields, the deployment generates the other, and the docs
+    # list them all
     assert APPLICATION_SECRET_FIELDS == (
         "spotifyClientId",
         "spotifyClientSecret",
         "pageAccessToken",
         "appSecret",
-        "verifyToken",
     )
+    assert GENERATED_SECRET_FIELDS == ("verifyToken",)
 
 
 def test_a_filled_secret_is_read_whole_and_kept_out_of_repr(secretsmanager: Any) -> None:
@@ -62,7 +65,6 @@ def test_a_filled_secret_is_read_whole_and_kept_out_of_repr(secretsmanager: Any)
     assert secrets.spotify_client_secret.get_secret_value() == "spotify-client-secret-value"
     assert secrets.page_access_token.get_secret_value() == "page-access-token-value"
     assert secrets.app_secret.get_secret_value() == "app-secret-value"
-    assert secrets.verify_token.get_secret_value() == "verify-token-value"
     assert not [
         value
         for key, value in FILLED.items()
@@ -72,9 +74,30 @@ def test_a_filled_secret_is_read_whole_and_kept_out_of_repr(secretsmanager: Any)
     assert json.loads(secrets.secret_string()) == FILLED
 
 
-def test_placeholders_left_empty_are_named_with_how_to_fill_them(secretsmanager: Any) -> None:
-    # Given a secret as deployed, with only the app secret filled in
-    arn = a_secret(secretsmanager, dict.fromkeys(FILLED, "") | {"appSecret": "app-secret-value"})
+def test_a_secret_as_deployed_names_every_field_with_how_to_fill_them(secretsmanager: Any) -> None:
+    # Given the secret as the deployment creates it (stacks/application_secret.py), before the
+    # operator wrote anything
+    arn = a_secret(secretsmanager, "{}")
+
+    # When
+    with pytest.raises(ApplicationSecretsError) as refused:
+        read_application_secrets(secretsmanager, arn)
+
+    # Then every field is named, and how to set them
+    message = str(refused.value)
+    assert message.startswith(
+        f"secret {arn} lacks spotifyClientId, spotifyClientSecret, pageAccessToken, appSecret: "
+        "missing or empty"
+    )
+    assert f"aws secretsmanager put-secret-value --secret-id {arn}" in message
+
+
+def test_fields_left_empty_or_out_are_named_without_quoting_the_others(
+    secretsmanager: Any,
+) -> None:
+    # Given a secret with the Spotify fields empty and the page's token left out
+    document = {k: v for k, v in FILLED.items() if k != "pageAccessToken"}
+    arn = a_secret(secretsmanager, document | {"spotifyClientId": "", "spotifyClientSecret": " "})
 
     # When
     with pytest.raises(ApplicationSecretsError) as refused:
@@ -83,23 +106,37 @@ def test_placeholders_left_empty_are_named_with_how_to_fill_them(secretsmanager:
     # Then
     message = str(refused.value)
     assert message.startswith(
-        f"secret {arn} lacks spotifyClientId, spotifyClientSecret, pageAccessToken, "
-        "verifyToken: missing or empty"
+        f"secret {arn} lacks spotifyClientId, spotifyClientSecret, pageAccessToken: "
+        "missing or empty"
     )
-    assert f"aws secretsmanager put-secret-value --secret-id {arn}" in message
     assert "app-secret-value" not in message
 
 
-def test_a_field_left_out_counts_as_missing(secretsmanager: Any) -> None:
-    # Given
-    arn = a_secret(secretsmanager, {k: v for k, v in FILLED.items() if k != "verifyToken"})
+def test_the_generated_secret_is_read_as_cloudformation_generates_it(secretsmanager: Any) -> None:
+    # Given a secret holding what the deployment's generator writes: one generated field
+    arn = a_secret(secretsmanager, {"verifyToken": "G3nerated0Token"})
+
+    # When
+    generated = read_generated_secrets(secretsmanager, arn)
+
+    # Then the token is read, and kept out of repr
+    assert generated.verify_token.get_secret_value() == "G3nerated0Token"
+    assert "G3nerated0Token" not in repr(generated)
+
+
+def test_a_generated_secret_without_its_token_says_how_to_put_one(secretsmanager: Any) -> None:
+    # Given a generated secret someone overwrote with the operator's credentials
+    arn = a_secret(secretsmanager, FILLED)
 
     # When
     with pytest.raises(ApplicationSecretsError) as refused:
-        read_application_secrets(secretsmanager, arn)
+        read_generated_secrets(secretsmanager, arn)
 
     # Then
-    assert str(refused.value).startswith(f"secret {arn} lacks verifyToken: missing or empty")
+    message = str(refused.value)
+    assert message.startswith(f"secret {arn} lacks verifyToken: missing or empty")
+    assert f"put-secret-value --secret-id {arn}" in message
+    assert not [value for value in FILLED.values() if value in message]
 
 
 def test_a_secret_that_is_not_json_is_refused_without_quoting_it(secretsmanager: Any) -> None:
@@ -127,21 +164,26 @@ def test_a_secret_that_does_not_exist_is_named(secretsmanager: Any) -> None:
 
 
 def test_the_local_stack_reads_its_credentials_from_its_secret(local_stack: LocalStack) -> None:
-    # Given the stack's functions, given their secret by ARN
+    # Given the stack's functions, given their secrets by ARN
     deps = composition.dependencies()
     secretsmanager = local_stack.aws.client("secretsmanager")
-    stored = secretsmanager.describe_secret(SecretId=deps.settings.application_secret)
+    names = [
+        secretsmanager.describe_secret(SecretId=secret_id)["Name"]
+        for secret_id in (deps.settings.application_secret, deps.settings.generated_secret)
+    ]
 
-    # When they read their credentials
+    # When they read their credentials and the generated token
     secrets = deps.application_secrets
+    generated = deps.generated_secrets
 
-    # Then the secret is the stage's, and holds what the stack published
-    assert stored["Name"] == ResourceNames(stage="local").application_secret
+    # Then the secrets are the stage's, and hold what the stack published
+    stage = ResourceNames(stage="local")
+    assert names == [stage.application_secret, stage.generated_secret]
     endpoints = local_stack.endpoints
     assert secrets.spotify_client_id == endpoints.spotify_client_id
     assert secrets.spotify_client_secret.get_secret_value() == endpoints.spotify_client_secret
-    assert secrets.verify_token.get_secret_value() == endpoints.verify_token
     assert secrets.app_secret.get_secret_value() == endpoints.app_secret
+    assert generated.verify_token.get_secret_value() == endpoints.verify_token
 
 
 def test_a_secret_read_that_failed_is_tried_again_on_next_use(

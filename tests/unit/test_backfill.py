@@ -295,3 +295,19 @@ def test_each_batch_is_one_execution_and_a_failed_one_fails_its_ids() -> None:
     assert set(result.failures) == {"c"}
     assert "FAILED: States.Runtime" in result.failures["c"]
     assert progress == [2, 3]
+
+
+def test_an_id_spotify_does_not_have_fails_as_not_found_without_reading_dead_letters() -> None:
+    # Given a workflow that ingests one ID and tombstones the other as not on Spotify
+    output = '{"fetched": [{"ingested": ["a"], "not_found": ["b"], "failed": []}]}'
+    stepfunctions = ScriptedStepFunctions([{"status": "SUCCEEDED", "output": output}])
+    addresses = StackAddresses("http://127.0.0.1:1", "arn:sm", "queue", "dead-letters")
+    workflow = WorkflowIngest(stepfunctions, Operations(stepfunctions, None, addresses), "arn:sm")
+
+    # When both are ingested
+    result = workflow.ingest(["a", "b"])
+
+    # Then the tombstoned one failed for that reason; no dead letter was looked for (the
+    # operations have no queue client to look with)
+    assert result.ingested == {"a"}
+    assert result.failures == {"b": "not found on Spotify"}

@@ -5,6 +5,7 @@ import pytest
 
 from domain import payloads
 from domain.conversation import ConversationPorts, converse
+from domain.errors import MessengerDeliveryError
 from domain.models import (
     CarouselReply,
     IncomingAttachment,
@@ -181,6 +182,28 @@ def test_a_redelivered_message_gets_no_second_reply(world: World) -> None:
     # Then the second delivery added nothing
     assert answered >= 1
     assert len(world.replies()) == answered
+
+
+@dataclass
+class MessengerDownOnce(RecordingMessenger):
+    failures_left: int = 1
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise MessengerDeliveryError("Send API answered 500")
+        super().send(user_id, reply)
+
+
+def test_an_answer_that_failed_is_given_when_the_event_is_retried(world: World) -> None:
+    # Given the Send API fails the first answer to a message
+    world.messenger = MessengerDownOnce()
+    with pytest.raises(MessengerDeliveryError):
+        world.says("Future", mid="m_retried")
+    # When the same event is delivered again (Lambda's retry of the failed invocation)
+    world.says("Future", mid="m_retried")
+    # Then the retry answers instead of being taken for a redelivery
+    assert world.carousel_titles()[0][0] == "Future"
 
 
 @pytest.mark.parametrize("text", ["  ?! ", ""])

@@ -16,7 +16,7 @@ AS_OF = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 class KnownIds:
     ids: list[str]
 
-    def known_artist_ids(self) -> list[str]:
+    def refreshable_artist_ids(self) -> list[str]:
         return self.ids
 
 

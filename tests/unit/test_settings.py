@@ -31,6 +31,7 @@ APPLICATION = {
     "SIXPOTIFY_REQUESTS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/requests",
     "SIXPOTIFY_CONVERSE_FUNCTION": "sixpotify-dev-converse",
     "SIXPOTIFY_APPLICATION_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:app",
+    "SIXPOTIFY_GENERATED_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:generated",
 }
 
 Environment = Callable[..., None]
@@ -162,15 +163,16 @@ def test_every_problem_is_named_at_once(environment: Environment) -> None:
     ]
 
 
-def test_the_application_reads_its_secret_by_reference(environment: Environment) -> None:
+def test_the_application_reads_its_secrets_by_reference(environment: Environment) -> None:
     # Given a deployed function's environment
     environment(AWS_REGION="eu-west-1", **PROXY, **APPLICATION)
 
     # When
     settings = load_settings()
 
-    # Then the secret is an ARN to read
+    # Then the secrets are ARNs to read
     assert settings.application_secret == APPLICATION["SIXPOTIFY_APPLICATION_SECRET"]
+    assert settings.generated_secret == APPLICATION["SIXPOTIFY_GENERATED_SECRET"]
     # And the only setting that may hold a credential is the URL used off AWS
     may_hold_credentials = [
         name
