@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The CDK command line pinned in package.json, which the infra tests run.
 NODE_STAMP := node_modules/.installed
-# `make synth` synthesizes each stage as a deployment would, into $(SYNTH_OUT)/<stage>; the
-# regions are those of the stages in cdk.json, for cfn-lint.
-STAGES := dev prod
-STAGE_REGIONS := eu-west-1
+# `make synth` synthesizes each stage of cdk.json as a deployment would, into
+# $(SYNTH_OUT)/<stage>, and has cfn-lint check the templates for the stages' regions.
+STAGES_OF_CDK_JSON = $(PYTHON) -c 'import json; stages = json.load(open("cdk.json"))["context"]["sixpotify:stages"]; print(*$(1))'
+STAGES = $(shell $(call STAGES_OF_CDK_JSON,stages))
+STAGE_REGIONS = $(shell $(call STAGES_OF_CDK_JSON,sorted({stage["region"] for stage in stages.values()})))
 SYNTH_OUT := cdk.out
 # The pinned CLI, kept from installing anything, checking versions or sending telemetry: a
 # synthesis reaches no network but the package registries pip installs the functions' wheels from.

@@ -14,9 +14,10 @@ from stacks.unlogged_bucket import unlogged_bucket
 
 _ACCESS_LOG_DAYS = 90
 _NONCURRENT_VERSION_DAYS = 30
-# A Map Run's answers matter while its execution can be redriven (14 days after it ends), with
-# time to spare for a look afterwards.
-_MAP_RESULTS_DAYS = 30
+# A refresh's manifest and its Map Run's answers, and a rebuild's snapshot, matter while their
+# execution can be redriven (14 days after it ends), with time to spare for a look afterwards;
+# a finished rebuild deletes its snapshot itself, this only clears one a crash left behind.
+_EXECUTION_FILES_DAYS = 30
 # What Step Functions needs to write a Distributed Map's results: it uploads them in parts.
 _MAP_RESULTS_WRITING: tuple[str, ...] = (
     "s3:PutObject",
@@ -33,7 +34,8 @@ class LakeBucket(Construct):
     `manifest_writer` and `manifest_reader` let a role put, or get, objects under
     `manifest_prefix` only; `snapshot_writer`, `snapshot_reader` and `snapshot_deleter` let a
     role put, get, or delete objects under `snapshot_prefix` only; `results_writer` lets a
-    state machine write a Distributed Map's results under `results_prefix`, where they expire.
+    state machine write a Distributed Map's results under `results_prefix`. What is under the
+    manifest, snapshot and results prefixes expires; the raw data and its tables stay.
     """
 
     def __init__(
@@ -74,8 +76,11 @@ class LakeBucket(Construct):
                 s3.LifecycleRule(
                     noncurrent_version_expiration=Duration.days(_NONCURRENT_VERSION_DAYS)
                 ),
-                s3.LifecycleRule(
-                    prefix=f"{results_prefix}/", expiration=Duration.days(_MAP_RESULTS_DAYS)
+                *(
+                    s3.LifecycleRule(
+                        prefix=f"{prefix}/", expiration=Duration.days(_EXECUTION_FILES_DAYS)
+                    )
+                    for prefix in (manifest_prefix, snapshot_prefix, results_prefix)
                 ),
             ],
             removal_policy=removal_policy,

@@ -12,7 +12,9 @@ from aws_cdk import App, RemovalPolicy, Stack
 from aws_cdk.assertions import Match, Template
 
 from adapters.secrets import APPLICATION_SECRET_FIELDS, GENERATED_SECRET_FIELDS
+from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import FIELDS_OUTPUT, ApplicationSecret
+from stacks.names import SIMILARITY_SNAPSHOT_PREFIX
 from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import resources_of_type
@@ -77,7 +79,9 @@ def test_lake_is_versioned_and_logs_its_access(synthesized: Synthesized) -> None
     assert logging["DestinationBucketName"] == {"Ref": logs_id}
 
 
-def test_the_refresh_results_expire_from_the_lake_after_a_month(synthesized: Synthesized) -> None:
+def test_files_of_refreshes_and_rebuilds_expire_from_the_lake_after_a_month(
+    synthesized: Synthesized,
+) -> None:
     # Given the data stack's lake
     template = synthesized.template_json(synthesized.names.data_stack)
     (lake,) = [
@@ -86,19 +90,24 @@ def test_the_refresh_results_expire_from_the_lake_after_a_month(synthesized: Syn
         if "VersioningConfiguration" in bucket["Properties"]
     ]
 
-    # When its lifecycle rules for the refresh's Map results are read
-    rules = [
-        rule
+    # When its lifecycle rules that expire current objects are read
+    expiring = {
+        rule["Prefix"]: (rule["ExpirationInDays"], rule["Status"])
         for rule in lake["LifecycleConfiguration"]["Rules"]
-        if rule.get("Prefix") == f"{REFRESH_RESULTS_PREFIX}/"
-    ]
+        if "ExpirationInDays" in rule
+    }
 
-    # Then the results expire after 30 days, well after their execution stops being
-    # redrivable (14 days), and nothing else in the lake expires
-    assert [(rule["ExpirationInDays"], rule["Status"]) for rule in rules] == [(30, "Enabled")]
-    assert [
-        rule for rule in lake["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in rule
-    ] == rules
+    # Then a refresh's manifest and Map results and a rebuild's leftover snapshot expire after
+    # 30 days, well after their execution stops being redrivable (14 days); the raw lake and
+    # its tables never do
+    assert expiring == {
+        f"{prefix}/": (30, "Enabled")
+        for prefix in (
+            REFRESH_MANIFEST_PREFIX,
+            SIMILARITY_SNAPSHOT_PREFIX,
+            REFRESH_RESULTS_PREFIX,
+        )
+    }
 
 
 @pytest.mark.parametrize(

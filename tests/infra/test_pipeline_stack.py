@@ -233,6 +233,36 @@ def test_each_lambda_task_outwaits_its_function_and_retries_either_timeout(
         assert {"Sandbox.Timedout", "States.Timeout"} <= retried or "States.ALL" in retried, name
 
 
+def _longest_wait_seconds(retrier: dict[str, Any]) -> float:
+    """The most a retrier waits over all its attempts, before jitter shortens any wait."""
+    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
+    ceiling = retrier.get("MaxDelaySeconds", float("inf"))
+    return sum(min(interval * rate**attempt, ceiling) for attempt in range(retrier["MaxAttempts"]))
+
+
+def test_a_throttled_task_is_retried_for_minutes_with_jitter() -> None:
+    # Given the workflow's Lambda tasks, whose functions have reserved concurrency that throttles
+    tasks = _lambda_tasks(json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"])
+
+    # When the retrier each task applies to a throttled invocation is found (the first that
+    # names the error, as Step Functions picks it)
+    throttle_retriers = {
+        name: next(
+            retrier
+            for retrier in task["Retry"]
+            if {"Lambda.TooManyRequestsException", "States.ALL"} & set(retrier["ErrorEquals"])
+        )
+        for name, task in tasks.items()
+    }
+
+    # Then each waits out a busy minute or more, spread by jitter so that the throttled tasks
+    # of a Map do not all come back at once
+    for name, retrier in throttle_retriers.items():
+        assert retrier["ErrorEquals"] == ["Lambda.TooManyRequestsException"], name
+        assert _longest_wait_seconds(retrier) >= 180, name
+        assert retrier["JitterStrategy"] == "FULL", name
+
+
 def test_functions_get_the_timeouts_the_local_stack_enforces(synthesized: Synthesized) -> None:
     # Given the pipeline's and the chat's templates
     templates = [
