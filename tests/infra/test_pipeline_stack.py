@@ -235,8 +235,9 @@ def test_each_lambda_task_outwaits_its_function_and_retries_either_timeout(
 
 def _longest_wait_seconds(retrier: dict[str, Any]) -> float:
     """The most a retrier waits over all its attempts, before jitter shortens any wait."""
-    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
-    ceiling = retrier.get("MaxDelaySeconds", float("inf"))
+    interval = float(retrier.get("IntervalSeconds", 1))
+    rate = float(retrier.get("BackoffRate", 2))
+    ceiling = float(retrier.get("MaxDelaySeconds", "inf"))
     return sum(min(interval * rate**attempt, ceiling) for attempt in range(retrier["MaxAttempts"]))
 
 
