@@ -59,8 +59,9 @@ synth: $(STAMP) $(NODE_STAMP)
 		-- $(addsuffix /*.template.json,$(addprefix $(SYNTH_OUT)/,$(STAGES)))
 	$(BIN)/python -m stacks.asset_sizes $(addprefix $(SYNTH_OUT)/,$(STAGES))
 
+# With coverage of domain, adapters and handlers ([tool.coverage] in pyproject.toml).
 test: lint synth
-	$(BIN)/pytest
+	$(BIN)/pytest --cov
 
 unit: $(STAMP)
 	$(BIN)/pytest -m unit
@@ -75,4 +76,4 @@ e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
 
 clean:
-	rm -rf $(VENV) node_modules .sixpotify cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .sixpotify cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage

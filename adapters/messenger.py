@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Final
+from http import HTTPStatus
+from typing import Any, Final, Literal
 
 import requests
 from pydantic import SecretStr
 
-from domain.errors import MessengerDeliveryError
+from domain.errors import (
+    MessengerDeliveryError,
+    MessengerUnavailableError,
+    RecipientUnreachableError,
+)
 from domain.models import Button, Card, CarouselReply, Reply, TextReply
 
 # The Graph API version every send goes to (docs/deploy.md, "Graph API version"): v26.0 was
@@ -25,6 +30,25 @@ GRAPH_API_URL: Final = f"https://graph.facebook.com/{GRAPH_API_VERSION}"
 _TOKEN_IN_URL = re.compile(r"(access_token=)[^&\s'\"]+")
 # urllib3 logs every request's URL, query string included, at DEBUG level.
 _URL_LOGGERS = ("urllib3.connectionpool", "urllib3.util.retry")
+
+# RESPONSE answers a message the user just sent; UPDATE is a message the page starts, such as
+# an answer pushed once an unknown artist has been fetched. Both only within 24 hours of the
+# user's last message.
+MessagingType = Literal["RESPONSE", "UPDATE"]
+
+# Send API refusals that name the recipient, not the request or the moment: sending to that
+# user again cannot succeed. (code, subcode); a subcode of None stands for any.
+_RECIPIENT_UNREACHABLE: Final = frozenset(
+    {
+        (551, None),  # the user is not available: blocked the page or turned messages off
+        (10, 2018278),  # outside the 24-hour messaging window
+        (10, 1893063),  # the user cannot be messaged by this page
+        (100, 2018001),  # no matching user: the ID is gone or belongs to another page
+        (200, None),  # the page lacks the permission to message this user
+    }
+)
+# Graph's codes for "not now": throttled (4, 613), a temporary failure (2, 1200).
+_TRY_AGAIN_CODES: Final = frozenset({2, 4, 613, 1200})
 
 
 class GraphDeliveryError(MessengerDeliveryError):
@@ -49,15 +73,28 @@ class GraphDeliveryError(MessengerDeliveryError):
         self.fbtrace_id = fbtrace_id
 
 
+class GraphRecipientUnreachableError(GraphDeliveryError, RecipientUnreachableError):
+    """A refusal that names the recipient: they cannot be messaged any more."""
+
+
+class GraphUnavailableError(GraphDeliveryError, MessengerUnavailableError):
+    """A refusal for now: throttling, a temporary failure or a 5xx."""
+
+
 class GraphMessenger:
+    """Sends as `messaging_type`: RESPONSE for answers to what the user just wrote, UPDATE
+    for the messages the bot starts."""
+
     def __init__(
         self,
         session: requests.Session,
         api_url: str,
         page_access_token: SecretStr,
         timeout_seconds: float = 5,
+        messaging_type: MessagingType = "RESPONSE",
     ) -> None:
         self._session = session
+        self._messaging_type = messaging_type
         self._messages_url = f"{api_url.rstrip('/')}/me/messages"
         self._page_access_token = page_access_token
         self._timeout_seconds = timeout_seconds
@@ -65,7 +102,7 @@ class GraphMessenger:
             logging.getLogger(name).addFilter(_REDACT_ACCESS_TOKEN)
 
     def send(self, user_id: str, reply: Reply) -> None:
-        self._post(reply_payload(user_id, reply))
+        self._post(reply_payload(user_id, reply, self._messaging_type))
 
     def show_typing(self, user_id: str) -> None:
         self._post(typing_on_payload(user_id))
@@ -80,18 +117,21 @@ class GraphMessenger:
             )
         except requests.RequestException as error:
             # requests' own messages quote the URL, token included: none of it goes on.
-            raise MessengerDeliveryError(
-                f"Send API at {self._messages_url} unreachable: {type(error).__name__}"
-            ) from None
+            unreachable = f"Send API at {self._messages_url} unreachable: {type(error).__name__}"
+            if isinstance(error, requests.ConnectionError | requests.Timeout):
+                raise MessengerUnavailableError(unreachable) from None
+            raise MessengerDeliveryError(unreachable) from None
         if not response.ok:
             raise _refusal(response)
 
 
-def reply_payload(user_id: str, reply: Reply) -> dict[str, Any]:
-    """The Send API body that answers user_id with reply."""
+def reply_payload(
+    user_id: str, reply: Reply, messaging_type: MessagingType = "RESPONSE"
+) -> dict[str, Any]:
+    """The Send API body that sends reply to user_id."""
     return {
         "recipient": {"id": user_id},
-        "messaging_type": "RESPONSE",
+        "messaging_type": messaging_type,
         "message": message_payload(reply),
     }
 
@@ -142,18 +182,32 @@ def button_payload(button: Button) -> dict[str, Any]:
 def _refusal(response: requests.Response) -> GraphDeliveryError:
     try:
         error = response.json()["error"]
-        return GraphDeliveryError(
+        code = _optional_int(error.get("code"))
+        subcode = _optional_int(error.get("error_subcode"))
+        return _refusal_kind(response.status_code, code, subcode)(
             http_status=response.status_code,
             graph_message=str(error["message"]),
-            code=_optional_int(error.get("code")),
-            error_subcode=_optional_int(error.get("error_subcode")),
+            code=code,
+            error_subcode=subcode,
             fbtrace_id=error.get("fbtrace_id"),
         )
     except (ValueError, KeyError, TypeError):
-        return GraphDeliveryError(
+        return _refusal_kind(response.status_code, None, None)(
             http_status=response.status_code,
             graph_message=f"answer without a Graph error body ({response.reason})",
         )
+
+
+def _refusal_kind(
+    http_status: int, code: int | None, subcode: int | None
+) -> type[GraphDeliveryError]:
+    if (code, None) in _RECIPIENT_UNREACHABLE or (code, subcode) in _RECIPIENT_UNREACHABLE:
+        return GraphRecipientUnreachableError
+    if code in _TRY_AGAIN_CODES or http_status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        return GraphUnavailableError
+    # Anything else is the request's fault (a payload or token the API refuses): no retry
+    # and no other recipient would fare better.
+    return GraphDeliveryError
 
 
 def _optional_int(value: Any) -> int | None:

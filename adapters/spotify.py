@@ -2,11 +2,16 @@
 
 The adapter copes with the Spotify Web API as it is, not as documented in 2020:
 
-- It learns once per process which endpoints the app may call (Spotify closes audio features
-  to new apps and batch artists and top tracks to Development Mode apps) and degrades to what
-  remains: single artist lookups, genres without tracks or audio features.
+- It learns which endpoints the app may call (Spotify closes audio features to new apps and
+  batch artists and top tracks to Development Mode apps) and degrades to what remains: single
+  artist lookups, genres without tracks or audio features. A refused endpoint is asked again
+  after REPROBE_AFTER, so access Spotify restores is used without waiting for a cold start.
 - It never sleeps on a 429: fetching hands back the unfinished IDs as deferred with
-  Retry-After, searching raises SpotifyRateLimitedError carrying it.
+  Retry-After, searching raises SpotifyRateLimitedError carrying it. A 429 for an exhausted
+  quota (reason QUOTA_EXCEEDED) opens a breaker: until its Retry-After has passed, every call
+  raises SpotifyQuotaExceededError without reaching Spotify.
+- A 403 from an endpoint Spotify never closes (search, single artists) means the whole app
+  is refused, as when the owner's Premium subscription lapses: SpotifyPremiumLapsedError.
 - It retries 5xx and timeouts of a fetch a little, within a small budget of sleep, then
   raises SpotifyUnavailableError naming the endpoint and the status, never a credential.
 """
@@ -21,7 +26,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from functools import partial
@@ -33,7 +38,12 @@ from pydantic import SecretStr
 from spotipy.cache_handler import MemoryCacheHandler
 from spotipy.oauth2 import SpotifyClientCredentials, SpotifyOauthError
 
-from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
+from domain.errors import (
+    SpotifyPremiumLapsedError,
+    SpotifyQuotaExceededError,
+    SpotifyRateLimitedError,
+    SpotifyUnavailableError,
+)
 from domain.models import Artist, AudioFeatures, FetchedArtist, FetchOutcome, Track
 from domain.names import normalize_name
 from domain.songs import normalize_title
@@ -49,6 +59,7 @@ AUDIO_FEATURES_PER_REQUEST = 100
 # about 1.04 calls per newly ingested artist in all (three tracks would need 1.5 calls per
 # 50 artists and pass 1.05). Every top track is still kept; only features are sampled.
 AUDIO_FEATURE_TRACKS_PER_ARTIST = AUDIO_FEATURES_PER_REQUEST // ARTISTS_PER_REQUEST
+# Development Mode apps may ask search for 10 results at most; more is a 400.
 SEARCH_CANDIDATES = 5
 TOP_TRACKS_MARKET = "US"
 DEFAULT_RETRY_AFTER_SECONDS = 30
@@ -59,6 +70,11 @@ DEFAULT_RETRY_AFTER_SECONDS = 30
 RETRY_ATTEMPTS = 3
 RETRY_BASE_DELAY_SECONDS = 0.25
 RETRY_SLEEP_BUDGET_SECONDS = 2.0
+# Spotify gives an app an endpoint back (an approved quota extension, a renewed Premium
+# subscription) without telling it; one call per endpoint every quarter hour finds out.
+REPROBE_AFTER = timedelta(minutes=15)
+# The `reason` of a 429 whose Retry-After ends an exhausted quota rather than a busy window.
+QUOTA_EXCEEDED_REASON = "QUOTA_EXCEEDED"
 
 _SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 # A closed endpoint answers 403 (audio features, top tracks, batch artists) or 404
@@ -66,6 +82,7 @@ _SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 # tracks are only asked for artists Spotify has just returned, so on those endpoints both
 # statuses speak of the endpoint, never of one ID.
 _CLOSED_STATUSES = frozenset({403, 404})
+_FORBIDDEN = 403
 _NOT_FOUND = 404
 _UNAUTHORIZED = 401
 _TOO_MANY_REQUESTS = 429
@@ -88,6 +105,9 @@ class SpotifyEndpoint(StrEnum):
 CLOSABLE_ENDPOINTS = frozenset(
     {SpotifyEndpoint.ARTISTS, SpotifyEndpoint.TOP_TRACKS, SpotifyEndpoint.AUDIO_FEATURES}
 )
+# Endpoints every app may call whatever its access level: a 403 from one of them refuses the
+# app as a whole, not one endpoint.
+_ALWAYS_OPEN_ENDPOINTS = frozenset({SpotifyEndpoint.SEARCH, SpotifyEndpoint.ARTIST})
 
 
 def make_spotify_client(
@@ -145,12 +165,25 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> int:
     return max(0, math.ceil((moment - datetime.now(UTC)).total_seconds()))
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class _Access:
+    """What Spotify last said about one endpoint: whether it answered, and when."""
+
+    answered: bool
+    learned_at: datetime
+
+
 class SpotipyCatalog:
     """domain.ports.SpotifyCatalog over a spotipy client (see make_spotify_client).
 
-    One instance lives as long as its process (a Lambda cold start): the endpoints Spotify
-    refused are remembered that long and never asked again. `sleep` and `jitter` (uniform in
-    [0, 1)) pace the retries of 5xx and timeouts.
+    The composition root builds one instance per process (a Lambda cold start), so what it
+    learns holds for the whole process: which endpoints Spotify refused, asked again once
+    REPROBE_AFTER has passed, and whether the quota is exhausted. `clock` tells both when to
+    ask again; `sleep` and `jitter` (uniform in [0, 1)) pace the retries of 5xx and timeouts.
     """
 
     def __init__(
@@ -159,16 +192,56 @@ class SpotipyCatalog:
         *,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._client = client
         self._sleep = sleep
         self._jitter = jitter
-        self._closed: set[SpotifyEndpoint] = set()
+        self._clock = clock
+        self._access: dict[SpotifyEndpoint, _Access] = {}
+        self._quota_retry_at: datetime | None = None
 
     @property
     def closed_endpoints(self) -> frozenset[SpotifyEndpoint]:
-        """The endpoints Spotify refused this app so far; they are not called again."""
-        return frozenset(self._closed)
+        """The endpoints Spotify refused this app less than REPROBE_AFTER ago; they are not
+        called again until then."""
+        return frozenset(one for one in CLOSABLE_ENDPOINTS if self._is_closed(one))
+
+    def _is_closed(self, endpoint: SpotifyEndpoint) -> bool:
+        access = self._access.get(endpoint)
+        return access is not None and not access.answered and not self._is_due(access)
+
+    def _is_due(self, access: _Access) -> bool:
+        return self._clock() - access.learned_at >= REPROBE_AFTER
+
+    def can_read_top_tracks(self, artist_id: str) -> bool:
+        """Whether top tracks answer, as last learned; once that is older than REPROBE_AFTER
+        (or never learned in this process) the artist's top tracks are asked. Only an answer
+        or a 403 is remembered: a 404 (the stored artist has left Spotify), a rate limit or
+        an outage proves nothing about the endpoint, so the answer is no, for now."""
+        endpoint = SpotifyEndpoint.TOP_TRACKS
+        access = self._access.get(endpoint)
+        if access is not None and not self._is_due(access):
+            return access.answered
+        try:
+            self._request(
+                endpoint,
+                partial(self._client.artist_top_tracks, artist_id, country=TOP_TRACKS_MARKET),
+                _SleepBudget.none(),
+            )
+        except spotipy.SpotifyException as error:
+            if error.http_status == _FORBIDDEN:
+                self._learn(endpoint, answered=False)
+            else:
+                logger.warning(
+                    "Could not learn whether top tracks answer: %s", _refused(endpoint, error)
+                )
+            return False
+        except (SpotifyRateLimitedError, SpotifyUnavailableError) as failure:
+            logger.warning("Could not learn whether top tracks answer: %s", failure)
+            return False
+        self._learn(endpoint, answered=True)
+        return True
 
     # Searches answer a person who is waiting: one attempt, and the conversation decides.
 
@@ -235,13 +308,13 @@ class SpotipyCatalog:
             self._fetch_top_tracks(progress, budget)
             self._fetch_audio_features(progress, budget)
         except SpotifyRateLimitedError as limited:
-            return progress.outcome(self._closed, limited.retry_after_seconds)
-        return progress.outcome(self._closed, None)
+            return progress.outcome(self.closed_endpoints, limited.retry_after_seconds)
+        return progress.outcome(self.closed_endpoints, None)
 
     def _fetch_artist_objects(self, progress: _Progress, budget: _SleepBudget) -> None:
         wanted = [one for one in progress.asked if _SPOTIFY_ID.fullmatch(one)]
         for batch in _chunks(wanted, ARTISTS_PER_REQUEST):
-            if SpotifyEndpoint.ARTISTS not in self._closed:
+            if not self._is_closed(SpotifyEndpoint.ARTISTS):
                 answer = self._optional(
                     SpotifyEndpoint.ARTISTS, partial(self._client.artists, batch), budget
                 )
@@ -266,7 +339,7 @@ class SpotipyCatalog:
 
     def _fetch_top_tracks(self, progress: _Progress, budget: _SleepBudget) -> None:
         for artist_id in list(progress.artists):
-            if SpotifyEndpoint.TOP_TRACKS in self._closed:
+            if self._is_closed(SpotifyEndpoint.TOP_TRACKS):
                 return
             answer = self._optional(
                 SpotifyEndpoint.TOP_TRACKS,
@@ -287,7 +360,7 @@ class SpotipyCatalog:
             )
         )
         for batch in _chunks(track_ids, AUDIO_FEATURES_PER_REQUEST):
-            if SpotifyEndpoint.AUDIO_FEATURES in self._closed:
+            if self._is_closed(SpotifyEndpoint.AUDIO_FEATURES):
                 return
             answer = self._optional(
                 SpotifyEndpoint.AUDIO_FEATURES,
@@ -306,16 +379,26 @@ class SpotipyCatalog:
     ) -> Any:
         """The answer of an endpoint the app may have lost, or None once it turns out lost."""
         try:
-            return self._request(endpoint, operation, budget)
+            answer = self._request(endpoint, operation, budget)
         except spotipy.SpotifyException as error:
             if error.http_status not in _CLOSED_STATUSES:
                 raise _refused(endpoint, error) from error
-        logger.warning(
-            "Spotify refused %s to this app; going on without it until the next cold start",
-            endpoint,
-        )
-        self._closed.add(endpoint)
-        return None
+            self._learn(endpoint, answered=False)
+            return None
+        self._learn(endpoint, answered=True)
+        return answer
+
+    def _learn(self, endpoint: SpotifyEndpoint, *, answered: bool) -> None:
+        known = self._access.get(endpoint)
+        if not answered:
+            logger.warning(
+                "Spotify refused %s to this app; going on without it, asking again in %d s",
+                endpoint,
+                REPROBE_AFTER.total_seconds(),
+            )
+        elif known is not None and not known.answered:
+            logger.warning("Spotify answers %s to this app again", endpoint)
+        self._access[endpoint] = _Access(answered=answered, learned_at=self._clock())
 
     def _required(
         self, endpoint: SpotifyEndpoint, operation: Callable[[], Any], budget: _SleepBudget
@@ -359,8 +442,8 @@ class SpotipyCatalog:
         )
         return self._attempt(endpoint, operation)
 
-    @staticmethod
-    def _attempt(endpoint: SpotifyEndpoint, operation: Callable[[], Any]) -> Any:
+    def _attempt(self, endpoint: SpotifyEndpoint, operation: Callable[[], Any]) -> Any:
+        self._check_quota()
         try:
             with warnings.catch_warnings():
                 # spotipy flags top tracks and audio features as deprecated because new apps
@@ -369,6 +452,8 @@ class SpotipyCatalog:
                 return operation()
         except spotipy.SpotifyException as error:
             status = error.http_status
+            if status == _TOO_MANY_REQUESTS and error.reason == QUOTA_EXCEEDED_REASON:
+                raise self._open_quota_breaker(endpoint, error.headers) from error
             if status == _TOO_MANY_REQUESTS:
                 raise _rate_limited(endpoint, retry_after_seconds(error.headers)) from error
             if status >= _FIRST_SERVER_ERROR:
@@ -390,6 +475,25 @@ class SpotipyCatalog:
             raise _TransientError(
                 f"Spotify did not answer {endpoint} ({type(error).__name__})"
             ) from error
+
+    def _check_quota(self) -> None:
+        """Raise SpotifyQuotaExceededError, calling nobody, while the quota is exhausted."""
+        if self._quota_retry_at is None:
+            return
+        wait = math.ceil((self._quota_retry_at - self._clock()).total_seconds())
+        if wait <= 0:
+            self._quota_retry_at = None
+            return
+        raise SpotifyQuotaExceededError(self._quota_retry_at, wait)
+
+    def _open_quota_breaker(
+        self, endpoint: SpotifyEndpoint, headers: Mapping[str, str] | None
+    ) -> SpotifyQuotaExceededError:
+        wait = retry_after_seconds(headers)
+        self._quota_retry_at = self._clock() + timedelta(seconds=wait)
+        _log_rate_limit(endpoint, wait)
+        logger.warning("Spotify quota exceeded; no call until %s", self._quota_retry_at.isoformat())
+        return SpotifyQuotaExceededError(self._quota_retry_at, wait)
 
 
 class _TransientError(Exception):
@@ -461,7 +565,12 @@ class _Progress:
 
 
 def _refused(endpoint: SpotifyEndpoint, error: spotipy.SpotifyException) -> SpotifyUnavailableError:
-    return SpotifyUnavailableError(f"Spotify refused {endpoint} (HTTP {error.http_status})")
+    refusal = f"Spotify refused {endpoint} (HTTP {error.http_status})"
+    if error.http_status == _FORBIDDEN and endpoint in _ALWAYS_OPEN_ENDPOINTS:
+        return SpotifyPremiumLapsedError(
+            f"{refusal}: the whole app is refused, as when the owner's Premium lapses"
+        )
+    return SpotifyUnavailableError(refusal)
 
 
 def _token_answer(error: SpotifyOauthError) -> tuple[int | None, Mapping[str, str] | None]:
@@ -549,6 +658,11 @@ def _fetched(
 
 
 def _rate_limited(endpoint: SpotifyEndpoint, retry_after: int) -> SpotifyRateLimitedError:
+    _log_rate_limit(endpoint, retry_after)
+    return SpotifyRateLimitedError(retry_after)
+
+
+def _log_rate_limit(endpoint: SpotifyEndpoint, retry_after: int) -> None:
     # Logged as a JSON field so that a metric filter can count rate limits without parsing.
     logger.warning(
         "Spotify rate limit on %s, retry after %d s",
@@ -556,7 +670,6 @@ def _rate_limited(endpoint: SpotifyEndpoint, retry_after: int) -> SpotifyRateLim
         retry_after,
         extra={"event": RATE_LIMITED_EVENT, "retry_after_seconds": retry_after},
     )
-    return SpotifyRateLimitedError(retry_after)
 
 
 class _RedactCredentials(logging.Filter):

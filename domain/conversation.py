@@ -143,13 +143,28 @@ class _Conversation:
         if known:
             self.send_songs(known[0], song_title(track.name) or track.name, language)
             return
+        if not self.ports.spotify.can_read_top_tracks(track.artist_id):
+            # Looking the artist up could not bring songs; waiting for it would be in vain.
+            self.reply_text("songs_unavailable", language)
+            return
         self._wait_for(track.artist_id, track.name, "songs", language)
         self.reply_text("looking_up_songs", language, title=track.name)
 
     def send_recommendation(self, artist: Artist, language: Language) -> None:
-        send_recommendation(self.user_id, artist, language, self._answering)
+        send_recommendation(
+            self.user_id,
+            artist,
+            language,
+            self._answering,
+            songs_offered=self.ports.spotify.can_read_top_tracks(artist.id),
+        )
 
     def send_songs(self, artist: Artist, title: str, language: Language) -> None:
+        # Songs are the top tracks of similar artists: without top tracks there are none to
+        # find, and the user hears why rather than that nothing is similar.
+        if not self.ports.spotify.can_read_top_tracks(artist.id):
+            self.reply_text("songs_unavailable", language)
+            return
         send_songs(self.user_id, artist, title, language, self._answering)
 
     @property
@@ -191,15 +206,20 @@ def send_recommendation(
     ports: RecommendationPorts,
     *,
     announce_found: bool = False,
+    songs_offered: bool = True,
 ) -> None:
     """The artist's card and its most similar artists; when none are known (nothing about
     how the artist sounds has reached the bot yet), a sentence says so instead of leaving
-    the user with a lone card. announce_found opens with "Found …!" for a pushed answer."""
+    the user with a lone card. announce_found opens with "Found …!" for a pushed answer;
+    songs_offered is whether the answer offers songs like the artist (see
+    SpotifyCatalog.can_read_top_tracks)."""
     similar = ports.repository.similar_artists(artist.id, SIMILAR_SHOWN)
     if announce_found:
         opening = "found" if similar else "found_alone"
         ports.messenger.send(user_id, replies.text(opening, language, name=artist.name))
-    ports.messenger.send(user_id, replies.recommendation(artist, similar, language))
+    ports.messenger.send(
+        user_id, replies.recommendation(artist, similar, language, songs_offered=songs_offered)
+    )
     if not similar and not announce_found:
         ports.messenger.send(user_id, replies.text("no_similar_yet", language, name=artist.name))
 

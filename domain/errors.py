@@ -1,5 +1,7 @@
 """Failures the domain names, so that handlers map them by type and never by message."""
 
+from datetime import datetime
+
 
 class SixpotifyError(Exception):
     """Base of every error the product raises on purpose."""
@@ -29,8 +31,33 @@ class SpotifyRateLimitedError(SixpotifyError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class SpotifyQuotaExceededError(SpotifyRateLimitedError):
+    """Spotify answered 429 with reason QUOTA_EXCEEDED: the app used up its quota and no call
+    may be made before retry_at, which can be hours away."""
+
+    def __init__(self, retry_at: datetime, retry_after_seconds: int) -> None:
+        super().__init__(retry_after_seconds)
+        self.args = (f"Spotify quota exceeded until {retry_at.isoformat()}",)
+        self.retry_at = retry_at
+
+
+class SpotifyPremiumLapsedError(SpotifyUnavailableError):
+    """Spotify refuses every endpoint (403) because the Premium subscription a Development
+    Mode app's owner must hold has lapsed; nothing works until it is renewed."""
+
+
 class MessengerDeliveryError(SixpotifyError):
     """The Send API refused a message."""
+
+
+class RecipientUnreachableError(MessengerDeliveryError):
+    """The Send API will never deliver to this user: they blocked the page, no longer exist,
+    or are outside the window in which the page may message them. Sending again cannot help."""
+
+
+class MessengerUnavailableError(MessengerDeliveryError):
+    """The Send API failed for now (throttled, a temporary failure, a 5xx, no answer): the
+    same send may succeed later."""
 
 
 class RebuildIncompleteError(SixpotifyError):
@@ -40,3 +67,8 @@ class RebuildIncompleteError(SixpotifyError):
 
 class ProxyNotReadyError(SixpotifyError):
     """RDS Proxy did not reach the database within the time allowed; says what it last saw."""
+
+
+class WriteConflictError(SixpotifyError):
+    """The database rolled a write back because it collided with another transaction (a
+    deadlock, or a serialization failure); the same write started afresh normally succeeds."""

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final, Literal
 
 from domain import replies
 from domain.conversation import RecommendationPorts, send_recommendation, send_songs
-from domain.models import Artist, Waiter
+from domain.errors import (
+    MessengerDeliveryError,
+    MessengerUnavailableError,
+    RecipientUnreachableError,
+)
+from domain.models import Artist, Reply, Waiter
 from domain.names import normalize_name
-from domain.ports import ArtistRepository, Messenger, TrackCatalog, WaiterStore
+from domain.ports import ArtistRepository, ArtistTombstones, Messenger, TrackCatalog, WaiterStore
+
+logger = logging.getLogger(__name__)
 
 # Messenger lets a page message a user freely only within 24 hours of the user's message.
 MESSAGING_WINDOW = timedelta(hours=24)
+# The waits between attempts at one send while the Send API fails for now: a throttled or
+# briefly failing API usually answers again within seconds.
+SEND_RETRY_DELAYS_SECONDS: Final = (0.5, 1.0, 2.0, 4.0)
+# All the waiting one run may do, well inside NotifyWaiters' 60 s timeout: once it is spent,
+# every other send is tried once, so a Send API that stays down never holds up the rest.
+RETRY_BUDGET_SECONDS: Final = 20.0
+# The `event` of the log line for each waiter given up on (its `reason` says why), which the
+# monitoring stack's metric filter counts.
+WAITER_GIVEN_UP_EVENT: Final = "waiter_given_up"
+GiveUpReason = Literal["artist_gone", "recipient_unreachable", "window_closed"]
 
 
 @dataclass(frozen=True)
@@ -21,36 +40,115 @@ class NotifyPorts:
     repository: ArtistRepository
     tracks: TrackCatalog
     waiters: WaiterStore
+    # Sends as messages the page starts (UPDATE), not as replies.
     messenger: Messenger
+    tombstones: ArtistTombstones
+    sleep: Callable[[float], None]
 
 
 def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts) -> int:
     """Answer each waiting user once, then forget them. Returns how many were answered.
 
-    A replay finds no waiters left and sends nothing twice.
+    A waiter is forgotten only once answered, or given up on for a reason that is logged:
+    Spotify no longer has the artist (they are told so), the user cannot be messaged any
+    more, or their 24-hour window has closed. The waiters of an artist that is neither stored
+    nor tombstoned (its fetch failed) wait for the next attempt while their window is open.
+    A send that keeps failing
+    leaves its waiter for the next attempt too, and fails the run once everyone else is
+    answered. A replay finds no answered waiter left and sends nothing twice.
     """
     known = {artist.id: artist for artist in ports.repository.get_artists(artist_ids)}
+    gone = ports.tombstones.tombstoned([i for i in artist_ids if i not in known])
+    patient = _PatientMessenger(ports.messenger, ports.sleep)
+    answering = RecommendationPorts(ports.repository, ports.tracks, patient)
     answered = 0
+    undelivered: list[MessengerDeliveryError] = []
     for artist_id in dict.fromkeys(artist_ids):
+        fetched = artist_id in known or artist_id in gone
+        if not fetched:
+            logger.info("Artist %s was not fetched; its waiters wait for a retry", artist_id)
         for waiter in ports.waiters.waiting_for(artist_id):
-            if now - waiter.requested_at <= MESSAGING_WINDOW:
-                _answer(waiter, known.get(artist_id), ports)
-                answered += 1
-            ports.waiters.remove(waiter)
+            if now - waiter.requested_at > MESSAGING_WINDOW:
+                _give_up(waiter, "window_closed", ports.waiters)
+                continue
+            if not fetched:
+                continue
+            try:
+                _answer(waiter, known.get(artist_id), answering)
+            except RecipientUnreachableError:
+                _give_up(waiter, "recipient_unreachable", ports.waiters)
+                continue
+            except MessengerDeliveryError as error:
+                undelivered.append(error)
+                continue
+            if artist_id in gone:
+                _give_up(waiter, "artist_gone", ports.waiters)
+            else:
+                ports.waiters.remove(waiter)
+            answered += 1
+    if undelivered:
+        raise _still_waiting(undelivered)
     return answered
 
 
-def _answer(waiter: Waiter, artist: Artist | None, ports: NotifyPorts) -> None:
+def _answer(waiter: Waiter, artist: Artist | None, ports: RecommendationPorts) -> None:
     language = waiter.language
     if artist is None:
         ports.messenger.send(
             waiter.user_id, replies.text("no_longer_found", language, name=waiter.query)
         )
         return
-    answering = RecommendationPorts(ports.repository, ports.tracks, ports.messenger)
     if waiter.wants == "songs":
-        send_songs(waiter.user_id, artist, waiter.query, language, answering)
+        send_songs(waiter.user_id, artist, waiter.query, language, ports)
         return
     # What the user typed ("에스파") now leads straight to the artist for everyone.
     ports.repository.add_alias(normalize_name(waiter.query), artist.id, "spotify-search")
-    send_recommendation(waiter.user_id, artist, language, answering, announce_found=True)
+    send_recommendation(waiter.user_id, artist, language, ports, announce_found=True)
+
+
+def _give_up(waiter: Waiter, reason: GiveUpReason, waiters: WaiterStore) -> None:
+    # The user's ID stays out of the log: the artist and the reason are what an operator needs.
+    logger.warning(
+        "Gave up on a user waiting for %s: %s",
+        waiter.artist_id,
+        reason,
+        extra={"event": WAITER_GIVEN_UP_EVENT, "reason": reason, "artist_id": waiter.artist_id},
+    )
+    waiters.remove(waiter)
+
+
+def _still_waiting(undelivered: Sequence[MessengerDeliveryError]) -> MessengerDeliveryError:
+    """The run's failure: of a kind the workflow retries when the Send API only failed for
+    now, of the refusal's own kind otherwise."""
+    summary = (
+        f"{len(undelivered)} waiting users kept for another attempt; the first send failed "
+        f"with: {undelivered[0]}"
+    )
+    if all(isinstance(error, MessengerUnavailableError) for error in undelivered):
+        return MessengerUnavailableError(summary)
+    return MessengerDeliveryError(summary)
+
+
+@dataclass
+class _PatientMessenger:
+    """Sends again, after a wait, what the Send API failed for now, while the run's waiting
+    budget lasts; each send is retried on its own, so no message of an answer goes twice."""
+
+    messenger: Messenger
+    sleep: Callable[[float], None]
+    budget_seconds: float = field(default=RETRY_BUDGET_SECONDS)
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        for delay in SEND_RETRY_DELAYS_SECONDS:
+            try:
+                self.messenger.send(user_id, reply)
+                return
+            except MessengerUnavailableError:
+                if delay > self.budget_seconds:
+                    raise
+            self.budget_seconds -= delay
+            self.sleep(delay)
+        self.messenger.send(user_id, reply)
+
+    def show_typing(self, user_id: str) -> None:
+        self.messenger.show_typing(user_id)

@@ -110,7 +110,9 @@ class SimilarityStore(Protocol):
     """Similar-artist lists by generation, with what they are computed from (PostgreSQL)."""
 
     def updating(self, generation: int | None = None) -> AbstractContextManager[ListsInWork]:
-        """Hold a generation's lists (the serving one by default) for writing."""
+        """Hold a generation's lists (the serving one by default) for writing; raises
+        WriteConflictError when the database rolls the writing back for colliding with
+        another transaction."""
         ...
 
     def begin_rebuild(self) -> tuple[int, list[SimilarityProfile]]:
@@ -206,6 +208,12 @@ class SpotifyCatalog(Protocol):
         could not fetch yet comes back as deferred."""
         ...
 
+    def can_read_top_tracks(self, artist_id: str) -> bool:
+        """Whether Spotify lets the app read top tracks now, which songs like an artist are
+        drawn from; when that is not known yet, the artist's top tracks are asked to find out.
+        """
+        ...
+
 
 class RawLake(Protocol):
     def put_raw(self, fetched: FetchedArtist, day: date) -> str:
@@ -275,6 +283,10 @@ class ArtistTombstones(Protocol):
     def lift(self, artist_ids: Sequence[str], found_at: datetime) -> None:
         """Remove these artists' tombstones from fetches as of found_at or earlier: Spotify
         has them again."""
+        ...
+
+    def tombstoned(self, artist_ids: Sequence[str]) -> set[str]:
+        """The artists among artist_ids that have a tombstone."""
         ...
 
 

@@ -21,6 +21,7 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
+from domain.errors import WriteConflictError
 from domain.models import Neighbour, ScoredArtist, SimilarityProfile
 from domain.neighbour_search import (
     FeatureMatrix,
@@ -36,13 +37,28 @@ _Placed = dict[str, tuple[list[float], list[int]]]
 # How far below a list's weakest score an embedding's estimate may fall and still be scored
 # exactly: several times the spread of the estimate's error (docs/similarity.md).
 ESTIMATE_MARGIN = 0.15
+# Writers of lists take turns, so only a transaction writing the same rows outside that turn
+# (a rebuild storing the embeddings it computed) can collide with an update: rarely, and
+# briefly enough for a few attempts to outlast it. The workflow's own retries come after.
+UPDATE_ATTEMPTS = 3
 
 
 def recompute_similarity(artist_ids: Sequence[str], store: SimilarityStore) -> list[str]:
     """Update the serving generation for these artists. Returns every artist whose list
-    was rewritten, sorted."""
-    with store.updating() as work:
-        return update_lists(artist_ids, work)
+    was rewritten, sorted.
+
+    An update the database rolled back for colliding with another transaction is done
+    again from the start, up to UPDATE_ATTEMPTS times in all: what it read is gone with it.
+    """
+    attempts_left = UPDATE_ATTEMPTS
+    while True:
+        try:
+            with store.updating() as work:
+                return update_lists(artist_ids, work)
+        except WriteConflictError:
+            attempts_left -= 1
+            if attempts_left == 0:
+                raise
 
 
 def update_lists(artist_ids: Sequence[str], work: ListsInWork) -> list[str]:

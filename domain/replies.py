@@ -66,6 +66,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "ko": '"{query}"(이)라는 노래를 Spotify에서 찾지 못했어요. Spotify에 나오는 제목으로 '
         "다시 입력하거나 아티스트 이름을 보내 주세요.",
     },
+    "songs_unavailable": {
+        "en": "Spotify isn't letting me read artists' top songs right now, so I can't suggest "
+        "songs. Send me an artist's name and I'll find similar artists instead.",
+        "ko": "지금은 Spotify에서 아티스트의 인기곡을 가져올 수 없어서 비슷한 노래를 추천해 "
+        "드리기 어려워요. 아티스트 이름을 보내 주시면 비슷한 아티스트를 찾아드릴게요.",
+    },
     "no_longer_found": {
         "en": "Sorry, Spotify has no details for {name} right now.",
         "ko": "죄송해요, 지금은 Spotify에 {name}에 대한 정보가 없어요.",
@@ -113,16 +119,21 @@ def _is_hangul(char: str) -> bool:
     return 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F
 
 
-def recommendation(artist: Artist, similar: Sequence[Artist], language: Language) -> CarouselReply:
+def recommendation(
+    artist: Artist, similar: Sequence[Artist], language: Language, *, songs_offered: bool
+) -> CarouselReply:
     """The artist's own card first, then the most similar artists, best first; quick replies
-    to ask for songs like the artist, or for more like the closest one."""
+    to ask for songs like the artist (only when songs_offered: songs come from top tracks),
+    or for more like the closest one."""
     cards = [artist_card(a, language) for a in [artist, *similar][:CAROUSEL_LIMIT]]
-    quick = [
-        QuickReply(
-            title=clip(say("songs_like", language, name=artist.name), QUICK_REPLY_TITLE_LIMIT),
-            payload=payloads.songs_like(artist.id, language),
+    quick = []
+    if songs_offered:
+        quick.append(
+            QuickReply(
+                title=clip(say("songs_like", language, name=artist.name), QUICK_REPLY_TITLE_LIMIT),
+                payload=payloads.songs_like(artist.id, language),
+            )
         )
-    ]
     if similar:
         closest = similar[0]
         quick.append(

@@ -241,6 +241,19 @@ class Dependencies(DatabaseDependencies[Settings]):
         )
 
     @property
+    def proactive_messenger(self) -> Messenger:
+        """Sends the messages the bot starts, such as answers pushed once an artist is fetched."""
+        return self._once(
+            "proactive_messenger",
+            lambda: GraphMessenger(
+                requests.Session(),
+                self.settings.graph_api_url,
+                self.application_secrets.page_access_token,
+                messaging_type="UPDATE",
+            ),
+        )
+
+    @property
     def lake(self) -> RawLake:
         return self._once("lake", self._raw_lake)
 
@@ -318,7 +331,9 @@ class Dependencies(DatabaseDependencies[Settings]):
             repository=self.repository,
             tracks=self.tracks,
             waiters=self.waiters,
-            messenger=self.messenger,
+            messenger=self.proactive_messenger,
+            tombstones=self.tombstones,
+            sleep=time.sleep,
         )
 
 

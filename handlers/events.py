@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import binascii
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.errors import MalformedRequestError
 from domain.models import ArtistRequest, IngestSummary
 from domain.similarity import SHARD_SIZE
 
@@ -50,9 +52,13 @@ class HttpApiEvent(_Event):
         """The bytes the client sent, which is what Messenger's signature covers."""
         if self.body is None:
             return b""
-        if self.is_base64_encoded:
-            return base64.b64decode(self.body)
-        return self.body.encode("utf-8")
+        try:
+            if self.is_base64_encoded:
+                return base64.b64decode(self.body, validate=True)
+            return self.body.encode("utf-8")
+        except (binascii.Error, UnicodeEncodeError) as error:
+            # API Gateway never builds such an event; no bytes could have been signed.
+            raise MalformedRequestError("the event's body holds no bytes") from error
 
 
 class _SqsRecord(_Event):

@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from domain.backfill import Outcome
 from local.backfill import ProgressBar, backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
+from local.graph_sink import SEND_FAILURES
 from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
 from local.similarity_rebuild import follow_rebuild
-from local.spotify_server import AccessMode
+from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode
 from local.stack import LOCAL_JSON, start_local_stack
 
 STATE_DIR = Path(".sixpotify")
@@ -42,6 +43,27 @@ def main(argv: list[str] | None = None) -> int:
         choices=[mode.value for mode in AccessMode],
         default=AccessMode.EXTENDED_QUOTA.value,
         help="what the Spotify stand-in lets the app call (Spotify's access levels)",
+    )
+    up.add_argument(
+        "--spotify-rate-limit",
+        type=_calls_per_window,
+        metavar="N/30s",
+        help="answer 429 to the API call past N in any rolling 30 seconds (default: no limit)",
+    )
+    up.add_argument(
+        "--graph-fail",
+        type=_recipient_failure,
+        action="append",
+        default=[],
+        metavar="RECIPIENT=FAILURE",
+        help=f"the Send API refuses every send to RECIPIENT as FAILURE: {', '.join(SEND_FAILURES)}",
+    )
+    up.add_argument(
+        "--graph-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="the Send API answers every send SECONDS late",
     )
     chat = commands.add_parser("chat", help="talk to a running local stack as a Messenger user")
     chat.add_argument("--user", default="2400000000000042", help="the Messenger user ID to be")
@@ -99,7 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     commands_run: dict[str, Callable[[argparse.Namespace], int]] = {
-        "local": lambda a: _local_up(a.state_dir, AccessMode(a.spotify_mode), seed=not a.no_seed),
+        "local": lambda a: _local_up(
+            a.state_dir,
+            AccessMode(a.spotify_mode),
+            a.spotify_rate_limit,
+            seed=not a.no_seed,
+            graph_failures=a.graph_fail,
+            graph_delay_seconds=a.graph_delay,
+        ),
         "chat": lambda a: _chat(a.state_dir, a.user),
         "refresh": _operate,
         "replay": _operate,
@@ -120,16 +149,52 @@ def _demo() -> int:
     return 0
 
 
-def _local_up(state_dir: Path, spotify_mode: AccessMode, seed: bool) -> int:
+def _calls_per_window(text: str) -> int:
+    """The N of "N/30s" (or a bare N): Spotify counts calls in a rolling 30-second window."""
+    count, _, window = text.partition("/")
+    if window not in ("", f"{RATE_LIMIT_WINDOW_SECONDS}s") or not count.isdigit() or not int(count):
+        raise argparse.ArgumentTypeError(
+            f"expected N/{RATE_LIMIT_WINDOW_SECONDS}s with N at least 1, not {text!r}"
+        )
+    return int(count)
+
+
+def _recipient_failure(text: str) -> tuple[str, str]:
+    recipient, _, failure = text.partition("=")
+    if not recipient or failure not in SEND_FAILURES:
+        raise argparse.ArgumentTypeError(
+            f"expected RECIPIENT=FAILURE with FAILURE one of {', '.join(SEND_FAILURES)}, "
+            f"not {text!r}"
+        )
+    return recipient, failure
+
+
+def _local_up(
+    state_dir: Path,
+    spotify_mode: AccessMode,
+    spotify_rate_limit: int | None,
+    seed: bool,
+    *,
+    graph_failures: Sequence[tuple[str, str]] = (),
+    graph_delay_seconds: float = 0.0,
+) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with start_local_stack(state_dir) as stack:
         stack.spotify.mode = spotify_mode
+        stack.spotify.rate_limit = spotify_rate_limit
+        for recipient, failure in graph_failures:
+            stack.graph.fail_recipient(recipient, failure)
+        stack.graph.slow_down(graph_delay_seconds)
         if seed:
             print("ingesting the catalog through the pipeline…", flush=True)
             print(f"{stack.seed()} artists known", flush=True)
         path = stack.write_local_json()
         print(f"ready: {stack.endpoints.webhook_url} (details in {path}); Ctrl-C stops", flush=True)
+        print(
+            f"Spotify stand-in limits and faults: {stack.endpoints.spotify_control_url}",
+            flush=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             stopping.wait()
     return 0

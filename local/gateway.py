@@ -61,6 +61,25 @@ class _Response:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Redelivery:
+    """How a caller that wants a 200 delivers the same request again: after any other answer,
+    or one slower than answer_within_seconds, up to `attempts` deliveries in all, waiting
+    first_wait_seconds before the second and twice as long before each one after."""
+
+    attempts: int
+    first_wait_seconds: float
+    answer_within_seconds: float
+
+    def waits(self) -> list[float]:
+        return [self.first_wait_seconds * 2**retry for retry in range(self.attempts - 1)]
+
+
+# Meta waits 20 s for an answer and redelivers a failed delivery for hours; locally the
+# waits shrink to milliseconds so that a test meets every redelivery a failure causes.
+MESSENGER_REDELIVERY = Redelivery(attempts=3, first_wait_seconds=0.02, answer_within_seconds=20)
+
+
 class _MalformedResultError(Exception):
     """A handler result API Gateway could not turn into an HTTP response."""
 
@@ -71,12 +90,24 @@ class LocalGateway(BackgroundHttpServer):
     _description = "the gateway"
     _thread_name = "local-gateway"
 
-    def __init__(self, routes: Mapping[str, LambdaHandler], *, timeout_seconds: float = 30) -> None:
+    def __init__(
+        self,
+        routes: Mapping[str, LambdaHandler],
+        *,
+        timeout_seconds: float = 30,
+        redelivered: Mapping[str, Redelivery] | None = None,
+    ) -> None:
+        """redelivered names the routes whose caller delivers a request again, as Messenger
+        does, after an answer other than 200 or a slow one; the caller sees the last answer."""
         super().__init__()
         malformed = [key for key in routes if key != DEFAULT_ROUTE and not _ROUTE_KEY.match(key)]
         if malformed:
             raise ValueError(f"route keys must read 'METHOD /path' or '$default': {malformed}")
+        unrouted = [key for key in redelivered or {} if key not in routes]
+        if unrouted:
+            raise ValueError(f"redelivered routes must be routes: {unrouted}")
         self._routes = dict(routes)
+        self._redelivered = dict(redelivered or {})
         self._timeout_seconds = timeout_seconds
         self._api_id = "".join(
             secrets.choice(string.ascii_lowercase + string.digits) for _ in range(10)
@@ -90,11 +121,38 @@ class LocalGateway(BackgroundHttpServer):
         return self.base_url
 
     def _answer(self, request: _Request) -> _Response:
-        request_id = _request_id()
         path = urlsplit(request.target).path
         route_key = self._route_key(request.method, path)
         if route_key is None:
-            return _json_response(HTTPStatus.NOT_FOUND, _NOT_FOUND, request_id)
+            return _json_response(HTTPStatus.NOT_FOUND, _NOT_FOUND, _request_id())
+        redelivery = self._redelivered.get(route_key)
+        if redelivery is None:
+            return self._invoke(request, route_key)
+        response, took_seconds = self._timed_invoke(request, route_key)
+        for wait_seconds in redelivery.waits():
+            if (
+                response.status == HTTPStatus.OK
+                and took_seconds <= redelivery.answer_within_seconds
+            ):
+                break
+            _log.info(
+                "route %s answered %d after %.1f s: delivering again",
+                route_key,
+                response.status,
+                took_seconds,
+            )
+            time.sleep(wait_seconds)
+            response, took_seconds = self._timed_invoke(request, route_key)
+        return response
+
+    def _timed_invoke(self, request: _Request, route_key: str) -> tuple[_Response, float]:
+        started = time.monotonic()
+        response = self._invoke(request, route_key)
+        return response, time.monotonic() - started
+
+    def _invoke(self, request: _Request, route_key: str) -> _Response:
+        """One delivery: a new event (request ID, time, trace) as each HTTP request gets."""
+        request_id = _request_id()
         handler = self._routes[route_key]
         event = self._event(request, route_key, request_id)
         context = LocalLambdaContext(

@@ -4,6 +4,17 @@ It refuses, with the Graph API's own error body, what the real Send API refuses,
 payload the bot gets wrong fails on one machine as it would in production. Of the templates and
 buttons it checks those the bot can send: generic and button templates, web_url and postback
 buttons, text and contact quick replies.
+
+It holds the page to Messenger's 24-hour window: told when each user last wrote (`user_wrote`,
+or POST /users/wrote), it refuses a RESPONSE or UPDATE send, or a sender action, to a user who
+last wrote longer ago, as Graph does (code 10, subcode 2018278); a MESSAGE_TAG send with a
+valid tag may go outside the window. A user it was never told about counts as having just
+written, so a test may address the Send API without a conversation first.
+
+Failures the real Send API has can be injected, from a test or over HTTP: every send to a
+recipient fails (`fail_recipient`, POST /faults/recipients), the next sends fail
+(`fail_next`, POST /faults/next), or every send is slow (`slow_down`, POST /faults/delay);
+`clear` (POST /faults/clear for the faults alone) forgets them. SEND_FAILURES names them.
 """
 
 from __future__ import annotations
@@ -14,10 +25,13 @@ import logging
 import re
 import secrets
 import threading
-from datetime import UTC, datetime
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from adapters.messenger import GRAPH_API_VERSION
@@ -56,6 +70,11 @@ _INVALID_TOKEN = 190
 _UNKNOWN_PATH = 2500
 _UNSUPPORTED_POST_SUBCODE = 33
 
+_OUTSIDE_WINDOW = 10
+_OUTSIDE_WINDOW_SUBCODE = 2018278
+# Messenger lets a page message a user only within 24 hours of the user's last message.
+MESSAGING_WINDOW: Final = timedelta(hours=24)
+
 _MESSAGES_PATH = re.compile(r"^/v\d+\.\d+/(?P<node>[^/]+)/messages/?$")
 _QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 
@@ -88,6 +107,50 @@ class _GraphError(Exception):
         return {"error": error}
 
 
+@dataclass(frozen=True)
+class SendFailure:
+    """A refusal the Send API answers a send with, as Graph words it."""
+
+    code: int
+    message: str
+    subcode: int | None = None
+    status: HTTPStatus = HTTPStatus.BAD_REQUEST
+
+    def error(self) -> _GraphError:
+        return _GraphError(self.message, self.code, self.subcode, self.status)
+
+
+# The Send API's refusals a test or `sixpotify local up` can inject, by name.
+SEND_FAILURES: Final[Mapping[str, SendFailure]] = {
+    # The recipient can never be messaged again.
+    "blocked": SendFailure(551, "This person isn't available right now.", 1545041),
+    "outside_window": SendFailure(
+        _OUTSIDE_WINDOW,
+        "(#10) This message is sent outside of allowed window.",
+        _OUTSIDE_WINDOW_SUBCODE,
+    ),
+    "cannot_message": SendFailure(
+        _OUTSIDE_WINDOW, "(#10) This person cannot receive messages from this page.", 1893063
+    ),
+    "no_user": SendFailure(_INVALID_PARAMETER, "(#100) No matching user found", 2018001),
+    "no_permission": SendFailure(
+        200, "(#200) This app does not have permission to message this person."
+    ),
+    # Failures for now: the same send may go through later.
+    "rate_limited": SendFailure(4, "(#4) Application request limit reached"),
+    "page_rate_limited": SendFailure(613, "(#613) Calls to this api have exceeded the rate limit."),
+    "temporary": SendFailure(
+        2,
+        "An unexpected error has occurred. Please retry your request later.",
+        status=HTTPStatus.INTERNAL_SERVER_ERROR,
+    ),
+    "send_failure": SendFailure(1200, "Temporary send message failure. Please try again later."),
+    "unavailable": SendFailure(
+        1, "An unknown error occurred", status=HTTPStatus.SERVICE_UNAVAILABLE
+    ),
+}
+
+
 class GraphSink(BackgroundHttpServer):
     """Messenger's Send API on 127.0.0.1: validates each send and keeps the accepted ones."""
 
@@ -99,6 +162,10 @@ class GraphSink(BackgroundHttpServer):
         self._page_access_token = page_access_token
         self._page_id = page_id
         self._sent: list[dict[str, Any]] = []
+        self._last_wrote: dict[str, datetime] = {}
+        self._failing_recipients: dict[str, SendFailure] = {}
+        self._failing_next: list[SendFailure] = []
+        self._delay_seconds = 0.0
         self._lock = threading.Lock()
 
     def _make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
@@ -119,8 +186,37 @@ class GraphSink(BackgroundHttpServer):
             return copy.deepcopy(self._sent)
 
     def clear(self) -> None:
+        """Forget the sends, who wrote when, and every injected fault."""
         with self._lock:
             self._sent.clear()
+            self._last_wrote.clear()
+        self.clear_faults()
+
+    def user_wrote(self, user_id: str, at: datetime | None = None) -> None:
+        """The user sent the page a message at `at` (now by default): their window opens."""
+        with self._lock:
+            self._last_wrote[user_id] = at or datetime.now(UTC)
+
+    def fail_recipient(self, user_id: str, failure: str) -> None:
+        """Every send to user_id fails with SEND_FAILURES[failure] until the faults are cleared."""
+        with self._lock:
+            self._failing_recipients[user_id] = SEND_FAILURES[failure]
+
+    def fail_next(self, count: int, failure: str) -> None:
+        """The next `count` sends, to anyone, fail with SEND_FAILURES[failure]."""
+        with self._lock:
+            self._failing_next.extend([SEND_FAILURES[failure]] * count)
+
+    def slow_down(self, seconds: float) -> None:
+        """Every send takes `seconds` longer to be answered."""
+        with self._lock:
+            self._delay_seconds = seconds
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._failing_recipients.clear()
+            self._failing_next.clear()
+            self._delay_seconds = 0.0
 
     def _answer_get(self, target: str) -> tuple[HTTPStatus, Any]:
         if urlsplit(target).path.rstrip("/") == "/sent":
@@ -129,6 +225,9 @@ class GraphSink(BackgroundHttpServer):
 
     def _answer_post(self, target: str, raw_body: bytes) -> tuple[HTTPStatus, Any]:
         url = urlsplit(target)
+        control = _CONTROLS.get(url.path.rstrip("/"))
+        if control is not None:
+            return self._control(control, raw_body)
         match = _MESSAGES_PATH.match(url.path)
         if match is None:
             return _unknown_path(target)
@@ -137,9 +236,50 @@ class GraphSink(BackgroundHttpServer):
             self._check_node(match["node"])
             body = _json_object(raw_body)
             _check_send(body)
+            self._check_window(body)
+            self._check_faults(str(body["recipient"]["id"]))
         except _GraphError as rejection:
             return rejection.status, rejection.body()
         return HTTPStatus.OK, self._record(body)
+
+    def _control(self, control: str, raw_body: bytes) -> tuple[HTTPStatus, Any]:
+        """The test-only endpoints, answered with {"ok": true} or a 400 saying what is wrong."""
+        try:
+            fields = json.loads(raw_body or b"{}")
+            if control == "wrote":
+                written = fields.get("timestamp")
+                at = None if written is None else datetime.fromtimestamp(written / 1000, UTC)
+                self.user_wrote(str(fields["user_id"]), at)
+            elif control == "recipients":
+                self.fail_recipient(str(fields["recipient_id"]), str(fields["failure"]))
+            elif control == "next":
+                self.fail_next(int(fields["count"]), str(fields["failure"]))
+            elif control == "delay":
+                self.slow_down(float(fields["seconds"]))
+            else:
+                self.clear_faults()
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            return HTTPStatus.BAD_REQUEST, {"error": f"{type(error).__name__}: {error}"}
+        return HTTPStatus.OK, {"ok": True}
+
+    def _check_window(self, body: dict[str, Any]) -> None:
+        if body.get("messaging_type") == "MESSAGE_TAG":
+            return
+        with self._lock:
+            wrote_at = self._last_wrote.get(str(body["recipient"]["id"]))
+        if wrote_at is not None and datetime.now(UTC) - wrote_at > MESSAGING_WINDOW:
+            raise SEND_FAILURES["outside_window"].error()
+
+    def _check_faults(self, recipient_id: str) -> None:
+        with self._lock:
+            delay = self._delay_seconds
+            failure = self._failing_recipients.get(recipient_id)
+            if failure is None and self._failing_next:
+                failure = self._failing_next.pop(0)
+        if delay:
+            time.sleep(delay)
+        if failure is not None:
+            raise failure.error()
 
     def _check_node(self, node: str) -> None:
         if node not in ("me", self._page_id):
@@ -177,6 +317,16 @@ class GraphSink(BackgroundHttpServer):
         if message_id is None:
             return {"recipient_id": recipient_id}
         return {"recipient_id": recipient_id, "message_id": message_id}
+
+
+# Each test-only POST path, by the control it stands for.
+_CONTROLS: Final = {
+    "/users/wrote": "wrote",
+    "/faults/recipients": "recipients",
+    "/faults/next": "next",
+    "/faults/delay": "delay",
+    "/faults/clear": "clear",
+}
 
 
 def _unknown_path(target: str) -> tuple[HTTPStatus, Any]:

@@ -2,8 +2,21 @@
 
 It speaks the client-credentials token flow and the read endpoints the product uses, with
 Spotify's JSON shapes and error bodies, so that spotipy talks to it unchanged. It counts
-every call per endpoint, and can play Development Mode or inject faults (429 with
-Retry-After, 5xx, latency) so that the product's degradation paths can be exercised.
+every call per endpoint, and is at least as strict as Spotify where the product could
+otherwise pass locally and fail in production:
+
+- Development Mode refuses search `limit` above 10 (400) and closes endpoints (403).
+- `rate_limit` caps the API calls of a rolling 30-second window, as Spotify does: the call
+  past the cap is a 429 with Retry-After saying when the oldest call leaves the window.
+- `exhaust_quota` answers every API call 429 with reason QUOTA_EXCEEDED and a Retry-After
+  counting down to the quota's end, usually hours.
+- `premium_lapsed` answers every API call 403, as Spotify does once the Premium
+  subscription a Development Mode app's owner must hold has lapsed.
+- `delay_seconds` slows every API answer; `inject_fault` scripts single answers (429, 5xx,
+  latency) per endpoint.
+
+Tests set these on the object; `sixpotify local up` sets them from its flags, and anything
+else can at `control_url` (GET reads them, POST a JSON object of those to change).
 """
 
 from __future__ import annotations
@@ -13,12 +26,13 @@ import binascii
 import hmac
 import json
 import logging
+import math
 import re
 import secrets
 import threading
 import time
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from http import HTTPStatus
@@ -26,7 +40,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from pydantic import SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from local.background_server import BackgroundHttpServer
 from local.catalog import Catalog, CatalogArtist, CatalogAudioFeatures, CatalogTrack
@@ -40,6 +54,14 @@ _MAX_ARTIST_IDS = 50
 _MAX_AUDIO_FEATURE_IDS = 100
 _MAX_SEARCH_LIMIT = 50
 _DEFAULT_SEARCH_LIMIT = 20
+# Since 2026-02 Development Mode apps may ask search for at most 10 results, 5 by default.
+_DEVELOPMENT_MAX_SEARCH_LIMIT = 10
+_DEVELOPMENT_DEFAULT_SEARCH_LIMIT = 5
+RATE_LIMIT_WINDOW_SECONDS = 30
+QUOTA_EXCEEDED_REASON = "QUOTA_EXCEEDED"
+# The exact body Spotify sends a lapsed owner is not documented; the status is what counts.
+PREMIUM_LAPSED_MESSAGE = "Active premium subscription required for the owner of the app."
+CONTROL_PATH = "/stand-in/control"
 _MAX_SEARCH_OFFSET = 1000
 _IMAGE_SIZE = 640
 
@@ -103,6 +125,26 @@ def _api_error(status: int, message: str) -> _Response:
     return _Response(status, {"error": {"status": status, "message": message}})
 
 
+def _rate_limited(retry_after_seconds: int, reason: str | None = None) -> _Response:
+    error: dict[str, Any] = {"status": 429, "message": "API rate limit exceeded"}
+    if reason is not None:
+        error["reason"] = reason
+    return _Response(429, {"error": error}, {"Retry-After": str(retry_after_seconds)})
+
+
+class Conditions(BaseModel):
+    """What the stand-in enforces beyond Spotify's shapes, as `control_url` reads and
+    changes it: a POST names only what it changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: AccessMode | None = None
+    rate_limit: int | None = Field(default=None, ge=1)
+    quota_exceeded_for_seconds: int | None = Field(default=None, ge=0)
+    premium_lapsed: bool | None = None
+    delay_seconds: float | None = Field(default=None, ge=0)
+
+
 def _oauth_error(error: str, description: str) -> _Response:
     return _Response(400, {"error": error, "error_description": description})
 
@@ -135,6 +177,7 @@ class SpotifyServer(BackgroundHttpServer):
         port: int = 0,
         mode: AccessMode = AccessMode.EXTENDED_QUOTA,
         token_lifetime_seconds: int = 3600,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(port=port)
         self.catalog = catalog
@@ -150,6 +193,13 @@ class SpotifyServer(BackgroundHttpServer):
         self._calls: Counter[Endpoint] = Counter()
         self._token_expiry: dict[str, float] = {}
         self._faults: dict[Endpoint, list[Fault]] = {}
+        # Seconds on `clock`, which only the rate limit and the quota read.
+        self._clock = clock
+        self.rate_limit: int | None = None
+        self.premium_lapsed = False
+        self.delay_seconds = 0.0
+        self._window: deque[float] = deque()
+        self._quota_ends_at: float | None = None
 
     def __repr__(self) -> str:
         state = f"running at {self.api_url}" if self.running else "stopped"
@@ -167,6 +217,10 @@ class SpotifyServer(BackgroundHttpServer):
     @property
     def token_url(self) -> str:
         return f"{self.base_url}/api/token"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.base_url}{CONTROL_PATH}"
 
     # What tests and benchmarks observe and steer
 
@@ -189,6 +243,55 @@ class SpotifyServer(BackgroundHttpServer):
         with self._lock:
             self._faults.clear()
 
+    def exhaust_quota(self, retry_after_seconds: int) -> None:
+        """Answer every API call 429 QUOTA_EXCEEDED for the next `retry_after_seconds`."""
+        with self._lock:
+            self._quota_ends_at = self._clock() + retry_after_seconds
+
+    def restore_quota(self) -> None:
+        with self._lock:
+            self._quota_ends_at = None
+
+    def restore_full_service(self) -> None:
+        """Extended quota, no faults, limits or delay, and no calls counted."""
+        self.clear_faults()
+        self.restore_quota()
+        self.mode = AccessMode.EXTENDED_QUOTA
+        self.rate_limit = None
+        self.premium_lapsed = False
+        self.delay_seconds = 0.0
+        with self._lock:
+            self._window.clear()
+        self.reset_calls()
+
+    def conditions(self) -> Conditions:
+        with self._lock:
+            quota_ends_at = self._quota_ends_at
+        quota_left = (
+            max(0, math.ceil(quota_ends_at - self._clock())) if quota_ends_at is not None else 0
+        )
+        return Conditions(
+            mode=self.mode,
+            rate_limit=self.rate_limit,
+            quota_exceeded_for_seconds=quota_left,
+            premium_lapsed=self.premium_lapsed,
+            delay_seconds=self.delay_seconds,
+        )
+
+    def change_conditions(self, changes: Conditions) -> None:
+        """Apply what `changes` names; a quota of 0 seconds restores the quota, and a
+        `rate_limit` field set to null lifts the limit."""
+        if changes.mode is not None:
+            self.mode = changes.mode
+        if "rate_limit" in changes.model_fields_set:
+            self.rate_limit = changes.rate_limit
+        if changes.quota_exceeded_for_seconds is not None:
+            self.exhaust_quota(changes.quota_exceeded_for_seconds)
+        if changes.premium_lapsed is not None:
+            self.premium_lapsed = changes.premium_lapsed
+        if changes.delay_seconds is not None:
+            self.delay_seconds = changes.delay_seconds
+
     def revoke_tokens(self) -> None:
         """Forget every issued token, as if they had all expired."""
         with self._lock:
@@ -197,6 +300,8 @@ class SpotifyServer(BackgroundHttpServer):
     # Request handling
 
     def _handle(self, request: _Request) -> _Response:
+        if request.path == CONTROL_PATH:
+            return self._control(request)
         route = _route(request.method, request.path)
         if route is None:
             return _api_error(404, "Service not found")
@@ -214,9 +319,46 @@ class SpotifyServer(BackgroundHttpServer):
         refusal = self._check_bearer(request.headers.get("authorization"))
         if refusal is not None:
             return refusal
+        time.sleep(self.delay_seconds)
+        return self._check_access(endpoint) or self._answer(endpoint, path_id, request)
+
+    def _check_access(self, endpoint: Endpoint) -> _Response | None:
+        if self.premium_lapsed:
+            return _api_error(403, PREMIUM_LAPSED_MESSAGE)
+        limited = self._check_limits()
+        if limited is not None:
+            return limited
         if endpoint in _CLOSED_ENDPOINTS[self.mode]:
             return _api_error(403, "Forbidden")
-        return self._answer(endpoint, path_id, request)
+        return None
+
+    def _check_limits(self) -> _Response | None:
+        """The 429 of an exhausted quota or a full window; otherwise the call takes its place
+        in the window. Refused calls take none, so a client that waits as told gets in."""
+        with self._lock:
+            now = self._clock()
+            if self._quota_ends_at is not None:
+                if now < self._quota_ends_at:
+                    wait = math.ceil(self._quota_ends_at - now)
+                    return _rate_limited(wait, QUOTA_EXCEEDED_REASON)
+                self._quota_ends_at = None
+            while self._window and self._window[0] <= now - RATE_LIMIT_WINDOW_SECONDS:
+                self._window.popleft()
+            if self.rate_limit is not None and len(self._window) >= self.rate_limit:
+                leaves_at = self._window[len(self._window) - self.rate_limit]
+                wait = max(1, math.ceil(leaves_at + RATE_LIMIT_WINDOW_SECONDS - now))
+                return _rate_limited(wait)
+            self._window.append(now)
+        return None
+
+    def _control(self, request: _Request) -> _Response:
+        if request.method == "POST":
+            try:
+                changes = Conditions.model_validate_json(request.body or b"{}")
+            except ValidationError as invalid:
+                return _api_error(400, f"Invalid conditions: {invalid.error_count()} error(s)")
+            self.change_conditions(changes)
+        return _Response(200, self.conditions().model_dump(mode="json"))
 
     def _answer(self, endpoint: Endpoint, path_id: str | None, request: _Request) -> _Response:
         match endpoint:
@@ -298,7 +440,13 @@ class SpotifyServer(BackgroundHttpServer):
         unknown = [kind for kind in types if kind not in _SEARCH_TYPES]
         if unknown:
             return _api_error(400, f"Bad search type field {unknown[0]}")
-        limit = _integer(request.param("limit"), _DEFAULT_SEARCH_LIMIT, 1, _MAX_SEARCH_LIMIT)
+        development = self.mode is AccessMode.DEVELOPMENT
+        limit = _integer(
+            request.param("limit"),
+            _DEVELOPMENT_DEFAULT_SEARCH_LIMIT if development else _DEFAULT_SEARCH_LIMIT,
+            1,
+            _DEVELOPMENT_MAX_SEARCH_LIMIT if development else _MAX_SEARCH_LIMIT,
+        )
         if limit is None:
             return _api_error(400, "Invalid limit")
         offset = _integer(request.param("offset"), 0, 0, _MAX_SEARCH_OFFSET)

@@ -28,11 +28,12 @@ from handlers.settings import Settings
 from local.aws import REGION, LocalAws, LocalResources
 from local.catalog import Catalog, load_catalog
 from local.chat import ChatClient, ChatEndpoints
-from local.gateway import LocalGateway
+from local.gateway import MESSENGER_REDELIVERY, LocalGateway, Redelivery
 from local.graph_sink import GraphSink
 from local.pipe import LocalPipe
 from local.postgres import database_url_from_environment_or_embedded
 from local.spotify_server import SpotifyServer
+from local.webhook_witness import telling_the_sink_who_wrote
 
 _log = logging.getLogger(__name__)
 LOCAL_JSON = "local.json"
@@ -51,6 +52,7 @@ class LocalEndpoints:
     graph_sent_url: str
     spotify_url: str
     spotify_token_url: str
+    spotify_control_url: str
     spotify_client_id: str
     spotify_client_secret: str
     database_url: str
@@ -136,12 +138,16 @@ class LocalStack:
 
 @contextlib.contextmanager
 def start_local_stack(
-    state_dir: Path, catalog: Catalog | None = None, database_url: str | None = None
+    state_dir: Path,
+    catalog: Catalog | None = None,
+    database_url: str | None = None,
+    webhook_redelivery: Redelivery | None = MESSENGER_REDELIVERY,
 ) -> Iterator[LocalStack]:
     """Every stand-in started and wired; all of it stops when the block ends.
 
     The database is `database_url` if given, else DATABASE_URL, else an embedded server
-    keeping its data under state_dir.
+    keeping its data under state_dir. The gateway delivers a webhook POST again as Meta
+    does after a failed or slow answer, unless webhook_redelivery is None.
     """
     with contextlib.ExitStack() as exit_stack:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -149,11 +155,17 @@ def start_local_stack(
             database_url = exit_stack.enter_context(
                 database_url_from_environment_or_embedded(state_dir / "pgdata")
             )
-        yield _start(state_dir, catalog or load_catalog(), database_url, exit_stack)
+        yield _start(
+            state_dir, catalog or load_catalog(), database_url, exit_stack, webhook_redelivery
+        )
 
 
 def _start(
-    state_dir: Path, catalog: Catalog, database_url: str, exit_stack: contextlib.ExitStack
+    state_dir: Path,
+    catalog: Catalog,
+    database_url: str,
+    exit_stack: contextlib.ExitStack,
+    webhook_redelivery: Redelivery | None,
 ) -> LocalStack:
     with contextlib.closing(psycopg2.connect(database_url)) as connection:
         apply_migrations(connection)
@@ -201,7 +213,11 @@ def _start(
     composition.use(composition.Dependencies(settings))
     exit_stack.callback(composition.use, None)
 
-    gateway = LocalGateway({"GET /webhook": webhook.handle, "POST /webhook": webhook.handle})
+    witnessed_webhook = telling_the_sink_who_wrote(webhook.handle, graph.user_wrote, app_secret)
+    gateway = LocalGateway(
+        {"GET /webhook": webhook.handle, "POST /webhook": witnessed_webhook},
+        redelivered={"POST /webhook": webhook_redelivery} if webhook_redelivery else None,
+    )
     gateway.start()
     exit_stack.callback(gateway.stop)
 
@@ -224,6 +240,7 @@ def _start(
         graph_sent_url=graph.sent_url,
         spotify_url=spotify.api_url,
         spotify_token_url=spotify.token_url,
+        spotify_control_url=spotify.control_url,
         spotify_client_id=spotify_id,
         spotify_client_secret=spotify_secret,
         database_url=database_url,

@@ -23,6 +23,9 @@ DEAD_LETTER_MINUTES: Final = 5
 # tombstoned. A whole batch's worth at once is a list of bad IDs, or Spotify answering wrongly,
 # and every tombstoned artist drops out of the daily refresh.
 ARTISTS_NOT_FOUND_BURST: Final = SPOTIFY_BATCH_LIMIT
+# A user now and then blocks the page or lets their 24-hour window close; this many given up on
+# within 5 minutes is the page losing its right to message anyone, or answers going unsent.
+WAITERS_GIVEN_UP_BURST: Final = 20
 # Nothing drains the queues of converse failures and refresh dead letters but the operator: one
 # message there is already a loss to repair, and waiting longer would not make it go away.
 SET_ASIDE_MINUTES: Final = 1
@@ -67,6 +70,15 @@ class OperationalAlarms(Construct):
             f"Spotify said {ARTISTS_NOT_FOUND_BURST} or more artists are gone within 5 minutes; "
             "they are tombstoned and left out of the refresh: see docs/deploy.md",
             threshold=ARTISTS_NOT_FOUND_BURST,
+            comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "waiters-given-up",
+            metrics.waiters_given_up,
+            f"{WAITERS_GIVEN_UP_BURST} or more waiting users were given up on within 5 minutes "
+            "(blocked the page, cannot be messaged, window closed, artist gone): see "
+            "docs/operations.md",
+            threshold=WAITERS_GIVEN_UP_BURST,
             comparison=_AT_LEAST,
         )
         for outcome, metric in (

@@ -1,4 +1,4 @@
-"""A metric added up from a function's JSON log lines of one kind.
+"""Metrics added up from functions' JSON log lines of one kind, and the kinds there are.
 
 Lambda's JSON log format puts logging's `extra` fields at the top level of the line, so a
 metric filter can match the `event` field (stacks/names.py, LogEvent) and read a count from
@@ -6,6 +6,9 @@ another field without parsing the message.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -15,9 +18,42 @@ from constructs import Construct
 from stacks.names import LogEvent
 
 
+@dataclass(frozen=True)
+class LoggedCount:
+    """What a metric counts: the lines whose event is `event`, each 1 or its `count_field`."""
+
+    event: str
+    metric_name: str
+    label: str
+    count_field: str | None = None
+
+
+# Spotify's 429s. Step Functions publishes no per-state metrics, so the workflow's wait for a
+# rate limit cannot be counted there; the fetch function logs each rate limit instead.
+SPOTIFY_RATE_LIMITED: Final = LoggedCount(
+    event=LogEvent.SPOTIFY_RATE_LIMITED, metric_name="SpotifyRateLimited", label="Spotify 429s"
+)
+# Artists Spotify does not have. Such an artist is tombstoned, not dead-lettered, so the
+# dead-letter queue keeps meaning an outage; this is where they show instead. A trickle is
+# Spotify's catalog changing (artists deleted or merged); a burst means a list of bad IDs.
+ARTISTS_NOT_FOUND: Final = LoggedCount(
+    event=LogEvent.ARTISTS_NOT_FOUND,
+    metric_name="ArtistsNotFound",
+    label="artists not on Spotify",
+    count_field=LogEvent.ARTIST_COUNT,
+)
+# Waiting users the bot will not answer, each logged with its `reason`: the artist is gone from
+# Spotify (the user was told so), the user cannot be messaged any more (blocked the page, no
+# longer exists), or their 24-hour window closed before the answer was ready.
+WAITERS_GIVEN_UP: Final = LoggedCount(
+    event=LogEvent.WAITER_GIVEN_UP,
+    metric_name="WaitersGivenUp",
+    label="waiting users given up on",
+)
+
+
 class LogEventMetric(Construct):
-    """Adds up the lines of `log_group` whose event is `event` into `namespace`/`metric_name`:
-    each line counts 1, or the number in its `count_field` when one is named."""
+    """Adds up the lines of `log_group` that `counted` names into `namespace`."""
 
     def __init__(
         self,
@@ -26,23 +62,22 @@ class LogEventMetric(Construct):
         *,
         log_group: logs.ILogGroup,
         namespace: str,
-        event: str,
-        metric_name: str,
-        label: str,
-        count_field: str | None = None,
+        counted: LoggedCount,
     ) -> None:
         super().__init__(scope, construct_id)
         self.filter = logs.MetricFilter(
             self,
             "Filter",
             log_group=log_group,
-            filter_pattern=logs.FilterPattern.string_value(f"$.{LogEvent.FIELD}", "=", event),
+            filter_pattern=logs.FilterPattern.string_value(
+                f"$.{LogEvent.FIELD}", "=", counted.event
+            ),
             metric_namespace=namespace,
-            metric_name=metric_name,
-            metric_value="1" if count_field is None else f"$.{count_field}",
+            metric_name=counted.metric_name,
+            metric_value="1" if counted.count_field is None else f"$.{counted.count_field}",
             # Zero rather than no data: quiet periods show as 0 on the dashboard.
             default_value=0,
         )
         self.metric = self.filter.metric(
-            statistic=cloudwatch.Stats.SUM, period=Duration.minutes(5), label=label
+            statistic=cloudwatch.Stats.SUM, period=Duration.minutes(5), label=counted.label
         )

@@ -9,14 +9,18 @@ from constructs import Construct
 
 from stacks.alarm_topic import AlarmTopic
 from stacks.alarms import OperationalAlarms
-from stacks.artists_not_found import ArtistsNotFoundMetric
 from stacks.chat_stack import ChatStack
 from stacks.database_stack import DatabaseStack
+from stacks.log_event_metric import (
+    ARTISTS_NOT_FOUND,
+    SPOTIFY_RATE_LIMITED,
+    WAITERS_GIVEN_UP,
+    LogEventMetric,
+)
 from stacks.names import ResourceNames
 from stacks.operational_metrics import operational_metrics
 from stacks.operations_dashboard import OperationsDashboard
 from stacks.pipeline_stack import PipelineStack
-from stacks.spotify_throttling import SpotifyThrottlingMetric
 from stacks.stage_config import StageConfig
 
 
@@ -37,17 +41,19 @@ class MonitoringStack(Stack):
         self.alarm_topic = AlarmTopic(
             self, "AlarmTopic", topic_name=names.alarm_topic, email=config.alarm_email
         ).topic
-        throttling = SpotifyThrottlingMetric(
-            self,
-            "SpotifyThrottling",
-            log_group=pipeline.fetch_artists_logs,
-            namespace=names.metric_namespace,
-        )
-        not_found = ArtistsNotFoundMetric(
-            self,
-            "ArtistsNotFound",
-            log_group=pipeline.fetch_artists_logs,
-            namespace=names.metric_namespace,
+        throttling, not_found, given_up = (
+            LogEventMetric(
+                self,
+                construct_id,
+                log_group=log_group,
+                namespace=names.metric_namespace,
+                counted=counted,
+            )
+            for construct_id, log_group, counted in (
+                ("SpotifyThrottling", pipeline.fetch_artists_logs, SPOTIFY_RATE_LIMITED),
+                ("ArtistsNotFound", pipeline.fetch_artists_logs, ARTISTS_NOT_FOUND),
+                ("WaitersGivenUp", pipeline.notify_waiters_logs, WAITERS_GIVEN_UP),
+            )
         )
         metrics = operational_metrics(
             api=chat.api.api,
@@ -60,6 +66,7 @@ class MonitoringStack(Stack):
             fetch_artists=pipeline.fetch_artists,
             spotify_rate_limited=throttling.metric,
             artists_not_found=not_found.metric,
+            waiters_given_up=given_up.metric,
             database=database.database.instance,
         )
         self.alarms = OperationalAlarms(

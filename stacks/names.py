@@ -11,6 +11,7 @@ from typing import Final
 
 from adapters.spotify import RATE_LIMITED_EVENT
 from domain.ingest import ARTISTS_NOT_FOUND_COUNT, ARTISTS_NOT_FOUND_EVENT
+from domain.notify import WAITER_GIVEN_UP_EVENT
 
 PROJECT: Final = "sixpotify"
 
@@ -84,6 +85,7 @@ class LogEvent:
     ARTISTS_NOT_FOUND: Final = ARTISTS_NOT_FOUND_EVENT
     # The field of an ARTISTS_NOT_FOUND line that says how many artists it stands for.
     ARTIST_COUNT: Final = ARTISTS_NOT_FOUND_COUNT
+    WAITER_GIVEN_UP: Final = WAITER_GIVEN_UP_EVENT
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class OperationalMetrics:
     refresh_dead_letter_depth: cloudwatch.IMetric
     spotify_rate_limited: cloudwatch.IMetric
     artists_not_found: cloudwatch.IMetric
+    waiters_given_up: cloudwatch.IMetric
     fetch_duration_p50: cloudwatch.IMetric
     fetch_duration_p99: cloudwatch.IMetric
     database_cpu: cloudwatch.IMetric
@@ -53,6 +54,7 @@ def operational_metrics(
     fetch_artists: lambda_.IFunction,
     spotify_rate_limited: cloudwatch.IMetric,
     artists_not_found: cloudwatch.IMetric,
+    waiters_given_up: cloudwatch.IMetric,
     database: rds.IDatabaseInstance,
 ) -> OperationalMetrics:
     total = cloudwatch.Stats.SUM
@@ -85,6 +87,7 @@ def operational_metrics(
         refresh_dead_letter_depth=depth(refresh_dead_letter_queue, "refresh dead letters"),
         spotify_rate_limited=spotify_rate_limited,
         artists_not_found=artists_not_found,
+        waiters_given_up=waiters_given_up,
         fetch_duration_p50=fetch_artists.metric_duration(
             statistic=cloudwatch.Stats.p(50), period=PERIOD, label="fetch p50"
         ),

@@ -75,6 +75,7 @@ class OperationsDashboard(Construct):
             _graph("Database CPU (%)", [metrics.database_cpu]),
             _graph("Database free storage", [metrics.database_free_storage]),
             _graph("Database connections", [metrics.database_connections]),
+            _graph("Waiting users given up on", [metrics.waiters_given_up]),
         )
 
 

@@ -98,6 +98,7 @@ class PipelineStack(Stack):
             uses_database=True,
             uses_secrets=True,
         )
+        self.notify_waiters_logs: logs.ILogGroup = notify_waiters.log_group
         data.waiters_table.grant_read_write_data(notify_waiters.function)
         plan_refresh = self._function(
             "PlanRefresh",

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests try a modest number of examples in an order fixed by each test, so `make
+# test` stays fast and a failure in CI shows up the same way on any machine; no per-example
+# deadline, which a loaded CI runner would trip. HYPOTHESIS_PROFILE=thorough searches wider
+# and differently on each run, for hunting rather than gating. Neither keeps an example
+# database in the working tree: a failure prints what reproduces it.
+settings.register_profile("gate", max_examples=100, deadline=None, derandomize=True, database=None)
+settings.register_profile("thorough", max_examples=5_000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gate"))
 
 pytest_plugins = [
     "tests.fixtures.postgres",

@@ -94,6 +94,7 @@ class FakeSpotify:
     other_names: dict[str, str] = field(default_factory=dict)
     tracks: list[Track] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
+    top_tracks_readable: bool = True
 
     def search_track(self, query: str) -> Track | None:
         self.searches.append(query)
@@ -114,6 +115,9 @@ class FakeSpotify:
             ),
             not_found=tuple(i for i in artist_ids if i not in self.catalog),
         )
+
+    def can_read_top_tracks(self, artist_id: str) -> bool:
+        return self.top_tracks_readable
 
 
 @dataclass
@@ -156,6 +160,9 @@ class InMemoryTombstones:
         for artist_id in artist_ids:
             if self.buried.get(artist_id, found_at) <= found_at:
                 self.buried.pop(artist_id, None)
+
+    def tombstoned(self, artist_ids: Sequence[str]) -> set[str]:
+        return set(artist_ids) & self.buried.keys()
 
 
 @dataclass

@@ -24,6 +24,7 @@ _ADAPTERS = (
     "queue",
     "inbox",
     "messenger",
+    "proactive_messenger",
     "spotify",
     "application_secrets",
     "generated_secrets",

@@ -1,9 +1,10 @@
 """domain.ports.SimilarityStore on PostgreSQL with pgvector.
 
 Writers of lists (ingestion's incremental updates, a rebuild's snapshot and switch) take one
-transaction-scoped advisory lock, so they never interleave; readers never wait for it. Each
-generation's lists and cell memberships live in partitions of their own, created when the
-generation starts and dropped when it stops serving.
+transaction-scoped advisory lock, so they never interleave; a rebuild's shards share it, as
+each writes artists of its own, and two writes of the same shard queue on its record.
+Readers never wait for it. Each generation's lists and cell memberships live in partitions
+of their own, created when the generation starts and dropped when it stops serving.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from psycopg2 import sql
+from psycopg2 import errors, sql
 from psycopg2.extras import execute_values
 
 from adapters.postgres.pool import ConnectionPool
+from domain.errors import WriteConflictError
 from domain.models import Neighbour, ScoredArtist, SimilarityGeneration, SimilarityProfile
 from domain.neighbour_search import Float32s, Ints, SearchPlan
 from domain.similarity import AUDIO_FEATURE_NAMES, EMBEDDING_DIMENSIONS
@@ -73,23 +75,28 @@ class PostgresSimilarityStore:
 
     @contextmanager
     def updating(self, generation: int | None = None) -> Iterator[PostgresListsInWork]:
-        with self._pool.transaction() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITERS_LOCK_KEY,))
-            cursor.execute(
-                "SELECT generation, cells, probes, candidates FROM similarity_generations"
-                " WHERE CASE WHEN %(wanted)s::bigint IS NULL THEN state = 'serving'"
-                " ELSE generation = %(wanted)s END",
-                {"wanted": generation},
-            )
-            row = cursor.fetchone()
-            if row is None:
-                raise LookupError(f"no similarity generation {generation or 'serving'}")
-            held, cells, probes, candidates = row
-            if held not in self._centroids:
-                self._centroids[held] = _read_centroids(cursor, held)
-            yield PostgresListsInWork(
-                cursor, held, SearchPlan(cells, probes, candidates), self._centroids[held]
-            )
+        try:
+            with self._pool.transaction() as cursor:
+                # Read committed (the server's default): each statement after the lock reads
+                # what the writer before committed.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITERS_LOCK_KEY,))
+                cursor.execute(
+                    "SELECT generation, cells, probes, candidates FROM similarity_generations"
+                    " WHERE CASE WHEN %(wanted)s::bigint IS NULL THEN state = 'serving'"
+                    " ELSE generation = %(wanted)s END",
+                    {"wanted": generation},
+                )
+                row = cursor.fetchone()
+                if row is None:
+                    raise LookupError(f"no similarity generation {generation or 'serving'}")
+                held, cells, probes, candidates = row
+                if held not in self._centroids:
+                    self._centroids[held] = _read_centroids(cursor, held)
+                yield PostgresListsInWork(
+                    cursor, held, SearchPlan(cells, probes, candidates), self._centroids[held]
+                )
+        except (errors.DeadlockDetected, errors.SerializationFailure) as conflict:
+            raise WriteConflictError(str(conflict).strip()) from conflict
 
     def begin_rebuild(self) -> tuple[int, list[SimilarityProfile]]:
         with self._pool.transaction() as cursor:
@@ -162,6 +169,9 @@ class PostgresSimilarityStore:
         self, generation: int, shard: int, artist_ids: Sequence[str], lists: Sequence[Neighbour]
     ) -> None:
         with self._pool.transaction() as cursor:
+            # Shared: shards write side by side, but never beside an update or the switch,
+            # which may rewrite the same artists' lists.
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", (_WRITERS_LOCK_KEY,))
             # Holds off an abandon (which drops the partition) until the shard is written.
             cursor.execute(
                 "SELECT state FROM similarity_generations WHERE generation = %s FOR SHARE",
@@ -170,6 +180,16 @@ class PostgresSimilarityStore:
             state = cursor.fetchone()
             if state is None or state[0] != "building":
                 raise LookupError(f"generation {generation} is not being built")
+            # Recorded before the lists: another write of this shard (a retry while the
+            # first attempt still runs) waits on the record until this one commits, then
+            # deletes the rows it wrote instead of inserting beside them.
+            cursor.execute(
+                "INSERT INTO similarity_shards (generation, shard, artist_count)"
+                " VALUES (%s, %s, %s)"
+                " ON CONFLICT (generation, shard) DO UPDATE"
+                " SET artist_count = excluded.artist_count, finished_at = clock_timestamp()",
+                (generation, shard, len(artist_ids)),
+            )
             cursor.execute(
                 "DELETE FROM artist_similarity WHERE generation = %s AND artist_id = ANY(%s)",
                 (generation, list(artist_ids)),
@@ -181,13 +201,6 @@ class PostgresSimilarityStore:
                 _tab_separated(
                     (generation, n.artist_id, n.similar_id, n.rank, repr(n.score)) for n in lists
                 ),
-            )
-            cursor.execute(
-                "INSERT INTO similarity_shards (generation, shard, artist_count)"
-                " VALUES (%s, %s, %s)"
-                " ON CONFLICT (generation, shard) DO UPDATE"
-                " SET artist_count = excluded.artist_count, finished_at = clock_timestamp()",
-                (generation, shard, len(artist_ids)),
             )
 
     def abandon(self, generation: int, reason: str) -> None:

@@ -41,3 +41,13 @@ class PostgresArtistTombstones:
                 "DELETE FROM artist_tombstones WHERE artist_id = ANY(%s) AND not_found_at <= %s",
                 (list(artist_ids), found_at),
             )
+
+    def tombstoned(self, artist_ids: Sequence[str]) -> set[str]:
+        if not artist_ids:
+            return set()
+        with self._pool.transaction() as cursor:
+            cursor.execute(
+                "SELECT artist_id FROM artist_tombstones WHERE artist_id = ANY(%s)",
+                (list(artist_ids),),
+            )
+            return {row[0] for row in cursor.fetchall()}

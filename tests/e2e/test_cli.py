@@ -52,9 +52,12 @@ def _local_up(folder: Path, *options: str) -> subprocess.Popen[str]:
 
 
 def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -> None:
-    # Given `sixpotify local up` running in a fresh folder, as a Development Mode app
+    # Given `sixpotify local up` running in a fresh folder, as a Development Mode app whose
+    # Spotify calls are rate limited
     local_json = tmp_path / ".sixpotify" / "local.json"
-    up = _local_up(tmp_path, "--no-seed", "--spotify-mode", "development")
+    up = _local_up(
+        tmp_path, "--no-seed", "--spotify-mode", "development", "--spotify-rate-limit", "600/30s"
+    )
     try:
         _wait_for(local_json, up, timeout_seconds=60)
         details = json.loads(local_json.read_text())
@@ -76,6 +79,9 @@ def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -
             timeout=5,
         )
         assert batch.status_code == 403
+        # And its limits can be read and changed at the published control endpoint
+        conditions = requests.get(details["spotify_control_url"], timeout=5).json()
+        assert (conditions["mode"], conditions["rate_limit"]) == ("development", 600)
 
         # When a developer chats with it
         chat = subprocess.run(

@@ -13,9 +13,8 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from stacks.alarm_topic import AlarmTopic
-from stacks.artists_not_found import METRIC_NAME as NOT_FOUND_METRIC
+from stacks.log_event_metric import ARTISTS_NOT_FOUND, SPOTIFY_RATE_LIMITED, WAITERS_GIVEN_UP
 from stacks.names import LogEvent
-from stacks.spotify_throttling import METRIC_NAME
 from tests.infra.synthesis import REPOSITORY_ROOT, Synthesized
 from tests.infra.template_queries import ResourceRef, resolve, resources_of_type
 
@@ -187,7 +186,7 @@ def test_spotify_rate_limits_are_counted_from_the_fetch_functions_log(
     synthesized: Synthesized,
 ) -> None:
     # Given the monitoring template's metric filter for rate limits
-    properties = _metric_filter(synthesized, METRIC_NAME)
+    properties = _metric_filter(synthesized, SPOTIFY_RATE_LIMITED.metric_name)
 
     # When its log group and the alarm on its metric are looked up
     log_group = _log_group_name(synthesized, properties)
@@ -206,7 +205,7 @@ def test_spotify_rate_limits_are_counted_from_the_fetch_functions_log(
     rate_limits = _metric_stat(alarm)["Metric"]
     assert (rate_limits["Namespace"], rate_limits["MetricName"]) == (
         synthesized.names.metric_namespace,
-        METRIC_NAME,
+        SPOTIFY_RATE_LIMITED.metric_name,
     )
     assert alarm["ComparisonOperator"] == AT_LEAST
     assert alarm["EvaluationPeriods"] == 3
@@ -240,7 +239,7 @@ def test_artists_spotify_does_not_have_are_added_up_from_the_fetch_functions_log
     synthesized: Synthesized,
 ) -> None:
     # Given the monitoring template's metric filter for artists not found
-    properties = _metric_filter(synthesized, NOT_FOUND_METRIC)
+    properties = _metric_filter(synthesized, ARTISTS_NOT_FOUND.metric_name)
 
     # When the alarm on its metric is looked up
     alarm = _alarm(synthesized, "artists-not-found")
@@ -259,12 +258,45 @@ def test_artists_spotify_does_not_have_are_added_up_from_the_fetch_functions_log
     assert transformation["MetricValue"] == f"$.{LogEvent.ARTIST_COUNT}"
     watched = _metric_stat(alarm)
     assert (watched["Metric"]["MetricName"], watched["Stat"], watched["Period"]) == (
-        NOT_FOUND_METRIC,
+        ARTISTS_NOT_FOUND.metric_name,
         "Sum",
         300,
     )
     assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
         50,
+        AT_LEAST,
+        1,
+    )
+
+
+def test_waiting_users_given_up_on_are_counted_from_the_notify_functions_log(
+    synthesized: Synthesized,
+) -> None:
+    # Given the monitoring template's metric filter for waiters given up on
+    properties = _metric_filter(synthesized, WAITERS_GIVEN_UP.metric_name)
+
+    # When the alarm on its metric is looked up
+    alarm = _alarm(synthesized, "waiters-given-up")
+
+    # Then each give-up line of NotifyWaiters' log counts one, and the alarm fires only for a
+    # burst within 5 minutes: a user blocking the page now and then is no outage
+    assert properties["FilterPattern"] == (
+        f'{{ $.{LogEvent.FIELD} = "{LogEvent.WAITER_GIVEN_UP}" }}'
+    )
+    assert _log_group_name(synthesized, properties) == "/aws/lambda/" + (
+        synthesized.names.function("handlers.notify_waiters.handle")
+    )
+    (transformation,) = properties["MetricTransformations"]
+    assert transformation["MetricNamespace"] == synthesized.names.metric_namespace
+    assert transformation["MetricValue"] == "1"
+    watched = _metric_stat(alarm)
+    assert (watched["Metric"]["MetricName"], watched["Stat"], watched["Period"]) == (
+        WAITERS_GIVEN_UP.metric_name,
+        "Sum",
+        300,
+    )
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
+        20,
         AT_LEAST,
         1,
     )
@@ -282,7 +314,7 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     ]
 
     # Then each alarm notifies the topic when it fires and when it clears
-    assert len(actions) == 14
+    assert len(actions) == 15
     assert all(fired == cleared == [{"Ref": topic_id}] for fired, cleared in actions)
     # And the topic is encrypted with a rotated key that CloudWatch may use, and TLS only
     topic = Template.from_json(dict(template))
@@ -358,14 +390,16 @@ def test_the_dashboard_shows_chat_ingest_and_the_database_at_a_glance(
         "Database CPU",
         "Database free storage",
         "Database connections",
+        "Waiting users given up on",
     ):
         assert f'"title":"{title}' in body
     for metric in (
         "ExecutionsStarted",
         "ExecutionsSucceeded",
         "ExecutionsFailed",
-        METRIC_NAME,
-        NOT_FOUND_METRIC,
+        SPOTIFY_RATE_LIMITED.metric_name,
+        ARTISTS_NOT_FOUND.metric_name,
+        WAITERS_GIVEN_UP.metric_name,
     ):
         assert f'"{metric}"' in body
     # And each queue where failures wait is graphed

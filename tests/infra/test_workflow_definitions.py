@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from domain.errors import MessengerDeliveryError, MessengerUnavailableError
 from stacks.workflow_definitions import (
     INGEST_FUNCTION_SUBSTITUTIONS,
     INGEST_SUBSTITUTIONS,
@@ -150,3 +151,17 @@ def test_only_batches_that_failed_go_to_the_dead_letter_queue() -> None:
     assert senders == {"DeadLetterBatchMessage", "RefreshDeadLetterBatchMessage"}
     assert caught == {"DeadLetterBatch", "RefreshDeadLetterBatch"}
     assert states["AnyDeferred"]["Default"] == "BatchDone"
+
+
+def test_notify_waiters_is_retried_when_the_send_api_failed_for_now_and_only_then() -> None:
+    # Given the NotifyWaiters task of the ingest workflow
+    notify = _ingest_states()["NotifyWaiters"]
+
+    # When the errors its retries match are read
+    retried = {error for rule in notify["Retry"] for error in rule["ErrorEquals"]}
+
+    # Then a run that kept some users waiting because the Send API failed for now is run
+    # again, and a refused request (MessengerDeliveryError) or anything else is not
+    assert MessengerUnavailableError.__name__ in retried
+    assert MessengerDeliveryError.__name__ not in retried
+    assert "States.ALL" not in retried

@@ -89,3 +89,15 @@ def test_burying_again_keeps_the_latest_time_and_spares_what_a_later_fetch_found
 
     # Then the tombstone keeps Tuesday, and the artist found on Tuesday gets none
     assert _tombstoned(postgres_pool) == {"gone": TUESDAY}
+
+
+def test_tombstoned_answers_which_of_the_artists_asked_have_a_tombstone(
+    tombstones: PostgresArtistTombstones,
+) -> None:
+    # Given two tombstoned artists
+    tombstones.bury(["gone", "also-gone"], MONDAY)
+
+    # When asked about one of them, an artist without a tombstone, and nothing
+    # Then only the tombstoned one asked about is named
+    assert tombstones.tombstoned(["gone", "never-buried"]) == {"gone"}
+    assert tombstones.tombstoned([]) == set()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from local.gateway import LambdaHandler, LocalGateway
+from local.gateway import MESSENGER_REDELIVERY, LambdaHandler, LocalGateway, Redelivery
 
 APP_SECRET = b"test-app-secret"
 
@@ -423,3 +423,87 @@ def test_a_route_key_without_method_and_path_is_refused() -> None:
     # When / Then
     with pytest.raises(ValueError, match="METHOD /path"):
         LocalGateway({"/webhook": RecordingHandler()})
+
+
+class ScriptedHandler(RecordingHandler):
+    """Answers each status of `statuses` in turn (the last one from then on), taking
+    slow_seconds over the first answer."""
+
+    def __init__(self, *statuses: int, slow_seconds: float = 0) -> None:
+        super().__init__()
+        self.statuses = list(statuses)
+        self.slow_seconds = slow_seconds
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Any:
+        if not self.events:
+            time.sleep(self.slow_seconds)
+        status = self.statuses[min(len(self.events), len(self.statuses) - 1)]
+        super().__call__(event, context)
+        return {"statusCode": status, "body": str(status)}
+
+
+QUICK = Redelivery(attempts=3, first_wait_seconds=0.01, answer_within_seconds=1)
+
+
+def _post_once(handler: ScriptedHandler, redelivery: Redelivery = QUICK) -> requests.Response:
+    routes: dict[str, LambdaHandler] = {"POST /webhook": handler, "GET /webhook": handler}
+    with LocalGateway(routes, redelivered={"POST /webhook": redelivery}) as running:
+        return requests.post(f"{running.url}/webhook", data=b'{"object": "page"}', timeout=5)
+
+
+def test_a_failed_delivery_is_delivered_again_until_it_is_answered_200() -> None:
+    # Given a webhook that fails twice, then answers
+    handler = ScriptedHandler(500, 403, 200)
+    # When a request reaches it through a route Messenger redelivers on
+    response = _post_once(handler)
+    # Then it was delivered three times, the same bytes as new requests, and the caller
+    # sees the answer that ended it
+    assert response.status_code == 200
+    assert len(handler.events) == 3
+    assert {_body_bytes(event) for event in handler.events} == {b'{"object": "page"}'}
+    assert len({event["requestContext"]["requestId"] for event in handler.events}) == 3
+
+
+def test_redelivery_stops_after_the_last_attempt() -> None:
+    # Given a webhook that always fails
+    handler = ScriptedHandler(500)
+    # When a request reaches it / Then it was delivered as often as allowed, and failed
+    assert _post_once(handler).status_code == 500
+    assert len(handler.events) == QUICK.attempts
+
+
+def test_a_slow_answer_is_delivered_again_even_when_it_is_200() -> None:
+    # Given a webhook whose first answer comes later than the caller waits
+    handler = ScriptedHandler(200, slow_seconds=0.2)
+    # When a request reaches it
+    response = _post_once(
+        handler, Redelivery(attempts=3, first_wait_seconds=0.01, answer_within_seconds=0.1)
+    )
+    # Then it was delivered once more, and the quick answer ended it
+    assert response.status_code == 200
+    assert len(handler.events) == 2
+
+
+def test_a_quick_200_and_routes_not_redelivered_are_delivered_once() -> None:
+    # Given a webhook answering 200 at once, and one failing on a route without redelivery
+    answering, failing = ScriptedHandler(200), ScriptedHandler(500)
+    routes: dict[str, LambdaHandler] = {"POST /webhook": answering, "GET /webhook": failing}
+    with LocalGateway(routes, redelivered={"POST /webhook": QUICK}) as running:
+        # When each is called
+        posted = requests.post(f"{running.url}/webhook", data=b"{}", timeout=5)
+        got = requests.get(f"{running.url}/webhook", timeout=5)
+    # Then each was called once
+    assert (posted.status_code, got.status_code) == (200, 500)
+    assert (len(answering.events), len(failing.events)) == (1, 1)
+
+
+def test_messenger_redelivery_waits_longer_each_time_and_for_meta_s_twenty_seconds() -> None:
+    # Then the local stack's redelivery backs off and times answers out as Meta does
+    assert MESSENGER_REDELIVERY.waits() == [0.02, 0.04]
+    assert MESSENGER_REDELIVERY.answer_within_seconds == 20
+
+
+def test_only_a_route_can_be_redelivered() -> None:
+    # When / Then
+    with pytest.raises(ValueError, match="redelivered routes"):
+        LocalGateway({"GET /webhook": RecordingHandler()}, redelivered={"POST /webhook": QUICK})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -375,3 +377,130 @@ def test_a_body_that_is_not_json_is_refused(clean_graph_sink: GraphSink) -> None
     assert response.status_code == 400
     assert response.json()["error"]["code"] == 100
     assert clean_graph_sink.sent() == []
+
+
+def test_a_user_who_last_wrote_over_24_hours_ago_cannot_be_messaged(
+    clean_graph_sink: GraphSink,
+) -> None:
+    # Given a user whose last message is 25 hours old
+    clean_graph_sink.user_wrote(USER_ID, datetime.now(UTC) - timedelta(hours=25))
+
+    # When the page replies, starts a message, or tags one
+    reply = _send(clean_graph_sink, _text())
+    update = _send(clean_graph_sink, _text(messaging_type="UPDATE"))
+    tagged = _send(clean_graph_sink, _text(messaging_type="MESSAGE_TAG", tag="ACCOUNT_UPDATE"))
+
+    # Then only the tagged message goes, as Graph refuses the rest outside the window
+    for refused in (reply, update):
+        assert refused.status_code == 400
+        error = refused.json()["error"]
+        assert (error["code"], error["error_subcode"]) == (10, 2018278)
+        assert set(error) == {"message", "type", "code", "error_subcode", "fbtrace_id"}
+    assert tagged.status_code == 200
+    assert [entry["body"]["messaging_type"] for entry in clean_graph_sink.sent()] == ["MESSAGE_TAG"]
+
+
+def test_a_user_who_wrote_within_24_hours_can_be_sent_updates(
+    clean_graph_sink: GraphSink,
+) -> None:
+    # Given a user whose last message is 23 hours old
+    clean_graph_sink.user_wrote(USER_ID, datetime.now(UTC) - timedelta(hours=23))
+
+    # When the page starts a message / Then it goes
+    assert _send(clean_graph_sink, _text(messaging_type="UPDATE")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code", "subcode"),
+    [
+        ("blocked", 400, 551, 1545041),
+        ("outside_window", 400, 10, 2018278),
+        ("cannot_message", 400, 10, 1893063),
+        ("no_user", 400, 100, 2018001),
+        ("no_permission", 400, 200, None),
+        ("rate_limited", 400, 4, None),
+        ("page_rate_limited", 400, 613, None),
+        ("temporary", 500, 2, None),
+        ("send_failure", 400, 1200, None),
+        ("unavailable", 503, 1, None),
+    ],
+)
+def test_a_failing_recipient_is_refused_as_graph_refuses_and_others_are_not(
+    clean_graph_sink: GraphSink, failure: str, status: int, code: int, subcode: int | None
+) -> None:
+    # Given every send to one user fails as `failure`
+    clean_graph_sink.fail_recipient(USER_ID, failure)
+
+    # When the page messages that user and another
+    refused = _send(clean_graph_sink, _text())
+    other = _send(clean_graph_sink, _text(recipient={"id": "31415926"}))
+
+    # Then the first is refused with Graph's error, and only the other is delivered
+    assert refused.status_code == status
+    error = refused.json()["error"]
+    assert (error["code"], error.get("error_subcode")) == (code, subcode)
+    assert error["message"]
+    assert error["fbtrace_id"]
+    assert other.status_code == 200
+    assert [entry["body"]["recipient"]["id"] for entry in clean_graph_sink.sent()] == ["31415926"]
+
+
+def test_faults_injected_over_http_fail_the_next_sends_then_clear(
+    clean_graph_sink: GraphSink,
+) -> None:
+    # Given the next two sends fail (code 2) and every send is slowed, set over HTTP
+    control = clean_graph_sink.base_url
+    requests.post(f"{control}/faults/next", json={"count": 2, "failure": "temporary"}, timeout=5)
+    requests.post(f"{control}/faults/delay", json={"seconds": 0.2}, timeout=5)
+
+    # When the page sends three messages
+    started = time.monotonic()
+    statuses = [_send(clean_graph_sink, _text()).status_code for _ in range(3)]
+    elapsed = time.monotonic() - started
+
+    # Then the burst failed the first two only, each send took the delay, and clearing the
+    # faults over HTTP makes sends quick again
+    assert statuses == [500, 500, 200]
+    assert elapsed >= 0.6
+    cleared = requests.post(f"{control}/faults/clear", timeout=5)
+    assert cleared.json() == {"ok": True}
+    started = time.monotonic()
+    assert _send(clean_graph_sink, _text()).status_code == 200
+    assert time.monotonic() - started < 0.2
+
+
+def test_a_user_blocked_and_a_last_message_set_over_http_are_enforced(
+    clean_graph_sink: GraphSink,
+) -> None:
+    # Given a blocked user and a user who last wrote 25 hours ago, set over HTTP
+    control = clean_graph_sink.base_url
+    late_ms = int((datetime.now(UTC) - timedelta(hours=25)).timestamp() * 1000)
+    requests.post(
+        f"{control}/faults/recipients",
+        json={"recipient_id": USER_ID, "failure": "blocked"},
+        timeout=5,
+    )
+    requests.post(
+        f"{control}/users/wrote", json={"user_id": "31415926", "timestamp": late_ms}, timeout=5
+    )
+
+    # When the page messages both
+    blocked = _send(clean_graph_sink, _text())
+    late = _send(clean_graph_sink, _text(recipient={"id": "31415926"}))
+
+    # Then each is refused with its own error
+    assert blocked.json()["error"]["code"] == 551
+    assert late.json()["error"]["error_subcode"] == 2018278
+
+
+def test_an_unknown_failure_name_over_http_is_refused(clean_graph_sink: GraphSink) -> None:
+    # When a fault with a failure the sink does not know is injected
+    answer = requests.post(
+        f"{clean_graph_sink.base_url}/faults/next",
+        json={"count": 1, "failure": "bored"},
+        timeout=5,
+    )
+    # Then it says so, and sends still go
+    assert answer.status_code == 400
+    assert "bored" in answer.json()["error"]
+    assert _send(clean_graph_sink, _text()).status_code == 200

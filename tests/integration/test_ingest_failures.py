@@ -58,6 +58,9 @@ class SpotifyDownFor:
             raise SpotifyUnavailableError("Spotify failed the artists request (HTTP 503)")
         return self.real.fetch_artists(artist_ids)
 
+    def can_read_top_tracks(self, artist_id: str) -> bool:
+        return self.real.can_read_top_tracks(artist_id)
+
 
 @dataclass
 class HangingOnce:
@@ -80,6 +83,9 @@ class HangingOnce:
             time.sleep(self.hang_seconds)
             raise SpotifyUnavailableError("the connection hung")
         return self.real.fetch_artists(artist_ids)
+
+    def can_read_top_tracks(self, artist_id: str) -> bool:
+        return self.real.can_read_top_tracks(artist_id)
 
 
 # Short enough to keep the test quick, long enough for a fetch from the local stand-ins.

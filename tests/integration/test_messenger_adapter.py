@@ -12,7 +12,11 @@ import requests
 from pydantic import SecretStr
 
 from adapters.messenger import GRAPH_API_VERSION, GraphDeliveryError, GraphMessenger
-from domain.errors import MessengerDeliveryError
+from domain.errors import (
+    MessengerDeliveryError,
+    MessengerUnavailableError,
+    RecipientUnreachableError,
+)
 from domain.models import Button, Card, CarouselReply, TextReply
 from local.gateway import LocalGateway
 from local.graph_sink import GraphSink
@@ -179,6 +183,7 @@ def test_an_answer_without_a_graph_error_body_still_raises(session: requests.Ses
     # Then
     assert raised.value.http_status == 503
     assert raised.value.code is None
+    assert isinstance(raised.value, MessengerUnavailableError)
 
 
 def test_the_token_never_reaches_a_log_line(
@@ -195,3 +200,80 @@ def test_the_token_never_reaches_a_log_line(
     # Then
     assert "access_token=[redacted]" in caplog.text
     assert PAGE_ACCESS_TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("failure", "kind"),
+    [
+        ("blocked", RecipientUnreachableError),
+        ("outside_window", RecipientUnreachableError),
+        ("cannot_message", RecipientUnreachableError),
+        ("no_user", RecipientUnreachableError),
+        ("no_permission", RecipientUnreachableError),
+        ("rate_limited", MessengerUnavailableError),
+        ("page_rate_limited", MessengerUnavailableError),
+        ("temporary", MessengerUnavailableError),
+        ("send_failure", MessengerUnavailableError),
+        ("unavailable", MessengerUnavailableError),
+    ],
+)
+def test_send_api_refusals_are_classified_as_permanent_or_for_now(
+    graph_messenger: GraphMessenger,
+    clean_graph_sink: GraphSink,
+    failure: str,
+    kind: type[MessengerDeliveryError],
+) -> None:
+    # Given every send to the user fails as `failure`
+    clean_graph_sink.fail_recipient(USER_ID, failure)
+
+    # When the page messages them / Then the error says whether trying again can help
+    with pytest.raises(kind) as raised:
+        graph_messenger.send(USER_ID, TextReply(text="hello"))
+    assert isinstance(raised.value, GraphDeliveryError)
+    other = (
+        RecipientUnreachableError
+        if kind is MessengerUnavailableError
+        else MessengerUnavailableError
+    )
+    assert not isinstance(raised.value, other)
+
+
+def test_a_refused_payload_is_neither_permanent_for_the_user_nor_temporary(
+    graph_messenger: GraphMessenger,
+) -> None:
+    # When the Send API refuses the request itself (an empty text)
+    with pytest.raises(GraphDeliveryError) as raised:
+        graph_messenger.send(USER_ID, TextReply(text=""))
+
+    # Then it is neither kind that the notifier would give up on or retry
+    assert not isinstance(raised.value, RecipientUnreachableError | MessengerUnavailableError)
+
+
+def test_an_unreachable_send_api_is_a_failure_for_now(session: requests.Session) -> None:
+    # Given a Send API address nobody listens on
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    messenger = GraphMessenger(
+        session, f"http://127.0.0.1:{closed_port}/{GRAPH_API_VERSION}", SecretStr(PAGE_ACCESS_TOKEN)
+    )
+
+    # When / Then
+    with pytest.raises(MessengerUnavailableError, match="unreachable"):
+        messenger.send(USER_ID, TextReply(text="hello"))
+
+
+def test_a_messenger_for_messages_the_page_starts_sends_updates(
+    session: requests.Session, clean_graph_sink: GraphSink
+) -> None:
+    # Given a messenger for the messages the bot starts
+    messenger = GraphMessenger(
+        session, clean_graph_sink.api_url, SecretStr(PAGE_ACCESS_TOKEN), messaging_type="UPDATE"
+    )
+
+    # When it sends
+    messenger.send(USER_ID, TextReply(text="Found aespa!"))
+
+    # Then the Send API is told it is an update, not a response
+    [entry] = clean_graph_sink.sent()
+    assert entry["body"]["messaging_type"] == "UPDATE"

@@ -50,6 +50,29 @@ def test_a_rebuild_in_four_shards_gives_the_lists_of_a_rebuild_in_one_process(
     assert listed.get("KeyCount", 0) == 0
 
 
+def test_a_rebuild_whose_shards_fail_is_abandoned_and_the_lists_before_it_keep_serving(
+    clean_stack: LocalStack,
+) -> None:
+    # Given 300 stored artists whose lists a first rebuild computed
+    _stored(synthetic_fetched(300, seed=23))
+    store = composition.dependencies().similarity
+    serving = rebuild_in_process(store, InMemorySnapshots())
+    before = similarity_lists(clean_stack)
+    # When a rebuild runs through the workflow and no shard can read the snapshot
+    snapshots = InMemorySnapshots(fail_reads_after=0)
+    with handlers_using(snapshots=snapshots):
+        execution_arn = stack_operations(clean_stack).start_rebuild(shard_size=150)
+        with pytest.raises(ExecutionFailedError, match="SimilarityRebuildFailed"):
+            clean_stack.wait_for_execution(execution_arn, 180)
+    # Then its generation is failed, its snapshot deleted, and the earlier lists still serve
+    abandoned = store.generations(1)[0]
+    assert abandoned.generation > serving.generation
+    assert abandoned.state == "failed"
+    assert abandoned.failure
+    assert snapshots.arrays == {}
+    assert similarity_lists(clean_stack) == before
+
+
 def test_the_daily_refresh_ends_with_a_rebuild_so_changed_genres_change_the_lists(
     clean_stack: LocalStack,
 ) -> None:

@@ -23,7 +23,11 @@ from adapters.spotify import (
     SpotipyCatalog,
     make_spotify_client,
 )
-from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
+from domain.errors import (
+    SpotifyPremiumLapsedError,
+    SpotifyRateLimitedError,
+    SpotifyUnavailableError,
+)
 from domain.ingest import SPOTIFY_BATCH_LIMIT
 from domain.models import FetchOutcome
 from local.catalog import Catalog
@@ -545,7 +549,7 @@ def test_a_refusal_of_audio_features_is_remembered(
     assert clean_spotify_server.calls[Endpoint.AUDIO_FEATURES] == 1
 
 
-def test_a_refused_single_lookup_becomes_unavailable(
+def test_a_refused_single_lookup_refuses_the_whole_app(
     catalog: SpotipyCatalog, clean_spotify_server: SpotifyServer
 ) -> None:
     # Given an app without batch artists, then refused single artists as well
@@ -553,11 +557,14 @@ def test_a_refused_single_lookup_becomes_unavailable(
     clean_spotify_server.inject_fault(Endpoint.ARTIST, Fault(status=403))
 
     # When
-    with pytest.raises(SpotifyUnavailableError) as raised:
+    with pytest.raises(SpotifyPremiumLapsedError) as raised:
         catalog.fetch_artists([DRAKE_ID])
 
     # Then
-    assert str(raised.value) == "Spotify refused GET /artists/{id} (HTTP 403)"
+    assert str(raised.value) == (
+        "Spotify refused GET /artists/{id} (HTTP 403): the whole app is refused, "
+        "as when the owner's Premium lapses"
+    )
 
 
 # Rate limits: never sleep, hand the rest back

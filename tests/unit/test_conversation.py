@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain import payloads
+from domain import payloads, replies
 from domain.conversation import ConversationPorts, converse
 from domain.errors import MessengerDeliveryError
 from domain.models import (
@@ -12,6 +12,7 @@ from domain.models import (
     IncomingEvent,
     IncomingPostback,
     IncomingText,
+    Language,
     Neighbour,
     Reply,
     TextReply,
@@ -283,3 +284,48 @@ def test_an_artist_with_no_similar_artists_known_gets_its_card_and_a_sentence(
     assert [card.title for card in carousel.cards] == ["Future"]
     assert isinstance(sentence, TextReply)
     assert "similar to Future" in sentence.text
+
+
+def test_songs_are_not_offered_when_spotify_closes_top_tracks(world: World) -> None:
+    # Given Spotify lets the app read no top tracks
+    world.spotify.top_tracks_readable = False
+    # When a known artist is asked for
+    world.says("2pac")
+    # Then the carousel offers more like the closest artist, and no songs
+    [reply] = world.replies()
+    assert isinstance(reply, CarouselReply)
+    assert [q.payload for q in reply.quick_replies] == [payloads.show_artist(FUTURE.id, "en")]
+
+
+@pytest.mark.parametrize(
+    ("language", "request_text", "because"),
+    [
+        ("en", "songs like California Love", "can't suggest songs"),
+        ("ko", "California Love 같은 노래", "비슷한 노래를 추천해 드리기 어려워요"),
+    ],
+)
+def test_songs_asked_for_while_top_tracks_are_closed_get_an_honest_sentence(
+    world: World, language: Language, request_text: str, because: str
+) -> None:
+    # Given Spotify lets the app read no top tracks
+    world.spotify.top_tracks_readable = False
+    # When a user asks for songs like a known song, and taps an earlier "Songs like 2Pac"
+    world.says(request_text)
+    world.taps(payloads.songs_like(TUPAC.id, language))
+    # Then both answers say why no songs come, in the user's language
+    honest = replies.text("songs_unavailable", language)
+    assert world.replies() == [honest, honest]
+    assert because in honest.text
+
+
+def test_songs_like_a_song_by_an_unknown_artist_are_not_waited_for_without_top_tracks(
+    world: World,
+) -> None:
+    # Given Spotify lets the app read no top tracks
+    world.spotify.top_tracks_readable = False
+    # When a user asks for songs like a song by Drake, whom the bot does not know
+    world.says("songs like hotline bling")
+    # Then nobody waits for Drake, and the user hears why
+    assert world.queue.enqueued == []
+    assert world.waiters.waiting_for(DRAKE.id) == []
+    assert world.replies() == [replies.text("songs_unavailable", "en")]

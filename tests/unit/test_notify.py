@@ -1,10 +1,23 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from domain.models import CarouselReply, Neighbour, TextReply, Waiter
-from domain.notify import NotifyPorts, notify_waiters
+import pytest
+
+from domain.errors import (
+    MessengerDeliveryError,
+    MessengerUnavailableError,
+    RecipientUnreachableError,
+)
+from domain.models import CarouselReply, Neighbour, Reply, TextReply, Waiter
+from domain.notify import (
+    RETRY_BUDGET_SECONDS,
+    WAITER_GIVEN_UP_EVENT,
+    NotifyPorts,
+    notify_waiters,
+)
 from tests.fakes import (
     InMemoryArtists,
+    InMemoryTombstones,
     InMemoryTracks,
     InMemoryWaiters,
     RecordingMessenger,
@@ -18,15 +31,43 @@ FUTURE = artist("future", "Future", "hip hop")
 
 
 @dataclass
+class FailingMessenger(RecordingMessenger):
+    """Records what it sends, except that a send to a user in `down` raises their error, and
+    a send to a user in `failing_next` raises the next of their errors, once."""
+
+    down: dict[str, MessengerDeliveryError] = field(default_factory=dict)
+    failing_next: dict[str, list[MessengerDeliveryError]] = field(default_factory=dict)
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        if user_id in self.down:
+            raise self.down[user_id]
+        if self.failing_next.get(user_id):
+            raise self.failing_next[user_id].pop(0)
+        super().send(user_id, reply)
+
+
+@dataclass
 class World:
     repository: InMemoryArtists
     waiters: InMemoryWaiters
-    messenger: RecordingMessenger
+    messenger: FailingMessenger
+    tombstones: InMemoryTombstones = field(default_factory=InMemoryTombstones)
+    slept: list[float] = field(default_factory=list)
 
     def notify(self, artist_ids: list[str]) -> int:
         tracks = InMemoryTracks(tracks=[track("mask-off", FUTURE.id, "Mask Off")])
-        ports = NotifyPorts(self.repository, tracks, self.waiters, self.messenger)
+        ports = NotifyPorts(
+            self.repository,
+            tracks,
+            self.waiters,
+            self.messenger,
+            self.tombstones,
+            self.slept.append,
+        )
         return notify_waiters(artist_ids, NOW, ports)
+
+    def recipients(self) -> list[str]:
+        return list(dict.fromkeys(user for user, _ in self.messenger.sent))
 
 
 def _world(*waiters: Waiter) -> World:
@@ -39,7 +80,7 @@ def _world(*waiters: Waiter) -> World:
             DRAKE.id: [Neighbour(artist_id=DRAKE.id, similar_id=FUTURE.id, rank=1, score=0.7)]
         },
     )
-    return World(repository, store, RecordingMessenger())
+    return World(repository, store, FailingMessenger())
 
 
 def _waiter(user: str, **changes: object) -> Waiter:
@@ -88,20 +129,124 @@ def test_a_replay_sends_nothing_twice() -> None:
     assert len(world.messenger.sent) == 2
 
 
-def test_waiters_past_messengers_24_hour_window_are_dropped_silently() -> None:
+def _given_up(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [
+        (record.__dict__["artist_id"], record.__dict__["reason"])
+        for record in caplog.records
+        if getattr(record, "event", None) == WAITER_GIVEN_UP_EVENT
+    ]
+
+
+def test_waiters_past_messengers_24_hour_window_are_given_up_with_the_reason(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     # Given a user who asked 25 hours ago / When the answer is ready
     world = _world(_waiter("late", requested_at=NOW - timedelta(hours=25)))
-    # Then nothing may be sent, and the waiter is forgotten
     assert world.notify([DRAKE.id]) == 0
+    # Then nothing may be sent, the waiter is forgotten, and the log says why
     assert world.messenger.sent == []
     assert world.waiters.waiting_for(DRAKE.id) == []
+    assert _given_up(caplog) == [(DRAKE.id, "window_closed")]
 
 
-def test_an_artist_spotify_could_not_give_is_reported_once() -> None:
-    # Given a user waiting for an ID Spotify no longer has / When the ingest ends
+def test_a_tombstoned_artist_is_reported_once_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a user waiting for an ID Spotify no longer has, which the ingest tombstoned
     world = _world(_waiter("user", artist_id="deleted"))
-    # Then the user hears so, once
+    world.tombstones.bury(["deleted"], NOW)
+    # When the ingest ends / Then the user hears so, once, and the give-up is counted
     assert world.notify(["deleted"]) == 1
     [(_, reply)] = world.messenger.sent
     assert isinstance(reply, TextReply)
     assert "no details" in reply.text
+    assert world.waiters.waiting_for("deleted") == []
+    assert _given_up(caplog) == [("deleted", "artist_gone")]
+
+
+def test_the_waiters_of_an_artist_whose_fetch_failed_wait_for_the_next_attempt() -> None:
+    # Given a user waiting for an artist neither stored nor tombstoned: its fetch failed
+    world = _world(_waiter("user", artist_id="not-fetched-yet"))
+    # When the ingest ends
+    assert world.notify(["not-fetched-yet"]) == 0
+    # Then nobody is told the artist is gone, and the user still waits
+    assert world.messenger.sent == []
+    assert [w.user_id for w in world.waiters.waiting_for("not-fetched-yet")] == ["user"]
+
+
+def test_a_waiter_for_an_unfetched_artist_is_given_up_once_the_window_closes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a user who asked 25 hours ago about an artist whose fetch failed again
+    world = _world(
+        _waiter("late", artist_id="not-fetched-yet", requested_at=NOW - timedelta(hours=25))
+    )
+    # When the ingest ends / Then the user is given up on, unsent, with the reason
+    assert world.notify(["not-fetched-yet"]) == 0
+    assert world.messenger.sent == []
+    assert world.waiters.waiting_for("not-fetched-yet") == []
+    assert _given_up(caplog) == [("not-fetched-yet", "window_closed")]
+
+
+def test_a_user_who_cannot_be_messaged_is_given_up_and_the_others_answered(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given three waiters, the second of whom blocked the page
+    world = _world(_waiter("first"), _waiter("blocked"), _waiter("third"))
+    world.messenger.down["blocked"] = RecipientUnreachableError("blocked the page")
+    # When Drake has been ingested
+    answered = world.notify([DRAKE.id])
+    # Then the other two were answered, nobody waits, and the give-up is counted
+    assert answered == 2
+    assert world.recipients() == ["first", "third"]
+    assert world.waiters.waiting_for(DRAKE.id) == []
+    assert _given_up(caplog) == [(DRAKE.id, "recipient_unreachable")]
+    assert world.slept == []
+
+
+def test_a_send_that_fails_for_now_is_sent_again_after_a_wait() -> None:
+    # Given a Send API failing the first two sends to a user with a temporary error
+    world = _world(_waiter("user"))
+    world.messenger.failing_next["user"] = [
+        MessengerUnavailableError("code 2"),
+        MessengerUnavailableError("code 2"),
+    ]
+    # When Drake has been ingested
+    answered = world.notify([DRAKE.id])
+    # Then the user was answered once, each message once, after two growing waits
+    assert answered == 1
+    assert [type(reply) for _, reply in world.messenger.sent] == [TextReply, CarouselReply]
+    assert len(world.slept) == 2
+    assert world.slept[0] < world.slept[1]
+    assert world.waiters.waiting_for(DRAKE.id) == []
+
+
+def test_a_send_api_that_stays_down_keeps_the_waiters_and_fails_after_the_rest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given three waiters, and a Send API failing every send to the first two for now
+    world = _world(_waiter("down-1"), _waiter("down-2"), _waiter("fine"))
+    for user in ("down-1", "down-2"):
+        world.messenger.down[user] = MessengerUnavailableError("HTTP 503")
+    # When Drake has been ingested
+    with pytest.raises(MessengerUnavailableError, match="2 waiting users kept"):
+        world.notify([DRAKE.id])
+    # Then the third user was answered anyway, the waits stayed within the budget, and the
+    # two others still wait for the workflow's next attempt, given up on by nobody
+    assert world.recipients() == ["fine"]
+    assert sum(world.slept) <= RETRY_BUDGET_SECONDS
+    assert {w.user_id for w in world.waiters.waiting_for(DRAKE.id)} == {"down-1", "down-2"}
+    assert _given_up(caplog) == []
+
+
+def test_a_refused_request_keeps_the_waiter_and_fails_without_a_retry() -> None:
+    # Given a waiter whose answer the Send API refuses as a malformed request
+    world = _world(_waiter("user"), _waiter("other"))
+    world.messenger.down["user"] = MessengerDeliveryError("(#100) invalid parameter")
+    # When Drake has been ingested / Then the run fails, but not as a temporary failure
+    with pytest.raises(MessengerDeliveryError) as raised:
+        world.notify([DRAKE.id])
+    assert not isinstance(raised.value, MessengerUnavailableError)
+    assert world.slept == []
+    assert world.recipients() == ["other"]
+    assert [w.user_id for w in world.waiters.waiting_for(DRAKE.id)] == ["user"]

@@ -19,7 +19,7 @@ def test_the_asked_artist_comes_first_then_similar_ones_within_messenger_limits(
     similar = [artist(f"s{i}", f"Similar artist with a long name {i}", "pop") for i in range(12)]
     # When the recommendation is built, in either language
     for language in ("en", "ko"):
-        reply = recommendation(asked, similar, language)
+        reply = recommendation(asked, similar, language, songs_offered=True)
         # Then it holds at most ten cards, the asked artist first, each within the limits
         assert len(reply.cards) == CAROUSEL_LIMIT
         assert reply.cards[0].title.startswith("AAA")
@@ -35,12 +35,23 @@ def test_the_asked_artist_comes_first_then_similar_ones_within_messenger_limits(
 
 
 def test_korean_users_get_korean_buttons() -> None:
-    reply = recommendation(artist("a", "아이유", "k-pop"), [], "ko")
+    reply = recommendation(artist("a", "아이유", "k-pop"), [], "ko", songs_offered=True)
     assert [b.title for b in reply.cards[0].buttons] == [
         "Spotify에서 열기",
         "비슷한 아티스트 더 보기",
     ]
     assert reply.quick_replies[0].payload == payloads.songs_like("a", "ko")
+
+
+def test_songs_are_not_offered_when_they_cannot_be_found() -> None:
+    # Given an artist with a similar one, whose songs cannot be read
+    asked, similar = artist("a", "Drake", "rap"), artist("s", "Future", "trap")
+
+    # When the recommendation is built without songs
+    reply = recommendation(asked, [similar], "en", songs_offered=False)
+
+    # Then the only quick reply asks for more like the closest artist
+    assert [q.payload for q in reply.quick_replies] == [payloads.show_artist("s", "en")]
 
 
 def test_did_you_mean_offers_each_option_as_a_quick_reply() -> None:
