@@ -8,7 +8,7 @@ import hmac
 import json
 import logging
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -56,7 +56,7 @@ SENDER_ID_PATTERN = r"^[0-9]{1,32}$"
 # Milliseconds since the epoch; bounded so a postback's stand-in message ID stays short.
 MAX_TIMESTAMP_MS = 10**15
 
-WEBHOOK_ITEM_SKIPPED_EVENT = "webhook_item_skipped"
+WEBHOOK_ITEM_SKIPPED_EVENT: Final = "webhook_item_skipped"
 
 
 def verify_subscription(

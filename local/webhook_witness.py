@@ -7,14 +7,13 @@ machine the signed deliveries are where that is seen, so the sink can hold the p
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from domain.errors import InvalidSignatureError, MalformedRequestError
-from domain.webhook import verify_signature
+from domain.webhook import parse_webhook_body, verify_signature
 from handlers.events import HttpApiEvent
 
 LambdaHandler = Callable[[dict[str, Any], object], dict[str, Any]]
@@ -34,29 +33,10 @@ def telling_the_sink_who_wrote(
         except (ValidationError, MalformedRequestError, InvalidSignatureError):
             # Not signed by Messenger: nobody wrote, and the webhook refuses it.
             return handle(event, context)
-        for user_id in dict.fromkeys(_writers(raw_body)):
+        # The events the webhook will answer, parsed as it parses them: echoes, deliveries and
+        # reads open no window, and whatever it skips names nobody.
+        for user_id in dict.fromkeys(e.user_id for e in parse_webhook_body(raw_body).events):
             user_wrote(user_id)
         return handle(event, context)
 
     return witnessed
-
-
-def _writers(raw_body: bytes) -> Iterator[str]:
-    """The sender of each message or postback in a delivery; echoes of the page's own
-    messages, deliveries and reads open no window. Whatever is malformed names nobody: the
-    webhook judges it."""
-    try:
-        document = json.loads(raw_body)
-        items = [item for entry in document["entry"] for item in entry["messaging"]]
-    except (ValueError, KeyError, TypeError, RecursionError):
-        return
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        message = item.get("message")
-        wrote = item.get("postback") is not None or (
-            isinstance(message, dict) and not message.get("is_echo")
-        )
-        sender = item.get("sender")
-        if wrote and isinstance(sender, dict) and isinstance(sender.get("id"), str):
-            yield sender["id"]

@@ -26,6 +26,9 @@ ARTISTS_NOT_FOUND_BURST: Final = SPOTIFY_BATCH_LIMIT
 # A user now and then blocks the page or lets their 24-hour window close; this many given up on
 # within 5 minutes is the page losing its right to message anyone, or answers going unsent.
 WAITERS_GIVEN_UP_BURST: Final = 20
+# A hostile or broken sender's item now and then is skipped and harmless; this many within 5
+# minutes is Meta sending something the webhook no longer understands: users go unanswered.
+WEBHOOK_ITEMS_SKIPPED_BURST: Final = 10
 # Nothing drains the queues of converse failures and refresh dead letters but the operator: one
 # message there is already a loss to repair, and waiting longer would not make it go away.
 SET_ASIDE_MINUTES: Final = 1
@@ -79,6 +82,14 @@ class OperationalAlarms(Construct):
             "(blocked the page, cannot be messaged, window closed, artist gone): see "
             "docs/operations.md",
             threshold=WAITERS_GIVEN_UP_BURST,
+            comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "webhook-items-skipped",
+            metrics.webhook_items_skipped,
+            f"The webhook skipped {WEBHOOK_ITEMS_SKIPPED_BURST} or more items of signed deliveries "
+            "within 5 minutes, and their users got no answer: see docs/deploy.md",
+            threshold=WEBHOOK_ITEMS_SKIPPED_BURST,
             comparison=_AT_LEAST,
         )
         for outcome, metric in (

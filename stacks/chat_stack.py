@@ -8,6 +8,7 @@ from typing import Any, Final
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -86,13 +87,15 @@ class ChatStack(Stack):
             max_event_age=CONVERSE_MAX_EVENT_AGE,
         )
 
-        self.webhook = function(
+        webhook = function(
             "Webhook",
             handler=Handler.WEBHOOK,
             description="Checks Messenger's signature and hands events to the converse function",
             # Messenger retries a delivery that is not acknowledged within 20 seconds.
             timeout=Duration.seconds(15),
-        ).function
+        )
+        self.webhook = webhook.function
+        self.webhook_logs: logs.ILogGroup = webhook.log_group
         # Only the webhook answers Meta's subscription check, with the generated verify token.
         data.generated_secret.grant_read(self.webhook)
         # The unqualified ARN the webhook invokes: no version or alias wildcard.

@@ -50,6 +50,13 @@ WAITERS_GIVEN_UP: Final = LoggedCount(
     metric_name="WaitersGivenUp",
     label="waiting users given up on",
 )
+# Items of signed deliveries the webhook could not use and skipped, each logged with where it
+# was and which field failed: Messenger got its 200, so this is the only trace of them.
+WEBHOOK_ITEMS_SKIPPED: Final = LoggedCount(
+    event=LogEvent.WEBHOOK_ITEM_SKIPPED,
+    metric_name="WebhookItemsSkipped",
+    label="webhook items skipped",
+)
 
 
 class LogEventMetric(Construct):

@@ -15,6 +15,7 @@ from stacks.log_event_metric import (
     ARTISTS_NOT_FOUND,
     SPOTIFY_RATE_LIMITED,
     WAITERS_GIVEN_UP,
+    WEBHOOK_ITEMS_SKIPPED,
     LogEventMetric,
 )
 from stacks.names import ResourceNames
@@ -41,7 +42,7 @@ class MonitoringStack(Stack):
         self.alarm_topic = AlarmTopic(
             self, "AlarmTopic", topic_name=names.alarm_topic, email=config.alarm_email
         ).topic
-        throttling, not_found, given_up = (
+        throttling, not_found, given_up, skipped = (
             LogEventMetric(
                 self,
                 construct_id,
@@ -53,6 +54,7 @@ class MonitoringStack(Stack):
                 ("SpotifyThrottling", pipeline.fetch_artists_logs, SPOTIFY_RATE_LIMITED),
                 ("ArtistsNotFound", pipeline.fetch_artists_logs, ARTISTS_NOT_FOUND),
                 ("WaitersGivenUp", pipeline.notify_waiters_logs, WAITERS_GIVEN_UP),
+                ("WebhookItemsSkipped", chat.webhook_logs, WEBHOOK_ITEMS_SKIPPED),
             )
         )
         metrics = operational_metrics(
@@ -67,6 +69,7 @@ class MonitoringStack(Stack):
             spotify_rate_limited=throttling.metric,
             artists_not_found=not_found.metric,
             waiters_given_up=given_up.metric,
+            webhook_items_skipped=skipped.metric,
             database=database.database.instance,
         )
         self.alarms = OperationalAlarms(

@@ -12,6 +12,7 @@ from typing import Final
 from adapters.spotify import RATE_LIMITED_EVENT
 from domain.ingest import ARTISTS_NOT_FOUND_COUNT, ARTISTS_NOT_FOUND_EVENT
 from domain.notify import WAITER_GIVEN_UP_EVENT
+from domain.webhook import WEBHOOK_ITEM_SKIPPED_EVENT
 
 PROJECT: Final = "sixpotify"
 
@@ -86,6 +87,7 @@ class LogEvent:
     # The field of an ARTISTS_NOT_FOUND line that says how many artists it stands for.
     ARTIST_COUNT: Final = ARTISTS_NOT_FOUND_COUNT
     WAITER_GIVEN_UP: Final = WAITER_GIVEN_UP_EVENT
+    WEBHOOK_ITEM_SKIPPED: Final = WEBHOOK_ITEM_SKIPPED_EVENT
 
 
 @dataclass(frozen=True)

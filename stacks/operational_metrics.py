@@ -35,6 +35,7 @@ class OperationalMetrics:
     spotify_rate_limited: cloudwatch.IMetric
     artists_not_found: cloudwatch.IMetric
     waiters_given_up: cloudwatch.IMetric
+    webhook_items_skipped: cloudwatch.IMetric
     fetch_duration_p50: cloudwatch.IMetric
     fetch_duration_p99: cloudwatch.IMetric
     database_cpu: cloudwatch.IMetric
@@ -55,6 +56,7 @@ def operational_metrics(
     spotify_rate_limited: cloudwatch.IMetric,
     artists_not_found: cloudwatch.IMetric,
     waiters_given_up: cloudwatch.IMetric,
+    webhook_items_skipped: cloudwatch.IMetric,
     database: rds.IDatabaseInstance,
 ) -> OperationalMetrics:
     total = cloudwatch.Stats.SUM
@@ -88,6 +90,7 @@ def operational_metrics(
         spotify_rate_limited=spotify_rate_limited,
         artists_not_found=artists_not_found,
         waiters_given_up=waiters_given_up,
+        webhook_items_skipped=webhook_items_skipped,
         fetch_duration_p50=fetch_artists.metric_duration(
             statistic=cloudwatch.Stats.p(50), period=PERIOD, label="fetch p50"
         ),

@@ -46,8 +46,12 @@ class OperationsDashboard(Construct):
                 ],
             ),
             _graph(
-                "Converse errors and events set aside",
-                [metrics.converse_errors, metrics.converse_failures_depth],
+                "Converse errors, events set aside and webhook items skipped",
+                [
+                    metrics.converse_errors,
+                    metrics.converse_failures_depth,
+                    metrics.webhook_items_skipped,
+                ],
             ),
         )
         self.dashboard.add_widgets(

@@ -13,7 +13,12 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from stacks.alarm_topic import AlarmTopic
-from stacks.log_event_metric import ARTISTS_NOT_FOUND, SPOTIFY_RATE_LIMITED, WAITERS_GIVEN_UP
+from stacks.log_event_metric import (
+    ARTISTS_NOT_FOUND,
+    SPOTIFY_RATE_LIMITED,
+    WAITERS_GIVEN_UP,
+    WEBHOOK_ITEMS_SKIPPED,
+)
 from stacks.names import LogEvent
 from tests.infra.synthesis import REPOSITORY_ROOT, Synthesized
 from tests.infra.template_queries import ResourceRef, resolve, resources_of_type
@@ -302,6 +307,38 @@ def test_waiting_users_given_up_on_are_counted_from_the_notify_functions_log(
     )
 
 
+def test_skipped_webhook_items_are_counted_from_the_webhook_functions_log(
+    synthesized: Synthesized,
+) -> None:
+    # Given the monitoring template's metric filter for webhook items skipped
+    properties = _metric_filter(synthesized, WEBHOOK_ITEMS_SKIPPED.metric_name)
+
+    # When the alarm on its metric is looked up
+    alarm = _alarm(synthesized, "webhook-items-skipped")
+
+    # Then each skip line of the webhook's log counts one, and the alarm fires for a burst of
+    # them within 5 minutes: Messenger got its 200, so nothing else would show those users
+    assert properties["FilterPattern"] == (
+        f'{{ $.{LogEvent.FIELD} = "{LogEvent.WEBHOOK_ITEM_SKIPPED}" }}'
+    )
+    assert _log_group_name(synthesized, properties) == "/aws/lambda/" + (
+        synthesized.names.function("handlers.webhook.handle")
+    )
+    (transformation,) = properties["MetricTransformations"]
+    assert transformation["MetricValue"] == "1"
+    watched = _metric_stat(alarm)
+    assert (watched["Metric"]["MetricName"], watched["Stat"], watched["Period"]) == (
+        WEBHOOK_ITEMS_SKIPPED.metric_name,
+        "Sum",
+        300,
+    )
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
+        10,
+        AT_LEAST,
+        1,
+    )
+
+
 def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesized) -> None:
     # Given the monitoring template
     template = synthesized.template_json(synthesized.names.monitoring_stack)
@@ -314,7 +351,7 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     ]
 
     # Then each alarm notifies the topic when it fires and when it clears
-    assert len(actions) == 15
+    assert len(actions) == 16
     assert all(fired == cleared == [{"Ref": topic_id}] for fired, cleared in actions)
     # And the topic is encrypted with a rotated key that CloudWatch may use, and TLS only
     topic = Template.from_json(dict(template))
