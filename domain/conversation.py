@@ -206,7 +206,7 @@ def send_recommendation(
     ports: RecommendationPorts,
     *,
     announce_found: bool = False,
-    songs_offered: bool = True,
+    songs_offered: bool,
 ) -> None:
     """The artist's card and its most similar artists; when none are known (nothing about
     how the artist sounds has reached the bot yet), a sentence says so instead of leaving

@@ -17,7 +17,14 @@ from domain.errors import (
 )
 from domain.models import Artist, Reply, Waiter
 from domain.names import normalize_name
-from domain.ports import ArtistRepository, ArtistTombstones, Messenger, TrackCatalog, WaiterStore
+from domain.ports import (
+    ArtistRepository,
+    ArtistTombstones,
+    Messenger,
+    SpotifyCatalog,
+    TrackCatalog,
+    WaiterStore,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +50,8 @@ class NotifyPorts:
     # Sends as messages the page starts (UPDATE), not as replies.
     messenger: Messenger
     tombstones: ArtistTombstones
+    # Whether songs can be offered: they come from top tracks, which Spotify may refuse.
+    spotify: SpotifyCatalog
     sleep: Callable[[float], None]
 
 
@@ -74,7 +83,7 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
             if not fetched:
                 continue
             try:
-                _answer(waiter, known.get(artist_id), answering)
+                _answer(waiter, known.get(artist_id), answering, ports.spotify)
             except RecipientUnreachableError:
                 _give_up(waiter, "recipient_unreachable", ports.waiters)
                 continue
@@ -91,19 +100,27 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
     return answered
 
 
-def _answer(waiter: Waiter, artist: Artist | None, ports: RecommendationPorts) -> None:
+def _answer(
+    waiter: Waiter, artist: Artist | None, ports: RecommendationPorts, spotify: SpotifyCatalog
+) -> None:
     language = waiter.language
     if artist is None:
         ports.messenger.send(
             waiter.user_id, replies.text("no_longer_found", language, name=waiter.query)
         )
         return
+    songs_readable = spotify.can_read_top_tracks(artist.id)
     if waiter.wants == "songs":
-        send_songs(waiter.user_id, artist, waiter.query, language, ports)
+        if songs_readable:
+            send_songs(waiter.user_id, artist, waiter.query, language, ports)
+        else:
+            ports.messenger.send(waiter.user_id, replies.text("songs_unavailable", language))
         return
     # What the user typed ("에스파") now leads straight to the artist for everyone.
     ports.repository.add_alias(normalize_name(waiter.query), artist.id, "spotify-search")
-    send_recommendation(waiter.user_id, artist, language, ports, announce_found=True)
+    send_recommendation(
+        waiter.user_id, artist, language, ports, announce_found=True, songs_offered=songs_readable
+    )
 
 
 def _give_up(waiter: Waiter, reason: GiveUpReason, waiters: WaiterStore) -> None:

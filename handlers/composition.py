@@ -333,6 +333,7 @@ class Dependencies(DatabaseDependencies[Settings]):
             waiters=self.waiters,
             messenger=self.proactive_messenger,
             tombstones=self.tombstones,
+            spotify=self.spotify,
             sleep=time.sleep,
         )
 

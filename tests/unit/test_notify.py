@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain import replies
 from domain.errors import (
     MessengerDeliveryError,
     MessengerUnavailableError,
@@ -16,6 +17,7 @@ from domain.notify import (
     notify_waiters,
 )
 from tests.fakes import (
+    FakeSpotify,
     InMemoryArtists,
     InMemoryTombstones,
     InMemoryTracks,
@@ -52,6 +54,7 @@ class World:
     waiters: InMemoryWaiters
     messenger: FailingMessenger
     tombstones: InMemoryTombstones = field(default_factory=InMemoryTombstones)
+    spotify: FakeSpotify = field(default_factory=FakeSpotify)
     slept: list[float] = field(default_factory=list)
 
     def notify(self, artist_ids: list[str]) -> int:
@@ -62,6 +65,7 @@ class World:
             self.waiters,
             self.messenger,
             self.tombstones,
+            self.spotify,
             self.slept.append,
         )
         return notify_waiters(artist_ids, NOW, ports)
@@ -250,3 +254,18 @@ def test_a_refused_request_keeps_the_waiter_and_fails_without_a_retry() -> None:
     assert world.slept == []
     assert world.recipients() == ["other"]
     assert [w.user_id for w in world.waiters.waiting_for(DRAKE.id)] == ["user"]
+
+
+def test_a_pushed_answer_offers_songs_only_where_top_tracks_can_be_read() -> None:
+    # Given Spotify refuses top tracks, a user waiting for artists and one waiting for songs
+    world = _world(_waiter("artists-user"), _waiter("songs-user", wants="songs"))
+    world.spotify.top_tracks_readable = False
+    # When Drake has been ingested
+    answered = world.notify([DRAKE.id])
+    # Then the artists' answer offers no songs, and the songs request hears why there are none
+    assert answered == 2
+    (carousel,) = [r for u, r in world.messenger.sent if isinstance(r, CarouselReply)]
+    assert all("SONGS" not in quick.payload for quick in carousel.quick_replies)
+    (songs_answer,) = [r for u, r in world.messenger.sent if u == "songs-user"]
+    assert isinstance(songs_answer, TextReply)
+    assert songs_answer.text == replies.text("songs_unavailable", "en").text
