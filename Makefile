@@ -20,7 +20,7 @@ CDK := NPM_CONFIG_UPDATE_NOTIFIER=false CDK_DISABLE_CLI_TELEMETRY=true \
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint synth unit integration infra e2e up clean
+.PHONY: demo test lint synth unit integration infra e2e up chaos clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ infra: $(STAMP) $(NODE_STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
+
+# The reliability suite (docs/reliability.md), minutes long, so not part of `make test`:
+# CHAOS_ARGS passes options, e.g. make chaos CHAOS_ARGS="--scenario load --seconds 10".
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .sixpotify cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage

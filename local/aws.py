@@ -28,7 +28,7 @@ from handlers import (
     recompute_similarity,
 )
 from local import lambda_dispatch
-from local.lambda_dispatch import LambdaHandler, LocalFunction
+from local.lambda_dispatch import LambdaHandler, LocalFunction, OnFailure
 from local.state_limits import fail_maps_whose_result_is_too_large
 from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.names import Handler, ResourceNames
@@ -49,6 +49,7 @@ class LocalResources:
     dead_letter_queue_url: str
     ingest_state_machine_arn: str
     converse_function: str
+    converse_failures_queue_url: str
 
 
 LOCAL_STAGE = ResourceNames(stage="local")
@@ -160,8 +161,18 @@ class LocalAws:
         )["QueueUrl"]
 
         converse_function = names.function(Handler.CONVERSE)
+        converse_failures_url = sqs.create_queue(QueueName=names.converse_failures_queue)[
+            "QueueUrl"
+        ]
         lambda_dispatch.register(
-            local_functions(dict(INGEST_FUNCTIONS.values()) | {Handler.CONVERSE: converse.handle})
+            local_functions(dict(INGEST_FUNCTIONS.values()) | {Handler.CONVERSE: converse.handle}),
+            on_failure={
+                converse_function: OnFailure(
+                    sqs,
+                    converse_failures_url,
+                    f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{converse_function}",
+                )
+            },
         )
         definition = substitute(
             INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
@@ -189,6 +200,7 @@ class LocalAws:
             dead_letter_queue_url=dlq_url,
             ingest_state_machine_arn=machine_arn,
             converse_function=converse_function,
+            converse_failures_queue_url=converse_failures_url,
         )
 
     def create_secrets(

@@ -19,7 +19,13 @@ from local.backfill import ProgressBar, backfill, connected_backfill, summary_li
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.graph_sink import SEND_FAILURES
-from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
+from local.operations import (
+    ConverseFailures,
+    NoRunningStackError,
+    Operations,
+    StackAddresses,
+    read_local_json,
+)
 from local.similarity_rebuild import follow_rebuild
 from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode
 from local.stack import LOCAL_JSON, start_local_stack
@@ -117,6 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     ).add_subparsers(dest="action", required=True)
     dlq.add_parser("list", help="print every dead letter with its reason, leaving it there")
     dlq.add_parser("redrive", help="move every dead letter back to the requests queue")
+    converse_failures = commands.add_parser(
+        "converse-failures", help="the chat messages converse failed to answer every try"
+    ).add_subparsers(dest="action", required=True)
+    converse_failures.add_parser(
+        "list", help="print every converse failure with its reason, leaving it there"
+    )
+    converse_failures.add_parser(
+        "replay",
+        help="invoke converse again with each failure's event; remove those that succeed",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -133,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "refresh": _operate,
         "replay": _operate,
         "dlq": _operate,
+        "converse-failures": _converse_failures,
         "ingest": lambda a: _backfill(a.state_dir, a.names, a.max_wait),
         "similarity": lambda a: _rebuild_similarity(a.state_dir, a.shard_size),
         "demo": lambda _: _demo(),
@@ -234,6 +251,34 @@ def _operate(args: argparse.Namespace) -> int:
     else:
         print(f"moved {len(operations.redrive())} dead letter(s) back to the requests queue")
     return 0
+
+
+def _converse_failures(args: argparse.Namespace) -> int:
+    try:
+        details = read_local_json(args.state_dir / LOCAL_JSON)
+    except NoRunningStackError as missing:
+        print(missing)
+        return 1
+    failures = ConverseFailures.connect(
+        StackAddresses.read(args.state_dir / LOCAL_JSON), details["converse_failures_queue_url"]
+    )
+    if args.action == "list":
+        records = failures.records()
+        for record in records:
+            users = ", ".join(
+                sorted({event["user_id"] for event in record.request_payload.get("events", [])})
+            )
+            print(
+                f"{record.failed_at}  {record.condition}  users {users}  "
+                f"{record.error_type}: {record.error_message}"
+            )
+        print(f"{len(records)} converse failure(s)")
+        return 0
+    outcome = failures.replay()
+    for record, error in outcome.failed:
+        print(f"still failing, left on the queue: {record.failed_at}  {error}")
+    print(f"replayed {len(outcome.replayed)}, {len(outcome.failed)} still failing")
+    return 1 if outcome.failed else 0
 
 
 def _backfill(state_dir: Path, names_file: Path, longest_wait_seconds: int) -> int:

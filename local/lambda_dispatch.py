@@ -5,6 +5,10 @@ the one place that replaces that echo with a call to our handler, keyed by funct
 within the function's timeout. It leans on a moto internal (LambdaSimpleBackend.invoke), so
 moto's version is pinned and tests/integration/test_lambda_dispatch.py pins this behaviour
 down.
+
+Asynchronous invocations are queued and tried as Lambda tries them; one that fails every try
+goes to its function's on-failure queue, in the record Lambda's SQS destination writes, and
+`drain` lets the queue empty before the stack behind the handlers stops.
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+import uuid
+from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -33,13 +41,38 @@ class LocalFunction:
     timeout_seconds: float
 
 
+@dataclass(frozen=True)
+class OnFailure:
+    """Where a function's asynchronous invocations go once they failed for good: the SQS
+    queue of its on-failure destination, sent to with this client, and the function's ARN
+    the record names."""
+
+    sqs: Any
+    queue_url: str
+    function_arn: str
+
+
 _log = logging.getLogger(__name__)
 _registry: dict[str, LocalFunction] = {}
+_on_failure: dict[str, OnFailure] = {}
 _registry_lock = threading.Lock()
-_asynchronous = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-event")
+ASYNCHRONOUS_WORKERS = 4
 ASYNCHRONOUS_ATTEMPTS = 3
+# Lambda waits about a minute before the second try and two before the third. Locally the
+# waits shrink to keep tests fast but keep their shape: the worker holds the event through
+# them, so it is tried again before that worker takes the next one.
+RETRY_WAITS_SECONDS = (0.1, 0.2)
+# How often a drain reports what it still waits for.
+_PROGRESS_SECONDS = 1.0
+# A log line each time the queued invocations reach one of these counts, going up.
+BACKLOG_THRESHOLDS = (100, 1_000, 10_000)
 # The errorType Lambda reports for an invocation its function's timeout stopped.
 TIMED_OUT_ERROR = "Sandbox.Timedout"
+# Lambda's conditions for a record on an on-failure destination, and the local stack's own
+# for an event it set aside because it was stopping before every try was made: Lambda has
+# no such case, and calling it one of Lambda's would misreport what happened.
+RETRIES_EXHAUSTED = "RetriesExhausted"
+LOCAL_STACK_STOPPED = "LocalStackStopped"
 
 
 class FunctionTimedOutError(Exception):
@@ -54,12 +87,45 @@ def function_name_of(name_or_arn: str) -> str:
     return name_or_arn.split(":")[6]
 
 
-def register(functions: Mapping[str, LocalFunction]) -> None:
+def register(
+    functions: Mapping[str, LocalFunction], on_failure: Mapping[str, OnFailure] | None = None
+) -> None:
     """Route invocations of these function names to these functions, from now on; a name
-    registered again (a test shortening a timeout, say) takes the new function."""
+    registered again (a test shortening a timeout, say) takes the new function. on_failure
+    names the on-failure destination of those functions that have one."""
     with _registry_lock:
         _registry.update(functions)
+        _on_failure.update(on_failure or {})
     LambdaSimpleBackend.invoke = _invoke  # type: ignore[method-assign]
+
+
+@dataclass(frozen=True)
+class AsynchronousStatus:
+    """Asynchronous invocations accepted and not yet started, and those running."""
+
+    backlog: int
+    running: int
+
+
+def asynchronous_status() -> AsynchronousStatus:
+    return _asynchronous.status()
+
+
+@dataclass(frozen=True)
+class Drained:
+    """What a drain left: invocations set aside unrun, and invocations still running, whose
+    outcome the stack they ran for will not see."""
+
+    set_aside: int
+    still_running: int
+
+
+def drain(bound_seconds: float, progress: Callable[[AsynchronousStatus], None]) -> Drained:
+    """Stop taking asynchronous invocations, let the queued and running ones finish within
+    bound_seconds, and set aside on their on-failure queues those still waiting then, and any
+    accepted meanwhile. progress hears the counts once a second while some remain. The
+    dispatch takes invocations again afterwards, for the next stack of this process."""
+    return _asynchronous.drain(bound_seconds, progress)
 
 
 def _invoke(  # noqa: PLR0917  # moto calls it positionally
@@ -78,7 +144,7 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
     event = json.loads(body) if body else {}
     if headers.get("X-Amz-Invocation-Type") == "Event":
         # Lambda queues an asynchronous invocation and answers 202 before it runs.
-        _asynchronous.submit(_run_logged, name, function, event)
+        _asynchronous.submit(_Event(name, function, event))
         return b""
     try:
         result = _run_within_timeout(name, function, event)
@@ -118,15 +184,177 @@ def _run_within_timeout(name: str, function: LocalFunction, event: dict[str, Any
         ) from None
 
 
-def _run_logged(name: str, function: LocalFunction, event: dict[str, Any]) -> None:
-    # Like Lambda, try an asynchronous event up to three times before giving up on it.
-    for attempt in range(1, ASYNCHRONOUS_ATTEMPTS + 1):
-        try:
-            _run_within_timeout(name, function, event)
-        except Exception:
-            _log.exception("asynchronous invocation %d of %s failed", attempt, name)
-        else:
+@dataclass(frozen=True)
+class _Event:
+    name: str
+    function: LocalFunction
+    payload: dict[str, Any]
+
+
+class _AsynchronousInvocations:
+    """Lambda's internal queue of asynchronous events and the workers that try them."""
+
+    def __init__(self, workers: int) -> None:
+        self._condition = threading.Condition()
+        self._queued: deque[_Event] = deque()
+        self._running = 0
+        self._stopping = False
+        # Counts finished drains: a try that began before the last one must not be followed
+        # by another against the stack that drain was for.
+        self._drains = 0
+        self._workers = workers
+        self._started = False
+
+    def status(self) -> AsynchronousStatus:
+        with self._condition:
+            return AsynchronousStatus(len(self._queued), self._running)
+
+    def submit(self, event: _Event) -> None:
+        with self._condition:
+            stopping = self._stopping
+            if not stopping:
+                self._start_workers()
+                self._queued.append(event)
+                self._condition.notify()
+            backlog = len(self._queued)
+        if stopping:
+            # Lambda answered 202 for it already: it must end up somewhere.
+            _set_aside(event, LOCAL_STACK_STOPPED, 0, _stopped_response())
+        elif backlog in BACKLOG_THRESHOLDS:
+            _log.warning("%d asynchronous invocations are waiting to run", backlog)
+
+    def drain(
+        self, bound_seconds: float, progress: Callable[[AsynchronousStatus], None]
+    ) -> Drained:
+        deadline = time.monotonic() + bound_seconds
+        next_progress = time.monotonic()
+        with self._condition:
+            self._stopping = True
+        while True:
+            with self._condition:
+                status = AsynchronousStatus(len(self._queued), self._running)
+                if not (status.backlog or status.running) or time.monotonic() >= deadline:
+                    left = list(self._queued)
+                    self._queued.clear()
+                    break
+            if time.monotonic() >= next_progress:
+                progress(status)
+                next_progress = time.monotonic() + _PROGRESS_SECONDS
+            with self._condition:
+                # Woken by each invocation that ends, to notice an empty queue at once.
+                self._condition.wait(max(0.0, min(next_progress, deadline) - time.monotonic()))
+        for event in left:
+            _set_aside(event, LOCAL_STACK_STOPPED, 0, _stopped_response())
+        with self._condition:
+            self._stopping = False
+            self._drains += 1
+        return Drained(set_aside=len(left), still_running=status.running)
+
+    def _start_workers(self) -> None:
+        if self._started:
             return
+        self._started = True
+        for number in range(self._workers):
+            threading.Thread(target=self._work, name=f"lambda-event-{number}", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            with self._condition:
+                while not self._queued:
+                    self._condition.wait()
+                event = self._queued.popleft()
+                self._running += 1
+                drains = self._drains
+            try:
+                self._try(event, drains)
+            finally:
+                with self._condition:
+                    self._running -= 1
+                    self._condition.notify_all()
+
+    def _try(self, event: _Event, drains: int) -> None:
+        # Like Lambda, try an asynchronous event up to three times before setting it aside.
+        response: dict[str, str] = {}
+        for attempt in range(1, ASYNCHRONOUS_ATTEMPTS + 1):
+            if attempt > 1:
+                time.sleep(RETRY_WAITS_SECONDS[attempt - 2])
+            try:
+                _run_within_timeout(event.name, event.function, event.payload)
+            except FunctionTimedOutError as timed_out:
+                _log.error("asynchronous invocation %d of %s timed out", attempt, event.name)
+                response = {"errorType": TIMED_OUT_ERROR, "errorMessage": str(timed_out)}
+            except Exception as error:
+                _log.exception("asynchronous invocation %d of %s failed", attempt, event.name)
+                response = {"errorType": type(error).__name__, "errorMessage": str(error)}
+            else:
+                return
+            with self._condition:
+                outlived_its_stack = self._drains != drains
+            if outlived_its_stack and attempt < ASYNCHRONOUS_ATTEMPTS:
+                # What the event's next try would run against was torn down.
+                _set_aside(event, LOCAL_STACK_STOPPED, attempt, response)
+                return
+        _set_aside(event, RETRIES_EXHAUSTED, ASYNCHRONOUS_ATTEMPTS, response)
+
+
+_asynchronous = _AsynchronousInvocations(ASYNCHRONOUS_WORKERS)
+
+
+def _stopped_response() -> dict[str, str]:
+    return {
+        "errorType": LOCAL_STACK_STOPPED,
+        "errorMessage": "the local stack stopped before this event was tried every time",
+    }
+
+
+def _set_aside(event: _Event, condition: str, tries: int, response: dict[str, str]) -> None:
+    """Send the event to its function's on-failure queue as Lambda's destination record, or,
+    for a function without one, log that it is lost, as Lambda drops it."""
+    with _registry_lock:
+        destination = _on_failure.get(event.name)
+    if destination is None:
+        _log.error("asynchronous invocation of %s dropped: %s", event.name, response)
+        return
+    record = on_failure_record(destination.function_arn, event.payload, condition, tries, response)
+    try:
+        destination.sqs.send_message(QueueUrl=destination.queue_url, MessageBody=json.dumps(record))
+    except Exception:
+        _log.exception(
+            "asynchronous invocation of %s lost: its on-failure queue refused it: %s",
+            event.name,
+            json.dumps(record),
+        )
+
+
+def on_failure_record(
+    function_arn: str,
+    payload: dict[str, Any],
+    condition: str,
+    tries: int,
+    response: dict[str, str],
+) -> dict[str, Any]:
+    """The record Lambda's on-failure destination receives for a failed asynchronous
+    invocation."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": condition,
+            "approximateInvokeCount": tries,
+        },
+        "requestPayload": payload,
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled",
+        },
+        "responsePayload": {
+            "errorMessage": response["errorMessage"],
+            "errorType": response["errorType"],
+        },
+    }
 
 
 def _failure(response_headers: dict[str, str], error_type: str, message: str) -> bytes:

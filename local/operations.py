@@ -1,5 +1,5 @@
 """What an operator does to a running local stack: start a refresh, replay an execution,
-read and redrive the artist-requests dead-letter queue.
+read and redrive the artist-requests dead-letter queue, read and replay converse failures.
 
 Each operation talks to the stack through the addresses `sixpotify local up` publishes in
 .sixpotify/local.json, with the same AWS API calls one would make against AWS.
@@ -131,7 +131,7 @@ class Operations:
 
     def dead_letters(self) -> list[DeadLetter]:
         """Every message of the dead-letter queue, left on it."""
-        messages = self._receive_all(self._addresses.dead_letter_queue_url)
+        messages = _receive_all(self._sqs, self._addresses.dead_letter_queue_url)
         for message in messages:
             self._sqs.change_message_visibility(
                 QueueUrl=self._addresses.dead_letter_queue_url,
@@ -144,7 +144,7 @@ class Operations:
         """Move every dead letter back to the requests queue as a plain artist request,
         so the pipe ingests it again; returns what was moved."""
         moved = []
-        for message in self._receive_all(self._addresses.dead_letter_queue_url):
+        for message in _receive_all(self._sqs, self._addresses.dead_letter_queue_url):
             letter = _dead_letter(message)
             request = ArtistRequest(artist_id=letter.artist_id, requested_at=letter.requested_at)
             self._sqs.send_message(
@@ -167,16 +167,108 @@ class Operations:
         )["executionArn"]
         return execution_arn
 
-    def _receive_all(self, queue_url: str) -> list[dict[str, Any]]:
-        received: dict[str, dict[str, Any]] = {}
-        while messages := self._sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=_RECEIVE_BATCH,
-            VisibilityTimeout=_LISTING_VISIBILITY_SECONDS,
-            MessageAttributeNames=["All"],
-        ).get("Messages"):
-            received.update((message["MessageId"], message) for message in messages)
-        return list(received.values())
+
+def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    received: dict[str, dict[str, Any]] = {}
+    while messages := sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=_RECEIVE_BATCH,
+        VisibilityTimeout=_LISTING_VISIBILITY_SECONDS,
+        MessageAttributeNames=["All"],
+    ).get("Messages"):
+        received.update((message["MessageId"], message) for message in messages)
+    return list(received.values())
+
+
+@dataclass(frozen=True)
+class ConverseFailure:
+    """A converse invocation set aside on the converse-failures queue: why (Lambda's
+    condition, and the last try's error), and the event the webhook sent."""
+
+    message_id: str
+    failed_at: str
+    condition: str
+    error_type: str
+    error_message: str
+    function_arn: str
+    request_payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    replayed: list[ConverseFailure]
+    # Each record still on the queue, with the errorType and message of its replay.
+    failed: list[tuple[ConverseFailure, str]]
+
+
+class ConverseFailures:
+    """The converse-failures queue, read and replayed as docs/deploy.md ("Replaying converse
+    failures") does on AWS."""
+
+    def __init__(self, sqs: Any, lambda_client: Any, queue_url: str) -> None:
+        self._sqs = sqs
+        self._lambda = lambda_client
+        self._queue_url = queue_url
+
+    @classmethod
+    def connect(cls, addresses: StackAddresses, queue_url: str) -> ConverseFailures:
+        return cls(addresses.client("sqs"), addresses.client("lambda"), queue_url)
+
+    def records(self) -> list[ConverseFailure]:
+        """Every record on the queue, left on it."""
+        messages = _receive_all(self._sqs, self._queue_url)
+        for message in messages:
+            self._make_visible(message)
+        return [_converse_failure(message) for message in messages]
+
+    def replay(self) -> ReplayOutcome:
+        """Invoke converse again, synchronously, with each record's event; a record leaves the
+        queue once its invocation succeeded, and stays there otherwise."""
+        replayed, failed = [], []
+        for message in _receive_all(self._sqs, self._queue_url):
+            failure = _converse_failure(message)
+            response = self._lambda.invoke(
+                FunctionName=_unqualified(failure.function_arn),
+                InvocationType="RequestResponse",
+                Payload=json.dumps(failure.request_payload),
+            )
+            if "FunctionError" in response:
+                error = json.loads(response["Payload"].read() or b"{}")
+                failed.append((failure, f"{error.get('errorType')}: {error.get('errorMessage')}"))
+                self._make_visible(message)
+                continue
+            self._sqs.delete_message(
+                QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+            replayed.append(failure)
+        return ReplayOutcome(replayed, failed)
+
+    def _make_visible(self, message: dict[str, Any]) -> None:
+        self._sqs.change_message_visibility(
+            QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+        )
+
+
+def _unqualified(function_arn: str) -> str:
+    """The record names the version that ran (`...:function:name:$LATEST`); a replay invokes
+    the function as the webhook does, unqualified."""
+    return ":".join(function_arn.split(":")[:7])
+
+
+def _converse_failure(message: dict[str, Any]) -> ConverseFailure:
+    record = json.loads(message["Body"])
+    context = record["requestContext"]
+    # An EventAgeExceeded record has no response: the event never ran.
+    response = record.get("responsePayload") or {}
+    return ConverseFailure(
+        message_id=message["MessageId"],
+        failed_at=record["timestamp"],
+        condition=context["condition"],
+        error_type=response.get("errorType", ""),
+        error_message=response.get("errorMessage", ""),
+        function_arn=context["functionArn"],
+        request_payload=record["requestPayload"],
+    )
 
 
 def _dead_letter(message: dict[str, Any]) -> DeadLetter:

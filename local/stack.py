@@ -25,6 +25,7 @@ from adapters.postgres.migrator import apply_migrations
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import composition, webhook
 from handlers.settings import Settings
+from local import lambda_dispatch
 from local.aws import REGION, LocalAws, LocalResources
 from local.catalog import Catalog, load_catalog
 from local.chat import ChatClient, ChatEndpoints
@@ -37,6 +38,10 @@ from local.webhook_witness import telling_the_sink_who_wrote
 
 _log = logging.getLogger(__name__)
 LOCAL_JSON = "local.json"
+# How long a stopping stack waits for the asynchronous invocations it accepted to run; what is
+# still waiting then is set aside on its function's on-failure queue instead.
+DRAIN_SECONDS = 30.0
+STATUS_PATH = "/status"
 PAGE_ID = "100000000000001"
 
 
@@ -63,6 +68,7 @@ class LocalEndpoints:
     ingest_state_machine_arn: str
     requests_queue_url: str
     dead_letter_queue_url: str
+    converse_failures_queue_url: str
 
 
 @dataclass
@@ -142,12 +148,14 @@ def start_local_stack(
     catalog: Catalog | None = None,
     database_url: str | None = None,
     webhook_redelivery: Redelivery | None = MESSENGER_REDELIVERY,
+    drain_seconds: float = DRAIN_SECONDS,
 ) -> Iterator[LocalStack]:
     """Every stand-in started and wired; all of it stops when the block ends.
 
     The database is `database_url` if given, else DATABASE_URL, else an embedded server
     keeping its data under state_dir. The gateway delivers a webhook POST again as Meta
-    does after a failed or slow answer, unless webhook_redelivery is None.
+    does after a failed or slow answer, unless webhook_redelivery is None. Stopping waits up
+    to drain_seconds for the asynchronous invocations already accepted.
     """
     with contextlib.ExitStack() as exit_stack:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -156,7 +164,12 @@ def start_local_stack(
                 database_url_from_environment_or_embedded(state_dir / "pgdata")
             )
         yield _start(
-            state_dir, catalog or load_catalog(), database_url, exit_stack, webhook_redelivery
+            state_dir,
+            catalog or load_catalog(),
+            database_url,
+            exit_stack,
+            webhook_redelivery,
+            drain_seconds=drain_seconds,
         )
 
 
@@ -166,6 +179,8 @@ def _start(
     database_url: str,
     exit_stack: contextlib.ExitStack,
     webhook_redelivery: Redelivery | None,
+    *,
+    drain_seconds: float,
 ) -> LocalStack:
     with contextlib.closing(psycopg2.connect(database_url)) as connection:
         apply_migrations(connection)
@@ -212,10 +227,17 @@ def _start(
     )
     composition.use(composition.Dependencies(settings))
     exit_stack.callback(composition.use, None)
+    # Runs once the gateway stopped taking webhooks and before the composition root goes: the
+    # invocations already answered 202 run, or reach the converse-failures queue in moto.
+    exit_stack.callback(_drain_asynchronous_invocations, drain_seconds)
 
     witnessed_webhook = telling_the_sink_who_wrote(webhook.handle, graph.user_wrote, app_secret)
     gateway = LocalGateway(
-        {"GET /webhook": webhook.handle, "POST /webhook": witnessed_webhook},
+        {
+            "GET /webhook": webhook.handle,
+            "POST /webhook": witnessed_webhook,
+            f"GET {STATUS_PATH}": _status,
+        },
         redelivered={"POST /webhook": webhook_redelivery} if webhook_redelivery else None,
     )
     gateway.start()
@@ -251,7 +273,39 @@ def _start(
         ingest_state_machine_arn=resources.ingest_state_machine_arn,
         requests_queue_url=resources.requests_queue_url,
         dead_letter_queue_url=resources.dead_letter_queue_url,
+        converse_failures_queue_url=resources.converse_failures_queue_url,
     )
     return LocalStack(
         endpoints, resources, aws, spotify, graph, pipe, catalog, state_dir, exit_stack
+    )
+
+
+def _status(event: dict[str, Any], context: object) -> dict[str, int]:
+    """GET /status: the asynchronous invocations waiting to run and running."""
+    status = lambda_dispatch.asynchronous_status()
+    return {"async_backlog": status.backlog, "async_running": status.running}
+
+
+def _drain_asynchronous_invocations(bound_seconds: float) -> None:
+    drained = lambda_dispatch.drain(bound_seconds, _print_drain_progress)
+    if drained.set_aside:
+        _log.error(
+            "%d asynchronous invocations still waiting after %g s were set aside on their "
+            "on-failure queues",
+            drained.set_aside,
+            bound_seconds,
+        )
+    if drained.still_running:
+        _log.error(
+            "%d asynchronous invocations still running after %g s: the stack stops under "
+            "them, and what they were answering may be lost",
+            drained.still_running,
+            bound_seconds,
+        )
+
+
+def _print_drain_progress(status: lambda_dispatch.AsynchronousStatus) -> None:
+    print(
+        f"stopping: {status.backlog} asynchronous invocations waiting, {status.running} running",
+        flush=True,
     )

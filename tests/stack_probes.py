@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import psycopg2
+import pytest
 from psycopg2 import sql
 
+from local import cli
 from local.aws import ACCOUNT, LOCAL_STAGE, REGION
 from local.operations import Operations, StackAddresses
 from local.stack import LocalStack
@@ -115,3 +118,9 @@ def stack_operations(stack: LocalStack) -> Operations:
             endpoints.dead_letter_queue_url,
         )
     )
+
+
+def sixpotify(state_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """What `sixpotify --state-dir state_dir ARGS...` prints, once it has exited 0."""
+    assert cli.main(["--state-dir", str(state_dir), *args]) == 0
+    return capsys.readouterr().out

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
+from domain.models import Reply
+from domain.ports import Messenger
 from handlers import composition
 
 # Every adapter the handlers use, so the swapped set shares the stack's connections.
@@ -42,3 +45,19 @@ def handlers_using(**replacements: object) -> Iterator[None]:
         yield
     finally:
         composition.use(original)
+
+
+class GatedMessenger:
+    """A messenger holding every send until the gate opens: converse invocations pile up."""
+
+    def __init__(self, real: Messenger, gate: threading.Event) -> None:
+        self._real = real
+        self._gate = gate
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        self._gate.wait()
+        self._real.send(user_id, reply)
+
+    def show_typing(self, user_id: str) -> None:
+        self._gate.wait()
+        self._real.show_typing(user_id)

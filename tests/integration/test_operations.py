@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -17,10 +17,11 @@ from domain.models import FetchedArtist
 from domain.ports import ArtistRepository
 from handlers import composition
 from local import cli
-from local.stack import LOCAL_JSON, LocalStack
+from local.stack import LocalStack
 from tests.stack_probes import (
     REQUESTED_AT,
     lake_objects,
+    sixpotify,
     start_requested_ingest,
     table_rows,
 )
@@ -48,18 +49,6 @@ class CrashingOnceBeforeSaving:
         self.real.save_fetched(fetched, fetched_at)
 
 
-@pytest.fixture
-def state_dir(clean_stack: LocalStack, tmp_path: Path) -> Path:
-    """A folder where `sixpotify local up` would have published this stack's addresses."""
-    (tmp_path / LOCAL_JSON).write_text(json.dumps(asdict(clean_stack.endpoints)))
-    return tmp_path
-
-
-def _sixpotify(state_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    assert cli.main(["--state-dir", str(state_dir), *args]) == 0
-    return capsys.readouterr().out
-
-
 def _started_arn(printed: str) -> str:
     [line] = [line for line in printed.splitlines() if line.startswith("started ")]
     return line.removeprefix("started ")
@@ -79,7 +68,7 @@ def test_replay_by_arn_starts_the_same_input_under_a_new_name(
     stored = table_rows(clean_stack, "artists")
 
     # When an operator replays it
-    replayed = _started_arn(_sixpotify(state_dir, capsys, "replay", first))
+    replayed = _started_arn(sixpotify(state_dir, capsys, "replay", first))
     clean_stack.wait_for_execution(replayed, 60)
 
     # Then a new execution ran with the very same input and left the same state
@@ -100,7 +89,7 @@ def test_replay_from_a_file_starts_the_input_it_holds(
     saved.write_text(json.dumps({"artist_ids": [FIFTY_CENT], "as_of": REQUESTED_AT}))
 
     # When it is replayed
-    execution_arn = _started_arn(_sixpotify(state_dir, capsys, "replay", str(saved)))
+    execution_arn = _started_arn(sixpotify(state_dir, capsys, "replay", str(saved)))
     clean_stack.wait_for_execution(execution_arn, 60)
 
     # Then the artist it names is ingested as of the time it names
@@ -117,8 +106,8 @@ def test_dlq_list_shows_each_dead_letter_with_its_reason_and_leaves_it(
         _ingest(clean_stack, "dead-letter-listed", [DRAKE])
 
     # When an operator lists the dead letters twice
-    first = _sixpotify(state_dir, capsys, "dlq", "list")
-    second = _sixpotify(state_dir, capsys, "dlq", "list")
+    first = sixpotify(state_dir, capsys, "dlq", "list")
+    second = sixpotify(state_dir, capsys, "dlq", "list")
 
     # Then both times show the ID and why it is there
     assert first == second
@@ -144,11 +133,11 @@ def test_dlq_redrive_sends_dead_letters_back_through_the_pipe(
     )
 
     # When an operator redrives the dead-letter queue
-    printed = _sixpotify(state_dir, capsys, "dlq", "redrive")
+    printed = sixpotify(state_dir, capsys, "dlq", "redrive")
 
     # Then it is empty, and the pipe ingests Drake again
     assert "moved 1 dead letter(s)" in printed
-    assert "0 dead letter(s)" in _sixpotify(state_dir, capsys, "dlq", "list")
+    assert "0 dead letter(s)" in sixpotify(state_dir, capsys, "dlq", "list")
     deadline = time.monotonic() + 30
     while not table_rows(clean_stack, "artists"):
         assert time.monotonic() < deadline, "the redriven request was never ingested"
@@ -168,10 +157,10 @@ def test_a_crash_between_the_lake_and_postgresql_is_repaired_by_a_replay(
         assert crashing.crashes == [[DRAKE]]
         assert table_rows(clean_stack, "artists") == []
         assert any(key.endswith(f"{DRAKE}.json") for key in lake_objects(clean_stack))
-        assert "OperationalError" in _sixpotify(state_dir, capsys, "dlq", "list")
+        assert "OperationalError" in sixpotify(state_dir, capsys, "dlq", "list")
 
         # When the execution is replayed
-        replayed = _started_arn(_sixpotify(state_dir, capsys, "replay", first))
+        replayed = _started_arn(sixpotify(state_dir, capsys, "replay", first))
         clean_stack.wait_for_execution(replayed, 60)
 
     # Then PostgreSQL has Drake as of the original request, with its tracks

@@ -14,8 +14,8 @@ from collections import Counter
 import requests
 
 from local.chat import ChatClient, messenger_event, sign
+from local.hostile_bodies import FUZZ_USER, PAGE_ID, badly_signed, hostile_bodies
 from local.stack import LocalStack
-from tests.hostile_bodies import FUZZ_USER, PAGE_ID, badly_signed, hostile_bodies
 from tests.stack_probes import execution_count, item_count, queue_depth
 
 SIGNED = int(os.environ.get("SIXPOTIFY_FUZZ_SIGNED", "300"))
