@@ -124,6 +124,9 @@ class PostgresSimilarityStore:
         centroids: Float32s,
     ) -> None:
         with self._pool.transaction() as cursor:
+            # The plan rewrites artist_vectors, which updates write too: taking the writers' lock
+            # first, as they do, makes them take turns instead of deadlocking on those rows.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_WRITERS_LOCK_KEY,))
             cursor.execute(
                 "UPDATE similarity_generations SET cells = %s, probes = %s, candidates = %s,"
                 " shard_count = %s, artist_count = %s WHERE generation = %s AND state = 'building'"

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any, cast
 
 import numpy as np
 import psycopg2
@@ -19,6 +20,7 @@ from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.similarity import PostgresListsInWork, PostgresSimilarityStore
 from domain.models import Neighbour
 from domain.neighbour_search import Cells, FeatureMatrix, search
+from domain.ports import SimilarityStore
 from domain.rebuild import RebuildShard, prepare_rebuild
 from domain.recompute import recompute_similarity
 from tests.fakes import InMemorySnapshots
@@ -160,6 +162,50 @@ class CountingUpdates(PostgresSimilarityStore):
         self.updates += 1
         with super().updating(generation) as work:
             yield work
+
+
+class PlanningWhenLocked:
+    """The store, except that save_rebuild_plan says it is about to run and then waits for
+    the test to take the writers' lock elsewhere."""
+
+    def __init__(self, store: PostgresSimilarityStore) -> None:
+        self._store = store
+        self.planning, self.locked, self.saved = (threading.Event() for _ in range(3))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def save_rebuild_plan(self, generation: int, **plan: Any) -> None:
+        self.planning.set()
+        self.locked.wait(timeout=10)
+        self._store.save_rebuild_plan(generation, **plan)
+        self.saved.set()
+
+
+def test_a_rebuild_plan_waits_for_an_update_in_progress_instead_of_deadlocking_with_it(
+    artist_repository: PostgresArtistRepository, postgres_pool: ConnectionPool, database_url: str
+) -> None:
+    # Given a rebuild about to save its plan (which rewrites artist_vectors, as updates do)
+    artist_repository.save_fetched(synthetic_fetched(60, seed=23), FETCHED_AT)
+    store = PlanningWhenLocked(PostgresSimilarityStore(postgres_pool))
+    planner = threading.Thread(
+        target=prepare_rebuild, args=(cast(SimilarityStore, store), InMemorySnapshots())
+    )
+    planner.start()
+    assert store.planning.wait(timeout=30)
+    # When an update holds the writers' lock on a pool of its own while the plan is saved
+    other_writer = connect_pool(database_url, max_connections=1)
+    try:
+        with PostgresSimilarityStore(other_writer).updating():
+            store.locked.set()
+            # Then the plan waits for the update to end
+            assert not store.saved.wait(timeout=0.5)
+        planner.join(timeout=30)
+    finally:
+        store.locked.set()
+        other_writer.close()
+    # And is saved once it has
+    assert store.saved.is_set()
 
 
 def shard_lists(
