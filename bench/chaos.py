@@ -622,10 +622,7 @@ def faults(stack: RunningStack, artists: Artists, report: Report, recipients: _R
     time.sleep(10)
     post_control(control, {"premium_lapsed": False})
     answers = wait_for_answers(details, waiting, 60, report)
-    if answers.missing():
-        report.line(f"dead letters: {stack.cli('dlq', 'list').strip().splitlines()[-1]}")
-        report.line(stack.cli("dlq", "redrive").strip())
-        answers = wait_for_answers(details, waiting, 60, report)
+    answers = _redriven_if_missing(stack, answers, waiting, report)
     _require_each_answered_once(answers, report, "Spotify outage")
 
     report.line("Spotify rate limit of 5 calls a 30 s window (429 with Retry-After) for misses…")
@@ -633,10 +630,7 @@ def faults(stack: RunningStack, artists: Artists, report: Report, recipients: _R
     waiting = _send_misses(details, [next(names) for _ in range(4)], recipients, report)
     answers = wait_for_answers(details, waiting, 120, report)
     post_control(control, {"rate_limit": None})
-    if answers.missing():
-        report.line(f"dead letters: {stack.cli('dlq', 'list').strip().splitlines()[-1]}")
-        report.line(stack.cli("dlq", "redrive").strip())
-        answers = wait_for_answers(details, waiting, 60, report)
+    answers = _redriven_if_missing(stack, answers, waiting, report)
     _require_each_answered_once(answers, report, "Spotify rate limit")
 
     report.line("Send API failing 5 sends in a row every 2 s under 20 hits/s for 10 s…")
@@ -670,6 +664,17 @@ def _send_failure_bursts(details: dict[str, Any], count: int, every_s: float, fo
     while time.monotonic() < deadline:
         post_control(graph_control_url(details, "next"), {"count": count, "failure": "temporary"})
         time.sleep(every_s)
+
+
+def _redriven_if_missing(
+    stack: RunningStack, answers: Answers, waiting: set[str], report: Report
+) -> Answers:
+    """The answers once the dead letters are redriven, as an operator would, if any is missing."""
+    if not answers.missing():
+        return answers
+    report.line(f"dead letters: {stack.cli('dlq', 'list').strip().splitlines()[-1]}")
+    report.line(stack.cli("dlq", "redrive").strip())
+    return wait_for_answers(stack.details, waiting, 60, report)
 
 
 def _require_each_answered_once(answers: Answers, report: Report, fault: str) -> None:

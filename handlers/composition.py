@@ -23,7 +23,7 @@ import requests
 from adapters.cloudformation import CustomResourceResponder
 from adapters.dynamodb import DynamoGenreStore, DynamoProcessedMessages, DynamoWaiterStore
 from adapters.lambda_inbox import LambdaInbox
-from adapters.messenger import GraphMessenger
+from adapters.messenger import GraphMessenger, MessagingType
 from adapters.postgres.connect import (
     PROXY_WARM_UP,
     Connector,
@@ -231,26 +231,19 @@ class Dependencies(DatabaseDependencies[Settings]):
 
     @property
     def messenger(self) -> Messenger:
-        return self._once(
-            "messenger",
-            lambda: GraphMessenger(
-                requests.Session(),
-                self.settings.graph_api_url,
-                self.application_secrets.page_access_token,
-            ),
-        )
+        return self._once("messenger", lambda: self._graph_messenger("RESPONSE"))
 
     @property
     def proactive_messenger(self) -> Messenger:
         """Sends the messages the bot starts, such as answers pushed once an artist is fetched."""
-        return self._once(
-            "proactive_messenger",
-            lambda: GraphMessenger(
-                requests.Session(),
-                self.settings.graph_api_url,
-                self.application_secrets.page_access_token,
-                messaging_type="UPDATE",
-            ),
+        return self._once("proactive_messenger", lambda: self._graph_messenger("UPDATE"))
+
+    def _graph_messenger(self, messaging_type: MessagingType) -> GraphMessenger:
+        return GraphMessenger(
+            requests.Session(),
+            self.settings.graph_api_url,
+            self.application_secrets.page_access_token,
+            messaging_type=messaging_type,
         )
 
     @property

@@ -38,7 +38,7 @@ from tests.fakes import (
     RecordingQueue,
     artist,
 )
-from tests.fixtures.spotify import SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_SECRET
+from tests.fixtures.spotify import SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_SECRET, client_of
 
 DRAKE_ID = "3TVXtAsR1Inumwj472S9r4"
 TWO_PAC_ID = "1ZwdS5xdxEREPySFridCfh"
@@ -83,13 +83,7 @@ def server(spotify_catalog: Catalog, shared_time: SharedTime) -> Iterator[Spotif
 
 @pytest.fixture
 def client(server: SpotifyServer) -> spotipy.Spotify:
-    return make_spotify_client(
-        server.api_url,
-        server.token_url,
-        SPOTIFY_TEST_CLIENT_ID,
-        SPOTIFY_TEST_CLIENT_SECRET,
-        timeout_seconds=2,
-    )
+    return client_of(server)
 
 
 @pytest.fixture
