@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from domain.models import ArtistRequest
+from domain.models import ArtistRequest, LookupRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -19,3 +19,10 @@ class SqsWorkQueue:
     def enqueue(self, artist_id: str, requested_at: datetime) -> None:
         request = ArtistRequest(artist_id=artist_id, requested_at=requested_at)
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=request.model_dump_json())
+
+    def enqueue_lookup(self, lookup: LookupRequest, delay_seconds: int = 0) -> None:
+        self._client.send_message(
+            QueueUrl=self._queue_url,
+            MessageBody=lookup.model_dump_json(),
+            DelaySeconds=delay_seconds,
+        )

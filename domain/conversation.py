@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import replies
+from domain.errors import SpotifyRateLimitedError, SpotifyRefusedError
 from domain.models import (
     Artist,
     IncomingAttachment,
@@ -14,6 +15,7 @@ from domain.models import (
     IncomingPostback,
     IncomingText,
     Language,
+    LookupRequest,
     Track,
     Waiter,
     Wants,
@@ -37,6 +39,18 @@ SIMILAR_SHOWN = replies.CAROUSEL_LIMIT - 1
 TRACKS_PER_ARTIST = 3
 # Matching needs no more than a long artist name; the rest of a pasted essay is ignored.
 QUERY_LIMIT = 200
+# The longest a queued message can be held back (SQS's limit): a search Spotify refuses for
+# longer is tried again every 15 minutes.
+MAX_QUEUE_DELAY_SECONDS = 900
+# When Spotify fails without saying how long to wait.
+REFUSED_SEARCH_DELAY_SECONDS = 60
+
+
+def deferral_seconds(refusal: SpotifyRefusedError) -> int:
+    """How long a search Spotify refused waits in the queue before it is tried again."""
+    if isinstance(refusal, SpotifyRateLimitedError):
+        return min(max(refusal.retry_after_seconds, 1), MAX_QUEUE_DELAY_SECONDS)
+    return REFUSED_SEARCH_DELAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,9 @@ def converse(event: IncomingEvent, now: datetime, ports: ConversationPorts) -> N
     """
     if not ports.processed.first_delivery(event.message_id):
         return
-    conversation = _Conversation(event.user_id, now, ports)
+    # A clock ahead of this one must not stretch the 24-hour window the waiter is kept for.
+    asked_at = min(event.sent_at, now) if event.sent_at is not None else now
+    conversation = _Conversation(event.user_id, asked_at, ports)
     try:
         match event:
             case IncomingText(text=text):
@@ -76,7 +92,7 @@ def converse(event: IncomingEvent, now: datetime, ports: ConversationPorts) -> N
 @dataclass(frozen=True)
 class _Conversation:
     user_id: str
-    now: datetime
+    asked_at: datetime
     ports: ConversationPorts
 
     def on_text(self, text: str) -> None:
@@ -114,7 +130,12 @@ class _Conversation:
                 self.user_id, replies.did_you_mean(resolution.options, language)
             )
             return
-        found = self.ports.spotify.search_artist(resolution.search_as)
+        try:
+            found = self.ports.spotify.search_artist(resolution.search_as)
+        except SpotifyRefusedError as refusal:
+            self._look_up_later(resolution.search_as, query, "artists", language, refusal)
+            self.reply_text("spotify_busy", language, name=query)
+            return
         if found is None:
             self.reply_text("not_found", language, query=query)
         elif self._learn_name(query, found):
@@ -126,7 +147,12 @@ class _Conversation:
     def songs_like_title(self, title: str, language: Language) -> None:
         track = self.ports.tracks.find_track(normalize_title(title))
         if track is None:
-            track = self.ports.spotify.search_track(title)
+            try:
+                track = self.ports.spotify.search_track(title)
+            except SpotifyRefusedError as refusal:
+                self._look_up_later(title, title, "songs", language, refusal)
+                self.reply_text("spotify_busy_songs", language, title=title)
+                return
         if track is None:
             # "songs like Drake": no song has that title, but an artist has that name.
             resolution = resolve(title, self.ports.names)
@@ -186,17 +212,34 @@ class _Conversation:
         return True
 
     def _wait_for(self, artist_id: str, query: str, wants: Wants, language: Language) -> None:
+        self._add_waiter(artist_id, query, wants, language)
+        self.ports.queue.enqueue(artist_id, self.asked_at)
+
+    def _look_up_later(
+        self,
+        search_as: str,
+        query: str,
+        wants: Wants,
+        language: Language,
+        refusal: SpotifyRefusedError,
+    ) -> None:
+        """Wait for a search Spotify refused: the ingest workflow searches again once the
+        queue gives the lookup back, and answers the user itself (domain/lookups.py)."""
+        lookup = LookupRequest(query=search_as, wants=wants, requested_at=self.asked_at)
+        self._add_waiter(lookup.waiter_key, query, wants, language)
+        self.ports.queue.enqueue_lookup(lookup, deferral_seconds(refusal))
+
+    def _add_waiter(self, key: str, query: str, wants: Wants, language: Language) -> None:
         self.ports.waiters.add(
             Waiter(
-                artist_id=artist_id,
+                artist_id=key,
                 user_id=self.user_id,
                 query=query,
-                requested_at=self.now,
+                requested_at=self.asked_at,
                 wants=wants,
                 language=language,
             )
         )
-        self.ports.queue.enqueue(artist_id, self.now)
 
 
 def send_recommendation(

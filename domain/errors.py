@@ -19,11 +19,16 @@ class VerificationFailedError(SixpotifyError):
     """A webhook subscription check with the wrong mode or verify token."""
 
 
-class SpotifyUnavailableError(SixpotifyError):
+class SpotifyRefusedError(SixpotifyError):
+    """Spotify did not answer a call: it is down, refuses the app, or asks it to wait. The
+    same call may succeed later, so work that needs it is deferred, never dropped."""
+
+
+class SpotifyUnavailableError(SpotifyRefusedError):
     """Spotify failed (5xx, timeout, refused credentials); the workflow retries with backoff."""
 
 
-class SpotifyRateLimitedError(SixpotifyError):
+class SpotifyRateLimitedError(SpotifyRefusedError):
     """Spotify answered 429; the work must go back to the queue for retry_after seconds."""
 
     def __init__(self, retry_after_seconds: int) -> None:

@@ -125,7 +125,8 @@ Wants = Literal["artists", "songs"]
 
 class Waiter(_Frozen):
     """A Messenger user who asked about an artist the bot did not know yet: for similar
-    artists, or for songs like theirs."""
+    artists, or for songs like theirs. artist_id is the artist's Spotify ID, or a lookup's
+    waiter_key while Spotify has not said who the user meant."""
 
     artist_id: str
     user_id: str
@@ -135,30 +136,32 @@ class Waiter(_Frozen):
     language: Language = "en"
 
 
-class IncomingText(_Frozen):
+class _Incoming(_Frozen):
+    user_id: str
+    message_id: str
+    # When the user sent it, as Messenger stamps it; Messenger's 24-hour window for messages
+    # the page starts runs from then, however late the answer is worked out.
+    sent_at: datetime | None = None
+
+
+class IncomingText(_Incoming):
     """A text a Messenger user sent to the page."""
 
     kind: Literal["text"] = "text"
-    user_id: str
-    message_id: str
     text: str
 
 
-class IncomingPostback(_Frozen):
+class IncomingPostback(_Incoming):
     """A tap on a button or a quick reply: the payload the bot attached to it."""
 
     kind: Literal["postback"] = "postback"
-    user_id: str
-    message_id: str
     payload: str
 
 
-class IncomingAttachment(_Frozen):
+class IncomingAttachment(_Incoming):
     """A sticker, image, audio or anything else that is not text."""
 
     kind: Literal["attachment"] = "attachment"
-    user_id: str
-    message_id: str
 
 
 IncomingEvent = Annotated[
@@ -225,6 +228,25 @@ class ArtistRequest(_Frozen):
 
     artist_id: str
     requested_at: datetime
+
+
+class LookupRequest(_Frozen):
+    """A name or song title Spotify refused to search for while a user waited: the body of
+    an artist-requests message, searched again by the ingest workflow until Spotify answers.
+    Its users wait under waiter_key until the search finds whom they meant."""
+
+    query: str
+    wants: Wants
+    requested_at: datetime
+
+    @property
+    def waiter_key(self) -> str:
+        # Never a Spotify ID (22 base-62 characters), so it shares the waiters' table safely;
+        # one key for every spelling that differs only in case and spacing.
+        return f"lookup:{self.wants}:{' '.join(self.query.casefold().split())}"
+
+
+QueuedRequest = ArtistRequest | LookupRequest
 
 
 class IngestPlan(_Frozen):

@@ -68,7 +68,7 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
     """
     known = {artist.id: artist for artist in ports.repository.get_artists(artist_ids)}
     gone = ports.tombstones.tombstoned([i for i in artist_ids if i not in known])
-    patient = _PatientMessenger(ports.messenger, ports.sleep)
+    patient = PatientMessenger(ports.messenger, ports.sleep)
     answering = RecommendationPorts(ports.repository, ports.tracks, patient)
     answered = 0
     undelivered: list[MessengerDeliveryError] = []
@@ -78,20 +78,20 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
             logger.info("Artist %s was not fetched; its waiters wait for a retry", artist_id)
         for waiter in ports.waiters.waiting_for(artist_id):
             if now - waiter.requested_at > MESSAGING_WINDOW:
-                _give_up(waiter, "window_closed", ports.waiters)
+                give_up(waiter, "window_closed", ports.waiters)
                 continue
             if not fetched:
                 continue
             try:
                 _answer(waiter, known.get(artist_id), answering, ports.spotify)
             except RecipientUnreachableError:
-                _give_up(waiter, "recipient_unreachable", ports.waiters)
+                give_up(waiter, "recipient_unreachable", ports.waiters)
                 continue
             except MessengerDeliveryError as error:
                 undelivered.append(error)
                 continue
             if artist_id in gone:
-                _give_up(waiter, "artist_gone", ports.waiters)
+                give_up(waiter, "artist_gone", ports.waiters)
             else:
                 ports.waiters.remove(waiter)
             answered += 1
@@ -123,7 +123,7 @@ def _answer(
     )
 
 
-def _give_up(waiter: Waiter, reason: GiveUpReason, waiters: WaiterStore) -> None:
+def give_up(waiter: Waiter, reason: GiveUpReason, waiters: WaiterStore) -> None:
     # The user's ID stays out of the log: the artist and the reason are what an operator needs.
     logger.warning(
         "Gave up on a user waiting for %s: %s",
@@ -147,7 +147,7 @@ def _still_waiting(undelivered: Sequence[MessengerDeliveryError]) -> MessengerDe
 
 
 @dataclass
-class _PatientMessenger:
+class PatientMessenger:
     """Sends again, after a wait, what the Send API failed for now, while the run's waiting
     budget lasts; each send is retried on its own, so no message of an answer goes twice."""
 

@@ -13,6 +13,7 @@ from domain.models import (
     FetchedArtist,
     FetchOutcome,
     IncomingEvent,
+    LookupRequest,
     NameCandidate,
     Neighbour,
     Reply,
@@ -250,6 +251,11 @@ class ProcessedMessages(Protocol):
 
 class WorkQueue(Protocol):
     def enqueue(self, artist_id: str, requested_at: datetime) -> None: ...
+
+    def enqueue_lookup(self, lookup: LookupRequest, delay_seconds: int = 0) -> None:
+        """Queue a search Spotify refused, to be tried again after delay_seconds, which the
+        queue allows up to 15 minutes."""
+        ...
 
 
 class Inbox(Protocol):

@@ -38,6 +38,18 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "ko": "{title}은(는) 아직 모르는 노래예요. Spotify에서 찾아보고 비슷한 노래를 곧 "
         "보내드릴게요.",
     },
+    "spotify_busy": {
+        "en": "Spotify isn't answering me right now, so I can't look up {name} yet. I'll "
+        "message you with similar artists as soon as it does.",
+        "ko": "지금 Spotify가 응답하지 않아서 {name}을(를) 바로 찾을 수 없어요. 응답이 오면 "
+        "비슷한 아티스트를 바로 보내드릴게요.",
+    },
+    "spotify_busy_songs": {
+        "en": "Spotify isn't answering me right now, so I can't look up {title} yet. I'll "
+        "message you with songs like it as soon as it does.",
+        "ko": "지금 Spotify가 응답하지 않아서 {title}을(를) 바로 찾을 수 없어요. 응답이 오면 "
+        "비슷한 노래를 바로 보내드릴게요.",
+    },
     "found": {
         "en": "Found {name}! Here are artists like them:",
         "ko": "{name}을(를) 찾았어요! 비슷한 아티스트예요:",

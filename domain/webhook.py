@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -55,6 +56,8 @@ MAX_PAYLOAD_CHARS = 1_000
 SENDER_ID_PATTERN = r"^[0-9]{1,32}$"
 # Milliseconds since the epoch; bounded so a postback's stand-in message ID stays short.
 MAX_TIMESTAMP_MS = 10**15
+# Later stamps are taken as no time at all: Python's datetime ends with the year 9999.
+_LATEST_DATETIME_MS = int(datetime.max.replace(tzinfo=UTC).timestamp() * 1000)
 
 WEBHOOK_ITEM_SKIPPED_EVENT: Final = "webhook_item_skipped"
 
@@ -256,22 +259,30 @@ def _skipped(where: str, error: ValidationError) -> list[Skipped]:
 
 def _event(item: _Messaging) -> IncomingEvent | None:
     user_id = item.sender.id
+    sent_at = (
+        datetime.fromtimestamp(item.timestamp / 1000, UTC)
+        if 0 < item.timestamp <= _LATEST_DATETIME_MS
+        else None
+    )
     if item.postback is not None:
         # Older postbacks carry no mid; the sender and time identify a tap just as well.
         message_id = item.postback.mid or f"postback-{user_id}-{item.timestamp}"
         return IncomingPostback(
-            user_id=user_id, message_id=message_id, payload=item.postback.payload
+            user_id=user_id, message_id=message_id, sent_at=sent_at, payload=item.postback.payload
         )
     message = item.message
     if message is None or message.is_echo:
         return None
     if message.quick_reply is not None:
         return IncomingPostback(
-            user_id=user_id, message_id=message.mid, payload=message.quick_reply.payload
+            user_id=user_id,
+            message_id=message.mid,
+            sent_at=sent_at,
+            payload=message.quick_reply.payload,
         )
     if message.text is None:
-        return IncomingAttachment(user_id=user_id, message_id=message.mid)
-    return IncomingText(user_id=user_id, message_id=message.mid, text=message.text)
+        return IncomingAttachment(user_id=user_id, message_id=message.mid, sent_at=sent_at)
+    return IncomingText(user_id=user_id, message_id=message.mid, sent_at=sent_at, text=message.text)
 
 
 def receive_webhook(

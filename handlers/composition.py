@@ -50,6 +50,7 @@ from adapters.spotify import SpotipyCatalog, make_spotify_client
 from adapters.sqs_queue import SqsWorkQueue
 from domain.conversation import ConversationPorts
 from domain.ingest import IngestPorts
+from domain.lookups import LookupPorts
 from domain.notify import NotifyPorts
 from domain.readiness import ProxyTargets, TargetWait
 from handlers.settings import (
@@ -317,6 +318,15 @@ class Dependencies(DatabaseDependencies[Settings]):
             repository=self.repository,
             tombstones=self.tombstones,
             clock=utc_now,
+        )
+
+    def lookups(self) -> LookupPorts:
+        return LookupPorts(
+            spotify=self.spotify,
+            waiters=self.waiters,
+            queue=self.queue,
+            messenger=self.proactive_messenger,
+            sleep=time.sleep,
         )
 
     def notify(self) -> NotifyPorts:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime, timedelta
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from domain.errors import MalformedRequestError
-from domain.models import ArtistRequest, IngestSummary
+from domain.models import ArtistRequest, IngestSummary, QueuedRequest
 from domain.similarity import SHARD_SIZE
 
 
@@ -72,9 +73,39 @@ class RefreshRequest(_Event):
     as_of: datetime | None = None
 
 
+_QUEUED_REQUEST: TypeAdapter[QueuedRequest] = TypeAdapter(QueuedRequest)
+
+
+class ResolveLookupsInput(_Event):
+    """What started the execution: a batch of queue records from the pipe, each an artist
+    request or a lookup, or an operator's request for given artists."""
+
+    request: list[_SqsRecord] | RefreshRequest
+
+    def queued_requests(self) -> list[QueuedRequest]:
+        if isinstance(self.request, RefreshRequest):
+            return []
+        return [_QUEUED_REQUEST.validate_json(record.body) for record in self.request]
+
+
+class ResolveLookupsOutput(_Event):
+    """The batch with every lookup replaced by the artist it found (or left out), in the
+    records' shape PlanBatches reads; to_fetch counts its artists."""
+
+    request: list[_SqsRecord] | RefreshRequest
+    to_fetch: int
+
+    @classmethod
+    def of(cls, request: ResolveLookupsInput, to_fetch: list[ArtistRequest]) -> Self:
+        if isinstance(request.request, RefreshRequest):
+            return cls(request=request.request, to_fetch=len(request.request.artist_ids))
+        records = [_SqsRecord(body=artist.model_dump_json()) for artist in to_fetch]
+        return cls(request=records, to_fetch=len(records))
+
+
 class PlanBatchesInput(_Event):
-    """`request` is what started the execution: a batch of queue records from the pipe,
-    or a refresh request."""
+    """`request` is what started the execution, its lookups resolved: a batch of queue
+    records from the pipe, or a refresh request."""
 
     request: list[_SqsRecord] | RefreshRequest
     started_at: datetime

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import requests
+from moto import backends as moto_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
@@ -26,6 +27,7 @@ from handlers import (
     plan_refresh,
     prepare_similarity_rebuild,
     recompute_similarity,
+    resolve_lookups,
 )
 from local import lambda_dispatch
 from local.lambda_dispatch import LambdaHandler, LocalFunction, OnFailure
@@ -55,6 +57,7 @@ class LocalResources:
 LOCAL_STAGE = ResourceNames(stage="local")
 # The workflow's placeholders, the Lambda entry point behind each, and its function here.
 INGEST_FUNCTIONS = {
+    IngestSubstitution.RESOLVE_LOOKUPS: (Handler.RESOLVE_LOOKUPS, resolve_lookups.handle),
     IngestSubstitution.PLAN_BATCHES: (Handler.PLAN_BATCHES, plan_batches.handle),
     IngestSubstitution.FETCH_ARTISTS: (Handler.FETCH_ARTISTS, fetch_artists.handle),
     IngestSubstitution.RECOMPUTE_SIMILARITY: (
@@ -111,6 +114,7 @@ class LocalAws:
         for name, value in _CREDENTIALS.items():
             os.environ.setdefault(name, value)
         fail_maps_whose_result_is_too_large()
+        _list_moto_modules_once()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -219,6 +223,13 @@ class LocalAws:
             Name=names.generated_secret, SecretString=generated.secret_string()
         )["ARN"]
         return str(application_arn), str(generated_arn)
+
+
+def _list_moto_modules_once() -> None:
+    """moto's server lists its package folder, a stat a service, on every request to match
+    the Host header to a service; the folder does not change while the server runs."""
+    modules = tuple(moto_backends.list_of_moto_modules())
+    moto_backends.list_of_moto_modules = lambda: modules
 
 
 def _create_table(client: Any, name: str, key: list[str]) -> None:

@@ -171,8 +171,8 @@ class WorkflowIngest:
     def _dead_letter_reasons(self, artist_ids: set[str]) -> dict[str, str]:
         reasons = dict.fromkeys(artist_ids, "sent to the dead-letter queue")
         for letter in self._operations.dead_letters():
-            if letter.artist_id in artist_ids and letter.error:
-                reasons[letter.artist_id] = f"{letter.error}: {letter.cause}"
+            if letter.subject in artist_ids and letter.error:
+                reasons[letter.subject] = f"{letter.error}: {letter.cause}"
         return reasons
 
 

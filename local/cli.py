@@ -27,7 +27,7 @@ from local.operations import (
     read_local_json,
 )
 from local.similarity_rebuild import follow_rebuild
-from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode
+from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode, ServerErrors
 from local.stack import LOCAL_JSON, start_local_stack
 
 STATE_DIR = Path(".sixpotify")
@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         type=_calls_per_window,
         metavar="N/30s",
         help="answer 429 to the API call past N in any rolling 30 seconds (default: no limit)",
+    )
+    up.add_argument(
+        "--spotify-server-errors",
+        type=_server_errors,
+        metavar="STATUS/N or STATUS/Ts",
+        help="once the stack is ready, a 5xx storm: every API call answers STATUS (500, 502 or "
+        "503) for the next N calls, or for T seconds",
     )
     up.add_argument(
         "--graph-fail",
@@ -142,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             AccessMode(a.spotify_mode),
             a.spotify_rate_limit,
             seed=not a.no_seed,
+            spotify_server_errors=a.spotify_server_errors,
             graph_failures=a.graph_fail,
             graph_delay_seconds=a.graph_delay,
         ),
@@ -176,6 +184,21 @@ def _calls_per_window(text: str) -> int:
     return int(count)
 
 
+def _server_errors(text: str) -> ServerErrors:
+    """STATUS/N (the next N calls) or STATUS/Ts (the next T seconds), as in 503/20 or 503/10s."""
+    status, _, extent = text.partition("/")
+    seconds = extent.removesuffix("s")
+    try:
+        if seconds != extent:
+            return ServerErrors.model_validate({"status": int(status), "seconds": float(seconds)})
+        return ServerErrors.model_validate({"status": int(status), "calls": int(extent)})
+    except ValueError:
+        # pydantic's ValidationError is a ValueError too.
+        raise argparse.ArgumentTypeError(
+            f"expected STATUS/N or STATUS/Ts with STATUS 500, 502 or 503, not {text!r}"
+        ) from None
+
+
 def _recipient_failure(text: str) -> tuple[str, str]:
     recipient, _, failure = text.partition("=")
     if not recipient or failure not in SEND_FAILURES:
@@ -192,6 +215,7 @@ def _local_up(
     spotify_rate_limit: int | None,
     seed: bool,
     *,
+    spotify_server_errors: ServerErrors | None = None,
     graph_failures: Sequence[tuple[str, str]] = (),
     graph_delay_seconds: float = 0.0,
 ) -> int:
@@ -206,6 +230,9 @@ def _local_up(
         if seed:
             print("ingesting the catalog through the pipeline…", flush=True)
             print(f"{stack.seed()} artists known", flush=True)
+        # After the seeding, which a storm would fail: the storm is for what comes next.
+        if spotify_server_errors is not None:
+            stack.spotify.start_server_errors(spotify_server_errors)
         path = stack.write_local_json()
         print(f"ready: {stack.endpoints.webhook_url} (details in {path}); Ctrl-C stops", flush=True)
         print(
@@ -246,7 +273,7 @@ def _operate(args: argparse.Namespace) -> int:
         letters = operations.dead_letters()
         for letter in letters:
             reason = f"{letter.error}: {letter.cause}" if letter.error else "delivery kept failing"
-            print(f"{letter.artist_id}  requested {letter.requested_at.isoformat()}  {reason}")
+            print(f"{letter.subject}  requested {letter.requested_at.isoformat()}  {reason}")
         print(f"{len(letters)} dead letter(s)")
     else:
         print(f"moved {len(operations.redrive())} dead letter(s) back to the requests queue")

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from pydantic import TypeAdapter
 
-from domain.models import ArtistRequest
+from domain.models import ArtistRequest, QueuedRequest
 from local.aws import REGION
 
 # moto accepts any credentials; explicit ones keep an operator's own AWS profile out of it.
@@ -67,16 +68,30 @@ class StackAddresses:
         )
 
 
+_QUEUED_REQUEST: TypeAdapter[QueuedRequest] = TypeAdapter(QueuedRequest)
+
+
 @dataclass(frozen=True)
 class DeadLetter:
-    """An artist request that could not be ingested. error and cause say why when the
-    workflow put it there; a request the queue moved after too many receives has none."""
+    """A queued request that could not be handled: an artist request the workflow failed
+    to ingest (error and cause say why), or any request, a lookup too, that the queue moved
+    after too many receives (with neither)."""
 
     message_id: str
-    artist_id: str
-    requested_at: datetime
+    request: QueuedRequest
     error: str | None
     cause: str | None
+
+    @property
+    def subject(self) -> str:
+        """The artist ID, or the name a lookup searches for."""
+        if isinstance(self.request, ArtistRequest):
+            return self.request.artist_id
+        return f"lookup {self.request.query!r} ({self.request.wants})"
+
+    @property
+    def requested_at(self) -> datetime:
+        return self.request.requested_at
 
 
 def _utc_now() -> datetime:
@@ -141,14 +156,14 @@ class Operations:
         return [_dead_letter(message) for message in messages]
 
     def redrive(self) -> list[DeadLetter]:
-        """Move every dead letter back to the requests queue as a plain artist request,
-        so the pipe ingests it again; returns what was moved."""
+        """Move every dead letter back to the requests queue as the request it was, without
+        the error, so the pipe handles it again; returns what was moved."""
         moved = []
         for message in _receive_all(self._sqs, self._addresses.dead_letter_queue_url):
             letter = _dead_letter(message)
-            request = ArtistRequest(artist_id=letter.artist_id, requested_at=letter.requested_at)
             self._sqs.send_message(
-                QueueUrl=self._addresses.requests_queue_url, MessageBody=request.model_dump_json()
+                QueueUrl=self._addresses.requests_queue_url,
+                MessageBody=letter.request.model_dump_json(),
             )
             self._sqs.delete_message(
                 QueueUrl=self._addresses.dead_letter_queue_url,
@@ -273,11 +288,9 @@ def _converse_failure(message: dict[str, Any]) -> ConverseFailure:
 
 def _dead_letter(message: dict[str, Any]) -> DeadLetter:
     body = json.loads(message["Body"])
-    request = ArtistRequest.model_validate(body)
     return DeadLetter(
         message_id=message["MessageId"],
-        artist_id=request.artist_id,
-        requested_at=request.requested_at,
+        request=_QUEUED_REQUEST.validate_python(body),
         error=body.get("error"),
         cause=body.get("cause"),
     )

@@ -44,6 +44,7 @@ HANDLER_REQUIREMENTS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
     {
         Handler.WEBHOOK: _COMPOSED,
         Handler.CONVERSE: _COMPOSED,
+        Handler.RESOLVE_LOOKUPS: _COMPOSED,
         Handler.PLAN_BATCHES: _EVENT_MODELS,
         Handler.FETCH_ARTISTS: _PARQUET,
         Handler.RECOMPUTE_SIMILARITY: _SIMILARITY,

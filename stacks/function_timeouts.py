@@ -17,6 +17,9 @@ from stacks.names import Handler
 FUNCTION_TIMEOUT_SECONDS: Final[Mapping[str, int]] = MappingProxyType(
     {
         Handler.CONVERSE: 30,
+        # A batch's lookups: one search each (two for a song that turns out to be an artist's
+        # name), and a not-found answer to whoever waits.
+        Handler.RESOLVE_LOOKUPS: 60,
         Handler.PLAN_BATCHES: 30,
         # A batch of 50: one artists call, 50 top-tracks calls and one audio-features call,
         # with the adapter's own retries, then the lake, DynamoDB and PostgreSQL.

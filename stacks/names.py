@@ -22,6 +22,7 @@ class Handler:
 
     WEBHOOK: Final = "handlers.webhook.handle"
     CONVERSE: Final = "handlers.converse.handle"
+    RESOLVE_LOOKUPS: Final = "handlers.resolve_lookups.handle"
     PLAN_BATCHES: Final = "handlers.plan_batches.handle"
     FETCH_ARTISTS: Final = "handlers.fetch_artists.handle"
     RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"

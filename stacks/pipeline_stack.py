@@ -61,6 +61,17 @@ class PipelineStack(Stack):
             requests_queue=self.requests_queue,
         )
 
+        resolve_lookups = self._function(
+            "ResolveLookups",
+            Handler.RESOLVE_LOOKUPS,
+            "Searches Spotify again for names it refused to search while a user waited",
+            memory_size=256,
+            uses_database=False,
+            uses_secrets=True,
+        )
+        data.waiters_table.grant_read_write_data(resolve_lookups.function)
+        # A search Spotify refuses again goes back to the queue, delayed.
+        self.requests_queue.grant_send_messages(resolve_lookups.function)
         plan_batches = self._function(
             "PlanBatches",
             Handler.PLAN_BATCHES,
@@ -158,6 +169,7 @@ class PipelineStack(Stack):
             "Ingest",
             definition_file=ingest_workflow,
             functions={
+                IngestSubstitution.RESOLVE_LOOKUPS: resolve_lookups.function,
                 IngestSubstitution.PLAN_BATCHES: plan_batches.function,
                 IngestSubstitution.FETCH_ARTISTS: fetch_artists.function,
                 IngestSubstitution.RECOMPUTE_SIMILARITY: recompute_similarity.function,

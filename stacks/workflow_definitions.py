@@ -20,6 +20,7 @@ class IngestSubstitution:
     dead-letter queue it hands failed artist IDs to, and the bucket its refresh manifests
     are read from."""
 
+    RESOLVE_LOOKUPS: Final = "ResolveLookupsFunctionArn"
     PLAN_BATCHES: Final = "PlanBatchesFunctionArn"
     FETCH_ARTISTS: Final = "FetchArtistsFunctionArn"
     RECOMPUTE_SIMILARITY: Final = "RecomputeSimilarityFunctionArn"
@@ -38,6 +39,7 @@ class IngestSubstitution:
 REFRESH_RESULTS_PREFIX: Final = "results/refresh"
 
 INGEST_FUNCTION_SUBSTITUTIONS: Final = (
+    IngestSubstitution.RESOLVE_LOOKUPS,
     IngestSubstitution.PLAN_BATCHES,
     IngestSubstitution.FETCH_ARTISTS,
     IngestSubstitution.RECOMPUTE_SIMILARITY,

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from domain.errors import MessengerDeliveryError, SpotifyRefusedError
 from domain.models import (
     Artist,
     AudioFeatures,
     FetchedArtist,
     FetchOutcome,
     IncomingEvent,
+    LookupRequest,
     NameCandidate,
     Neighbour,
     Reply,
@@ -95,18 +97,25 @@ class FakeSpotify:
     tracks: list[Track] = field(default_factory=list)
     searches: list[str] = field(default_factory=list)
     top_tracks_readable: bool = True
+    # What every search raises while Spotify refuses the app (None: searches answer).
+    search_refusal: SpotifyRefusedError | None = None
 
     def search_track(self, query: str) -> Track | None:
-        self.searches.append(query)
+        self._search(query)
         wanted = normalize_title(query)
         return next((t for t in self.tracks if normalize_title(t.name) == wanted), None)
 
     def search_artist(self, query: str) -> Artist | None:
-        self.searches.append(query)
+        self._search(query)
         wanted = normalize_name(query)
         if wanted in self.other_names:
             return self.catalog[self.other_names[wanted]]
         return next((a for a in self.catalog.values() if normalize_name(a.name) == wanted), None)
+
+    def _search(self, query: str) -> None:
+        self.searches.append(query)
+        if self.search_refusal is not None:
+            raise self.search_refusal
 
     def fetch_artists(self, artist_ids: Sequence[str]) -> FetchOutcome:
         return FetchOutcome(
@@ -196,9 +205,13 @@ class InMemoryProcessed:
 @dataclass
 class RecordingQueue:
     enqueued: list[tuple[str, datetime]] = field(default_factory=list)
+    lookups: list[tuple[LookupRequest, int]] = field(default_factory=list)
 
     def enqueue(self, artist_id: str, requested_at: datetime) -> None:
         self.enqueued.append((artist_id, requested_at))
+
+    def enqueue_lookup(self, lookup: LookupRequest, delay_seconds: int = 0) -> None:
+        self.lookups.append((lookup, delay_seconds))
 
 
 @dataclass
@@ -211,6 +224,22 @@ class RecordingMessenger:
 
     def show_typing(self, user_id: str) -> None:
         self.typing.append(user_id)
+
+
+@dataclass
+class FailingMessenger(RecordingMessenger):
+    """Records what it sends, except that a send to a user in `down` raises their error, and
+    a send to a user in `failing_next` raises the next of their errors, once."""
+
+    down: dict[str, MessengerDeliveryError] = field(default_factory=dict)
+    failing_next: dict[str, list[MessengerDeliveryError]] = field(default_factory=dict)
+
+    def send(self, user_id: str, reply: Reply) -> None:
+        if user_id in self.down:
+            raise self.down[user_id]
+        if self.failing_next.get(user_id):
+            raise self.failing_next[user_id].pop(0)
+        super().send(user_id, reply)
 
 
 @dataclass

@@ -13,6 +13,7 @@ Templates = Mapping[str, Mapping[str, Any]]
 
 # The functions the ingest state machine invokes.
 INGEST_HANDLERS = (
+    Handler.RESOLVE_LOOKUPS,
     Handler.PLAN_BATCHES,
     Handler.FETCH_ARTISTS,
     Handler.RECOMPUTE_SIMILARITY,

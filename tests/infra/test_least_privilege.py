@@ -38,6 +38,13 @@ PROXY_TARGETS_READ = frozenset({"rds:DescribeDBProxyTargets"})
 # Per handler: the app resources it may reach besides its own log group, and actions that must
 # be among those allowed there (what its adapters call).
 EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
+    # Searches Spotify, moves waiters from a lookup to its artist, queues refused lookups again
+    # and tells users what Spotify does not have.
+    Handler.RESOLVE_LOOKUPS: {
+        "waiters table": frozenset({"dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
+        "requests queue": frozenset({"sqs:SendMessage"}),
+        "application secret": SECRET_READ,
+    },
     Handler.PLAN_BATCHES: {},
     Handler.FETCH_ARTISTS: {
         "raw lake objects": frozenset({"s3:PutObject"}),
@@ -275,7 +282,7 @@ def test_chat_functions_only_write_to_tables_and_cannot_consume_the_queue(
 def test_state_machine_reaches_its_functions_dead_letters_manifests_results_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
-    # Given the pipeline's state machine, its nine functions and the app's resources
+    # Given the pipeline's state machine, its ten functions and the app's resources
     templates = synthesized.templates
     names = synthesized.names
     stack = names.pipeline_stack

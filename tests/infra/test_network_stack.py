@@ -18,12 +18,12 @@ from tests.infra.template_queries import (
 )
 
 # Functions that talk to PostgreSQL run in the VPC; the others stay outside it, off the NAT.
+OUTSIDE_VPC = {Handler.WEBHOOK, Handler.RESOLVE_LOOKUPS, Handler.PLAN_BATCHES}
 IN_VPC = {
-    *(handler for handler in INGEST_HANDLERS if handler != Handler.PLAN_BATCHES),
+    *(handler for handler in INGEST_HANDLERS if handler not in OUTSIDE_VPC),
     Handler.CONVERSE,
     Handler.MIGRATE_DATABASE,
 }
-OUTSIDE_VPC = {Handler.WEBHOOK, Handler.PLAN_BATCHES}
 
 
 def subnets_by_tier(synthesized: Synthesized) -> dict[str, list[dict[str, Any]]]:

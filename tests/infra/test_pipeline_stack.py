@@ -25,6 +25,7 @@ from tests.infra.template_queries import (
 )
 
 SUBSTITUTED_HANDLERS = {
+    IngestSubstitution.RESOLVE_LOOKUPS: Handler.RESOLVE_LOOKUPS,
     IngestSubstitution.PLAN_BATCHES: Handler.PLAN_BATCHES,
     IngestSubstitution.FETCH_ARTISTS: Handler.FETCH_ARTISTS,
     IngestSubstitution.RECOMPUTE_SIMILARITY: Handler.RECOMPUTE_SIMILARITY,

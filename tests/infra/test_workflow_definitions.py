@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from domain.errors import MessengerDeliveryError, MessengerUnavailableError
+from domain.errors import MessengerDeliveryError, MessengerUnavailableError, WriteConflictError
 from stacks.workflow_definitions import (
     INGEST_FUNCTION_SUBSTITUTIONS,
     INGEST_SUBSTITUTIONS,
@@ -55,10 +55,10 @@ def test_ingest_workflow_uses_exactly_the_declared_substitutions() -> None:
     # When its placeholders are listed
     found = placeholders(text)
 
-    # Then they are the nine function ARNs, the dead-letter queue and the lake bucket that CDK
+    # Then they are the ten function ARNs, the dead-letter queue and the lake bucket that CDK
     # and the local stack provide
     assert found == frozenset(INGEST_SUBSTITUTIONS)
-    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 9
+    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 10
     assert set(INGEST_SUBSTITUTIONS) - set(INGEST_FUNCTION_SUBSTITUTIONS) == {
         "DeadLetterQueueUrl",
         "LakeBucketName",
@@ -165,3 +165,30 @@ def test_notify_waiters_is_retried_when_the_send_api_failed_for_now_and_only_the
     assert MessengerUnavailableError.__name__ in retried
     assert MessengerDeliveryError.__name__ not in retried
     assert "States.ALL" not in retried
+
+
+def test_a_rebuild_whose_switch_collided_with_another_writer_is_finished_again() -> None:
+    # Given the FinishSimilarityRebuild task of the ingest workflow
+    finish = _ingest_states()["FinishSimilarityRebuild"]
+
+    # When the errors its retries match are read
+    retried = {error for rule in finish["Retry"] for error in rule["ErrorEquals"]}
+
+    # Then a deadlock or serialization failure rolled back by PostgreSQL is tried again
+    # before the rebuild is abandoned
+    assert WriteConflictError.__name__ in retried
+
+
+def test_queued_requests_have_their_lookups_resolved_before_they_are_planned() -> None:
+    # Given the ingest workflow's states
+    states = _ingest_states()
+
+    # When a batch of queued requests (the Choice's default) is followed
+    first = states[states["RequestsOrRefresh"]["Default"]]
+    after = states[first["Next"]]
+
+    # Then lookups are searched first, and a batch left with no artist to fetch ends there
+    assert first["Parameters"]["FunctionName"] == "${ResolveLookupsFunctionArn}"
+    assert after["Type"] == "Choice"
+    assert after["Choices"][0]["Next"] == "PlanBatches"
+    assert states[after["Default"]]["Type"] == "Succeed"

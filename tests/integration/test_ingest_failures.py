@@ -171,7 +171,7 @@ def test_a_batch_spotify_keeps_failing_goes_to_the_dlq_and_the_rest_carries_on(
     assert down.failed_attempts == [(EMINEM,)] * 4
     # And Eminem is in the DLQ with the error and its cause, ready to be requested again
     [letter] = stack_operations(clean_stack).dead_letters()
-    assert (letter.artist_id, letter.error) == (EMINEM, "SpotifyUnavailableError")
+    assert (letter.subject, letter.error) == (EMINEM, "SpotifyUnavailableError")
     assert "HTTP 503" in (letter.cause or "")
     assert letter.requested_at.isoformat() == REQUESTED_AT
     # And the other batch was ingested, its similar artists computed, its waiters notified

@@ -141,7 +141,7 @@ def test_a_spotify_outage_keeps_the_waiter_until_the_redrive_answers_them(
 
     # When Eminem is ingested: the batch fails every try and is dead-lettered
     _ingest(clean_stack, "spotify-storm", [EMINEM])
-    assert [letter.artist_id for letter in stack_operations(clean_stack).dead_letters()] == [EMINEM]
+    assert [letter.subject for letter in stack_operations(clean_stack).dead_letters()] == [EMINEM]
 
     # Then the user was not told the artist is gone, and still waits
     assert _messages(clean_stack) == []

@@ -1,11 +1,23 @@
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain import payloads, replies
-from domain.conversation import ConversationPorts, converse
-from domain.errors import MessengerDeliveryError
+from domain.conversation import (
+    MAX_QUEUE_DELAY_SECONDS,
+    REFUSED_SEARCH_DELAY_SECONDS,
+    ConversationPorts,
+    converse,
+)
+from domain.errors import (
+    MessengerDeliveryError,
+    SpotifyPremiumLapsedError,
+    SpotifyQuotaExceededError,
+    SpotifyRateLimitedError,
+    SpotifyRefusedError,
+    SpotifyUnavailableError,
+)
 from domain.models import (
     CarouselReply,
     IncomingAttachment,
@@ -329,3 +341,79 @@ def test_songs_like_a_song_by_an_unknown_artist_are_not_waited_for_without_top_t
     assert world.queue.enqueued == []
     assert world.waiters.waiting_for(DRAKE.id) == []
     assert world.replies() == [replies.text("songs_unavailable", "en")]
+
+
+@pytest.mark.parametrize(
+    ("refusal", "delay_seconds"),
+    [
+        (SpotifyRateLimitedError(30), 30),
+        (SpotifyQuotaExceededError(NOW + timedelta(hours=6), 6 * 3600), MAX_QUEUE_DELAY_SECONDS),
+        (SpotifyUnavailableError("HTTP 503"), REFUSED_SEARCH_DELAY_SECONDS),
+        (SpotifyPremiumLapsedError("HTTP 403"), REFUSED_SEARCH_DELAY_SECONDS),
+    ],
+)
+def test_a_search_spotify_refuses_is_queued_as_a_lookup_and_the_user_told_so(
+    world: World, refusal: SpotifyRefusedError, delay_seconds: int
+) -> None:
+    # Given Spotify refuses every search / When a user types an unknown artist
+    world.spotify.search_refusal = refusal
+    world.says("Drake")
+    # Then the search waits on the queue for as long as Spotify asks (at most the queue's
+    # limit), the user waits under it, and hears at once that the answer will come
+    [(lookup, delay)] = world.queue.lookups
+    assert (lookup.query, lookup.wants, delay) == ("Drake", "artists", delay_seconds)
+    [waiter] = world.waiters.waiting_for(lookup.waiter_key)
+    assert (waiter.user_id, waiter.query) == ("user-1", "Drake")
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert reply.text == replies.say("spotify_busy", "en", name="Drake")
+
+
+def test_a_refused_lookup_is_answered_once_when_the_message_comes_again(world: World) -> None:
+    # Given a search Spotify refused was answered with "Spotify is busy"
+    world.spotify.search_refusal = SpotifyUnavailableError("HTTP 503")
+    world.says("Drake", mid="m_drake")
+    # When Messenger delivers the same message again
+    world.says("Drake", mid="m_drake")
+    # Then it gets no second answer and no second lookup
+    assert len(world.replies()) == 1
+    assert len(world.queue.lookups) == 1
+
+
+def test_a_song_title_spotify_refuses_to_search_waits_for_songs(world: World) -> None:
+    # Given Spotify refuses searches / When a user asks for songs like an unknown title
+    world.spotify.search_refusal = SpotifyRateLimitedError(5)
+    world.says("songs like Hotline Bling", user_id="user-2")
+    # Then the title is looked up later for songs, and the user is told so
+    [(lookup, delay)] = world.queue.lookups
+    assert (lookup.query, lookup.wants, delay) == ("Hotline Bling", "songs", 5)
+    [waiter] = world.waiters.waiting_for(lookup.waiter_key)
+    assert waiter.wants == "songs"
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert reply.text == replies.say("spotify_busy_songs", "en", title="Hotline Bling")
+
+
+def test_a_waiter_is_kept_from_when_the_user_wrote_not_from_when_it_was_worked_out(
+    world: World,
+) -> None:
+    # Given a message Messenger stamped ten minutes ago, worked out only now
+    sent_at = NOW - timedelta(minutes=10)
+    event = IncomingText(user_id="user-1", message_id="m_late", text="drake", sent_at=sent_at)
+    # When the bot answers it with a wait for Drake
+    world.receive(event)
+    # Then the user's 24-hour window is counted from the message, as Messenger counts it
+    [waiter] = world.waiters.waiting_for(DRAKE.id)
+    assert waiter.requested_at == sent_at
+    assert world.queue.enqueued == [(DRAKE.id, sent_at)]
+
+
+def test_a_message_stamped_ahead_of_the_clock_waits_from_now(world: World) -> None:
+    # Given a message stamped by a clock an hour ahead / When it asks for Drake
+    event = IncomingText(
+        user_id="user-1", message_id="m_ahead", text="drake", sent_at=NOW + timedelta(hours=1)
+    )
+    world.receive(event)
+    # Then the window is not stretched past now
+    [waiter] = world.waiters.waiting_for(DRAKE.id)
+    assert waiter.requested_at == NOW

@@ -9,7 +9,7 @@ from domain.errors import (
     MessengerUnavailableError,
     RecipientUnreachableError,
 )
-from domain.models import CarouselReply, Neighbour, Reply, TextReply, Waiter
+from domain.models import CarouselReply, Neighbour, TextReply, Waiter
 from domain.notify import (
     RETRY_BUDGET_SECONDS,
     WAITER_GIVEN_UP_EVENT,
@@ -17,12 +17,12 @@ from domain.notify import (
     notify_waiters,
 )
 from tests.fakes import (
+    FailingMessenger,
     FakeSpotify,
     InMemoryArtists,
     InMemoryTombstones,
     InMemoryTracks,
     InMemoryWaiters,
-    RecordingMessenger,
     artist,
     track,
 )
@@ -30,22 +30,6 @@ from tests.fakes import (
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 DRAKE = artist("drake", "Drake", "hip hop")
 FUTURE = artist("future", "Future", "hip hop")
-
-
-@dataclass
-class FailingMessenger(RecordingMessenger):
-    """Records what it sends, except that a send to a user in `down` raises their error, and
-    a send to a user in `failing_next` raises the next of their errors, once."""
-
-    down: dict[str, MessengerDeliveryError] = field(default_factory=dict)
-    failing_next: dict[str, list[MessengerDeliveryError]] = field(default_factory=dict)
-
-    def send(self, user_id: str, reply: Reply) -> None:
-        if user_id in self.down:
-            raise self.down[user_id]
-        if self.failing_next.get(user_id):
-            raise self.failing_next[user_id].pop(0)
-        super().send(user_id, reply)
 
 
 @dataclass

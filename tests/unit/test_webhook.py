@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,6 +11,7 @@ from domain.webhook import (
     MAX_MESSAGE_ID_CHARS,
     MAX_PAYLOAD_CHARS,
     MAX_TEXT_CHARS,
+    MAX_TIMESTAMP_MS,
     Delivery,
     Skipped,
     parse_webhook_body,
@@ -23,6 +25,8 @@ from tests.fakes import RecordingInbox
 SECRET = "app-secret"
 # Page-scoped IDs as Meta sends them: decimal digits.
 U1, U2, U3, PAGE = "2400000000000001", "2400000000000002", "2400000000000003", "1500000000000001"
+# Every item below is stamped 7 ms after the epoch.
+SENT_AT = datetime.fromtimestamp(0.007, UTC)
 
 
 def _body(*messaging: dict[str, object], entries: int = 1) -> bytes:
@@ -52,11 +56,13 @@ def test_every_kind_of_messaging_item_becomes_the_right_event() -> None:
     # Then echoes, deliveries and reads are left out, and the rest keep their order
     assert delivery == Delivery(
         events=[
-            IncomingText(user_id=U1, message_id="m1", text="Drake"),
-            IncomingAttachment(user_id=U2, message_id="m3"),
-            IncomingPostback(user_id=U2, message_id="m4", payload="Q"),
-            IncomingPostback(user_id=U3, message_id="m5", payload="P"),
-            IncomingPostback(user_id=U3, message_id=f"postback-{U3}-7", payload="P2"),
+            IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="Drake"),
+            IncomingAttachment(user_id=U2, message_id="m3", sent_at=SENT_AT),
+            IncomingPostback(user_id=U2, message_id="m4", sent_at=SENT_AT, payload="Q"),
+            IncomingPostback(user_id=U3, message_id="m5", sent_at=SENT_AT, payload="P"),
+            IncomingPostback(
+                user_id=U3, message_id=f"postback-{U3}-7", sent_at=SENT_AT, payload="P2"
+            ),
         ]
     )
 
@@ -100,7 +106,7 @@ def test_brackets_inside_strings_do_not_count_towards_the_depth() -> None:
     body = _body(_from(U1, message={"mid": "m1", "text": "[{" * MAX_JSON_DEPTH}))
     # When it is parsed / Then it is an ordinary text
     assert parse_webhook_body(body).events == [
-        IncomingText(user_id=U1, message_id="m1", text="[{" * MAX_JSON_DEPTH)
+        IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="[{" * MAX_JSON_DEPTH)
     ]
 
 
@@ -151,8 +157,8 @@ def test_one_unusable_item_is_skipped_and_the_others_are_still_answered(
     delivery = parse_webhook_body(body)
     # Then both valid messages are answered and the log names the field that failed
     assert delivery.events == [
-        IncomingText(user_id=U1, message_id="m1", text="Drake"),
-        IncomingText(user_id=U3, message_id="m3", text="IU"),
+        IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="Drake"),
+        IncomingText(user_id=U3, message_id="m3", sent_at=SENT_AT, text="IU"),
     ]
     assert delivery.skipped == [Skipped(where="entry[0].messaging[1]", field=field, reason=reason)]
 
@@ -167,7 +173,9 @@ def test_a_value_nested_too_deep_fails_only_the_item_that_reads_it() -> None:
     # When it is parsed
     delivery = parse_webhook_body(body)
     # Then the item whose unread field is deep is answered, and the other two are skipped
-    assert delivery.events == [IncomingText(user_id=U1, message_id="m1", text="Drake")]
+    assert delivery.events == [
+        IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="Drake")
+    ]
     assert delivery.skipped == [
         Skipped(where="entry[0].messaging[0]", field="", reason="model_type"),
         Skipped(where="entry[0].messaging[2]", field="message.text", reason="string_type"),
@@ -183,7 +191,9 @@ def test_an_integer_too_long_to_parse_fails_only_the_item_that_reads_it() -> Non
     body = f'{{"object": "page", "entry": [{{"messaging": [{items}]}}]}}'.encode()
     # When it is parsed / Then only the item that reads the integer is skipped
     delivery = parse_webhook_body(body)
-    assert delivery.events == [IncomingText(user_id=U1, message_id="m1", text="IU")]
+    assert delivery.events == [
+        IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="IU")
+    ]
     assert delivery.skipped == [
         Skipped(where="entry[0].messaging[1]", field="timestamp", reason="finite_number")
     ]
@@ -195,7 +205,9 @@ def test_an_entry_that_is_not_an_object_is_skipped_and_the_next_one_read() -> No
     body = json.dumps({"object": "page", "entry": [7, good]}).encode()
     # When it is parsed / Then the second entry is answered
     delivery = parse_webhook_body(body)
-    assert delivery.events == [IncomingText(user_id=U1, message_id="m1", text="Drake")]
+    assert delivery.events == [
+        IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="Drake")
+    ]
     assert delivery.skipped == [Skipped(where="entry[0]", field="", reason="model_type")]
 
 
@@ -207,7 +219,9 @@ def test_a_signed_post_is_handed_off_to_be_answered() -> None:
     delivery = receive_webhook(body, sign(body, SECRET), SECRET, inbox)
     # Then its events wait in the inbox
     assert delivery.skipped == []
-    assert inbox.handed_off == [IncomingText(user_id=U1, message_id="m1", text="에스파")]
+    assert inbox.handed_off == [
+        IncomingText(user_id=U1, message_id="m1", sent_at=SENT_AT, text="에스파")
+    ]
 
 
 def test_a_skipped_item_is_logged_by_field_without_what_it_held(
@@ -284,3 +298,12 @@ def test_an_api_event_whose_body_holds_no_bytes_is_malformed(
     # When its bytes are asked for / Then it is a malformed request (400), never a crash
     with pytest.raises(MalformedRequestError):
         event.raw_body()
+
+
+def test_a_stamp_past_the_calendar_leaves_the_message_without_a_time() -> None:
+    # Given a message stamped within the accepted bound but after the year 9999
+    body = _body(_from(U1, timestamp=MAX_TIMESTAMP_MS, message={"mid": "m1", "text": "IU"}))
+    # When it is parsed / Then it is answered as a message with no time of its own
+    assert parse_webhook_body(body).events == [
+        IncomingText(user_id=U1, message_id="m1", sent_at=None, text="IU")
+    ]
