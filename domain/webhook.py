@@ -33,9 +33,9 @@ _SIGNATURE_PREFIX = "sha256="
 # or an item beyond one is acknowledged and skipped rather than failed, because Meta retries
 # a failed delivery (valid items included) and disables a webhook that keeps failing.
 
-# The events a delivery hands on travel in one asynchronous Lambda invocation, whose payload
-# is at most 256 KB; an event is about the size of the item it came from.
-MAX_BODY_BYTES = 256 * 1024
+# Far above Meta's deliveries, and far below the 6 MB a Lambda receives: the events it holds
+# are handed on in as many asynchronous invocations as their size needs (256 KB each).
+MAX_BODY_BYTES = 1024 * 1024
 # Meta's deepest delivery, the echo of a carousel (buttons inside the elements of an
 # attachment's payload), nests about a dozen levels. Whatever nests deeper is cut off before
 # parsing, which recurses once per level and would exhaust the stack at about a thousand.

@@ -1,10 +1,13 @@
 """The webhook through the local gateway, with real signatures, as Messenger calls it."""
 
 import json
+import time
 
 import pytest
 import requests
 
+from adapters.lambda_inbox import ASYNC_PAYLOAD_LIMIT_BYTES
+from domain.webhook import MAX_BODY_BYTES, MAX_TEXT_CHARS
 from local.chat import ChatClient, messenger_event, sign
 from local.stack import LocalStack
 from tests.stack_probes import execution_count, item_count, queue_depth, table_rows
@@ -212,3 +215,30 @@ def test_a_redelivered_event_gets_one_reply(
     replies = messenger_user.replies(at_least=2, timeout_seconds=1)
     assert len(replies) == 1
     assert "couldn't find" in replies[0]["body"]["message"]["text"]
+
+
+def test_a_delivery_larger_than_one_invocation_is_answered_whole(clean_stack: LocalStack) -> None:
+    # Given a signed delivery of five users' longest Korean texts: about 600 KB as Meta escapes
+    # them, 300 KB of events, more than one asynchronous invocation carries
+    users = [f"24000000000008{n:02d}" for n in range(5)]
+    page_id = clean_stack.endpoints.page_id
+    items = [
+        {
+            "sender": {"id": user},
+            "recipient": {"id": page_id},
+            "timestamp": int(time.time() * 1000),
+            "message": {"mid": f"m_long_{user}", "text": "가" * MAX_TEXT_CHARS},
+        }
+        for user in users
+    ]
+    body = json.dumps({"object": "page", "entry": [{"id": page_id, "messaging": items}]})
+    raw = body.encode()
+    assert ASYNC_PAYLOAD_LIMIT_BYTES < len(raw) <= MAX_BODY_BYTES
+    chats = [clean_stack.messenger_user(user) for user in users]
+    # When it is posted
+    response = _post(clean_stack, raw, sign(raw, clean_stack.endpoints.app_secret))
+    # Then Messenger gets its 200 and each user gets exactly one answer
+    assert response.status_code == 200
+    for chat in chats:
+        assert len(chat.replies(at_least=1, timeout_seconds=60)) == 1
+        assert chat.replies(at_least=1, timeout_seconds=0.5) == []
