@@ -32,6 +32,10 @@ WEBHOOK_ITEMS_SKIPPED_BURST: Final = 10
 # Nothing drains the queues of converse failures and refresh dead letters but the operator: one
 # message there is already a loss to repair, and waiting longer would not make it go away.
 SET_ASIDE_MINUTES: Final = 1
+# Answers later than this, minute after minute, are a backlog the converse function's
+# concurrency does not drain; Lambda keeps the events (up to its maximum age), but users wait.
+CONVERSE_BACKLOG_AGE_MS: Final = 30_000
+CONVERSE_BACKLOG_MINUTES: Final = 3
 # A burstable instance above this for a quarter of an hour is spending its CPU credits.
 DATABASE_CPU_PERCENT: Final = 80
 DATABASE_CPU_PERIODS: Final = 3
@@ -125,6 +129,15 @@ class OperationalAlarms(Construct):
             "The converse function failed: users are left without an answer",
             threshold=1,
             comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "converse-backlog",
+            metrics.converse_event_age,
+            f"Messages have waited more than {CONVERSE_BACKLOG_AGE_MS // 1000} s to be answered "
+            f"for {CONVERSE_BACKLOG_MINUTES} minutes: converse cannot keep up; see docs/deploy.md",
+            threshold=CONVERSE_BACKLOG_AGE_MS,
+            comparison=_ABOVE,
+            periods=CONVERSE_BACKLOG_MINUTES,
         )
         self._alarm(
             "converse-failures",

@@ -24,6 +24,7 @@ class OperationalMetrics:
     webhook_client_errors: cloudwatch.IMetric
     webhook_function_errors: cloudwatch.IMetric
     converse_errors: cloudwatch.IMetric
+    converse_event_age: cloudwatch.IMetric
     converse_failures_depth: cloudwatch.IMetric
     ingest_started: cloudwatch.IMetric
     ingest_succeeded: cloudwatch.IMetric
@@ -78,6 +79,14 @@ def operational_metrics(
         ),
         converse_errors=converse.metric_errors(
             statistic=total, period=PERIOD, label="converse errors"
+        ),
+        # How long the oldest event waited in Lambda's own queue before converse ran it: the
+        # backlog of answers, which grows when messages come faster than its concurrency allows.
+        converse_event_age=converse.metric(
+            "AsyncEventAge",
+            statistic=cloudwatch.Stats.MAXIMUM,
+            period=QUEUE_PERIOD,
+            label="oldest waiting message (ms)",
         ),
         converse_failures_depth=depth(converse_failures, "converse events set aside"),
         ingest_started=ingest.metric_started(statistic=total, period=PERIOD, label="started"),

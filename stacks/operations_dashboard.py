@@ -36,7 +36,10 @@ class OperationsDashboard(Construct):
         )
         self.dashboard.add_widgets(
             _graph("Webhook requests", [metrics.webhook_requests]),
-            _graph("Webhook latency (ms)", [metrics.webhook_latency_p99]),
+            _graph(
+                "Webhook latency and oldest unanswered message (ms)",
+                [metrics.webhook_latency_p99, metrics.converse_event_age],
+            ),
             _graph(
                 "Webhook errors",
                 [

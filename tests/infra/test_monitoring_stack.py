@@ -99,6 +99,10 @@ _VISIBLE = "ApproximateNumberOfMessagesVisible"
         ),
         ("webhook-errors", ExpectedAlarm("AWS/Lambda", "Errors", AT_LEAST, 1, 1, _FUNCTION)),
         ("converse-errors", ExpectedAlarm("AWS/Lambda", "Errors", AT_LEAST, 1, 1, _FUNCTION)),
+        (
+            "converse-backlog",
+            ExpectedAlarm("AWS/Lambda", "AsyncEventAge", GREATER, 30_000, 3, _FUNCTION),
+        ),
         ("webhook-5xx", ExpectedAlarm("AWS/ApiGateway", "5xx", AT_LEAST, 1, 1, _API)),
         (
             "webhook-latency",
@@ -134,9 +138,10 @@ def test_each_alarm_watches_its_metric_of_the_right_resource(
 def test_the_error_alarms_watch_the_webhook_and_converse_functions(
     synthesized: Synthesized,
 ) -> None:
-    # Given the two function error alarms
+    # Given the two function error alarms, and the converse backlog's
     webhook = _dimension_target(synthesized, _alarm(synthesized, "webhook-errors"))
     converse = _dimension_target(synthesized, _alarm(synthesized, "converse-errors"))
+    backlog = _dimension_target(synthesized, _alarm(synthesized, "converse-backlog"))
 
     # When the functions they watch are looked up
     handlers = {
@@ -146,11 +151,12 @@ def test_the_error_alarms_watch_the_webhook_and_converse_functions(
         for target in (webhook, converse)
     }
 
-    # Then each alarm watches its own function
+    # Then each alarm watches its own function, and the backlog converse's
     assert handlers == {
         webhook.logical_id: "handlers.webhook.handle",
         converse.logical_id: "handlers.converse.handle",
     }
+    assert backlog == converse
 
 
 @pytest.mark.parametrize(
@@ -351,7 +357,7 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     ]
 
     # Then each alarm notifies the topic when it fires and when it clears
-    assert len(actions) == 16
+    assert len(actions) == 17
     assert all(fired == cleared == [{"Ref": topic_id}] for fired, cleared in actions)
     # And the topic is encrypted with a rotated key that CloudWatch may use, and TLS only
     topic = Template.from_json(dict(template))
@@ -434,6 +440,7 @@ def test_the_dashboard_shows_chat_ingest_and_the_database_at_a_glance(
         "ExecutionsStarted",
         "ExecutionsSucceeded",
         "ExecutionsFailed",
+        "AsyncEventAge",
         SPOTIFY_RATE_LIMITED.metric_name,
         ARTISTS_NOT_FOUND.metric_name,
         WAITERS_GIVEN_UP.metric_name,
