@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -44,7 +44,7 @@ class DynamoWaiterStore:
                 "artist_id": {"S": waiter.artist_id},
                 "user_id": {"S": waiter.user_id},
                 "query": {"S": waiter.query},
-                "requested_at": {"S": waiter.requested_at.isoformat()},
+                "requested_at": {"S": _sortable(waiter.requested_at)},
                 "wants": {"S": waiter.wants},
                 "language": {"S": waiter.language},
                 "expires_at": {"N": str(expires_at)},
@@ -60,10 +60,20 @@ class DynamoWaiterStore:
             ExpressionAttributeValues={":artist": {"S": artist_id}},
             ConsistentRead=True,
         ):
-            waiters.extend(
-                Waiter.model_validate({name: _plain(value) for name, value in item.items()})
-                for item in page["Items"]
-            )
+            waiters.extend(_waiter(item) for item in page["Items"])
+        return waiters
+
+    def asked_before(self, moment: datetime) -> list[Waiter]:
+        # Only the waiters still pending are in the table, so a scan reads little.
+        waiters: list[Waiter] = []
+        paginator = self._client.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            FilterExpression="requested_at < :moment",
+            ExpressionAttributeValues={":moment": {"S": _sortable(moment)}},
+            ConsistentRead=True,
+        ):
+            waiters.extend(_waiter(item) for item in page["Items"])
         return waiters
 
     def remove(self, waiter: Waiter) -> None:
@@ -71,6 +81,15 @@ class DynamoWaiterStore:
             TableName=self._table,
             Key={"artist_id": {"S": waiter.artist_id}, "user_id": {"S": waiter.user_id}},
         )
+
+
+def _sortable(moment: datetime) -> str:
+    """The moment as a string that sorts as the moments do: UTC, every field at full width."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _waiter(item: Mapping[str, Any]) -> Waiter:
+    return Waiter.model_validate({name: _plain(value) for name, value in item.items()})
 
 
 def _plain(value: Mapping[str, Any]) -> Any:

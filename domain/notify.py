@@ -100,6 +100,17 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
     return answered
 
 
+def give_up_stale_waiters(now: datetime, waiters: WaiterStore) -> int:
+    """Give up, counted, on every user whose 24-hour window closed while they waited for an
+    answer no run brought: their artist's batch failed and was not redriven in time, or its
+    execution failed before it answered. Messenger lets nothing be sent to them any more, and
+    without this their wait would end unseen, when the table's TTL deletes them."""
+    stale = waiters.asked_before(now - MESSAGING_WINDOW)
+    for waiter in stale:
+        give_up(waiter, "window_closed", waiters)
+    return len(stale)
+
+
 def _answer(
     waiter: Waiter, artist: Artist | None, ports: RecommendationPorts, spotify: SpotifyCatalog
 ) -> None:

@@ -236,6 +236,10 @@ class WaiterStore(Protocol):
 
     def waiting_for(self, artist_id: str) -> list[Waiter]: ...
 
+    def asked_before(self, moment: datetime) -> list[Waiter]:
+        """Every waiter, whatever it waits for, whose question is older than moment."""
+        ...
+
     def remove(self, waiter: Waiter) -> None: ...
 
 

@@ -22,6 +22,7 @@ from handlers import (
     converse,
     fetch_artists,
     finish_similarity_rebuild,
+    give_up_stale_waiters,
     notify_waiters,
     plan_batches,
     plan_refresh,
@@ -65,6 +66,10 @@ INGEST_FUNCTIONS = {
         recompute_similarity.handle,
     ),
     IngestSubstitution.NOTIFY_WAITERS: (Handler.NOTIFY_WAITERS, notify_waiters.handle),
+    IngestSubstitution.GIVE_UP_STALE_WAITERS: (
+        Handler.GIVE_UP_STALE_WAITERS,
+        give_up_stale_waiters.handle,
+    ),
     IngestSubstitution.PLAN_REFRESH: (Handler.PLAN_REFRESH, plan_refresh.handle),
     IngestSubstitution.PREPARE_SIMILARITY_REBUILD: (
         Handler.PREPARE_SIMILARITY_REBUILD,

@@ -49,6 +49,7 @@ HANDLER_REQUIREMENTS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         Handler.FETCH_ARTISTS: _PARQUET,
         Handler.RECOMPUTE_SIMILARITY: _SIMILARITY,
         Handler.NOTIFY_WAITERS: _COMPOSED,
+        Handler.GIVE_UP_STALE_WAITERS: _COMPOSED,
         Handler.PLAN_REFRESH: _COMPOSED,
         Handler.PREPARE_SIMILARITY_REBUILD: _SIMILARITY,
         Handler.COMPUTE_SIMILARITY_SHARD: _SIMILARITY,

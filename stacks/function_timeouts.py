@@ -26,6 +26,7 @@ FUNCTION_TIMEOUT_SECONDS: Final[Mapping[str, int]] = MappingProxyType(
         Handler.FETCH_ARTISTS: 120,
         Handler.RECOMPUTE_SIMILARITY: 300,
         Handler.NOTIFY_WAITERS: 60,
+        Handler.GIVE_UP_STALE_WAITERS: 60,
         Handler.PLAN_REFRESH: 60,
         Handler.PREPARE_SIMILARITY_REBUILD: 600,
         Handler.COMPUTE_SIMILARITY_SHARD: 600,

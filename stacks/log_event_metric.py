@@ -7,6 +7,7 @@ another field without parsing the message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -60,31 +61,35 @@ WEBHOOK_ITEMS_SKIPPED: Final = LoggedCount(
 
 
 class LogEventMetric(Construct):
-    """Adds up the lines of `log_group` that `counted` names into `namespace`."""
+    """Adds up the lines of `log_groups` that `counted` names into `namespace`: one filter
+    per log group, all publishing the same metric, which CloudWatch sums."""
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        log_group: logs.ILogGroup,
+        log_groups: Sequence[logs.ILogGroup],
         namespace: str,
         counted: LoggedCount,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.filter = logs.MetricFilter(
-            self,
-            "Filter",
-            log_group=log_group,
-            filter_pattern=logs.FilterPattern.string_value(
-                f"$.{LogEvent.FIELD}", "=", counted.event
-            ),
-            metric_namespace=namespace,
-            metric_name=counted.metric_name,
-            metric_value="1" if counted.count_field is None else f"$.{counted.count_field}",
-            # Zero rather than no data: quiet periods show as 0 on the dashboard.
-            default_value=0,
-        )
-        self.metric = self.filter.metric(
+        filters = [
+            logs.MetricFilter(
+                self,
+                f"Filter{number}",
+                log_group=log_group,
+                filter_pattern=logs.FilterPattern.string_value(
+                    f"$.{LogEvent.FIELD}", "=", counted.event
+                ),
+                metric_namespace=namespace,
+                metric_name=counted.metric_name,
+                metric_value="1" if counted.count_field is None else f"$.{counted.count_field}",
+                # Zero rather than no data: quiet periods show as 0 on the dashboard.
+                default_value=0,
+            )
+            for number, log_group in enumerate(log_groups, start=1)
+        ]
+        self.metric = filters[0].metric(
             statistic=cloudwatch.Stats.SUM, period=Duration.minutes(5), label=counted.label
         )

@@ -46,15 +46,15 @@ class MonitoringStack(Stack):
             LogEventMetric(
                 self,
                 construct_id,
-                log_group=log_group,
+                log_groups=log_groups,
                 namespace=names.metric_namespace,
                 counted=counted,
             )
-            for construct_id, log_group, counted in (
-                ("SpotifyThrottling", pipeline.fetch_artists_logs, SPOTIFY_RATE_LIMITED),
-                ("ArtistsNotFound", pipeline.fetch_artists_logs, ARTISTS_NOT_FOUND),
-                ("WaitersGivenUp", pipeline.notify_waiters_logs, WAITERS_GIVEN_UP),
-                ("WebhookItemsSkipped", chat.webhook_logs, WEBHOOK_ITEMS_SKIPPED),
+            for construct_id, log_groups, counted in (
+                ("SpotifyThrottling", [pipeline.fetch_artists_logs], SPOTIFY_RATE_LIMITED),
+                ("ArtistsNotFound", [pipeline.fetch_artists_logs], ARTISTS_NOT_FOUND),
+                ("WaitersGivenUp", pipeline.waiter_logs, WAITERS_GIVEN_UP),
+                ("WebhookItemsSkipped", [chat.webhook_logs], WEBHOOK_ITEMS_SKIPPED),
             )
         )
         metrics = operational_metrics(

@@ -27,6 +27,7 @@ class Handler:
     FETCH_ARTISTS: Final = "handlers.fetch_artists.handle"
     RECOMPUTE_SIMILARITY: Final = "handlers.recompute_similarity.handle"
     NOTIFY_WAITERS: Final = "handlers.notify_waiters.handle"
+    GIVE_UP_STALE_WAITERS: Final = "handlers.give_up_stale_waiters.handle"
     PLAN_REFRESH: Final = "handlers.plan_refresh.handle"
     PREPARE_SIMILARITY_REBUILD: Final = "handlers.prepare_similarity_rebuild.handle"
     COMPUTE_SIMILARITY_SHARD: Final = "handlers.compute_similarity_shard.handle"

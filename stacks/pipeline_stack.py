@@ -109,8 +109,16 @@ class PipelineStack(Stack):
             uses_database=True,
             uses_secrets=True,
         )
-        self.notify_waiters_logs: logs.ILogGroup = notify_waiters.log_group
         data.waiters_table.grant_read_write_data(notify_waiters.function)
+        give_up_stale_waiters = self._function(
+            "GiveUpStaleWaiters",
+            Handler.GIVE_UP_STALE_WAITERS,
+            "Gives up, counted, on waiting users whose 24-hour messaging window has closed",
+            memory_size=256,
+            uses_database=False,
+            uses_secrets=False,
+        )
+        data.waiters_table.grant_read_write_data(give_up_stale_waiters.function)
         plan_refresh = self._function(
             "PlanRefresh",
             Handler.PLAN_REFRESH,
@@ -164,6 +172,12 @@ class PipelineStack(Stack):
         )
         abandon_rebuild.role.add_managed_policy(data.similarity_snapshot_deleter)
 
+        # The functions that give up on waiting users, each with a logged reason.
+        self.waiter_logs: list[logs.ILogGroup] = [
+            notify_waiters.log_group,
+            resolve_lookups.log_group,
+            give_up_stale_waiters.log_group,
+        ]
         self.ingest = IngestStateMachine(
             self,
             "Ingest",
@@ -174,6 +188,7 @@ class PipelineStack(Stack):
                 IngestSubstitution.FETCH_ARTISTS: fetch_artists.function,
                 IngestSubstitution.RECOMPUTE_SIMILARITY: recompute_similarity.function,
                 IngestSubstitution.NOTIFY_WAITERS: notify_waiters.function,
+                IngestSubstitution.GIVE_UP_STALE_WAITERS: give_up_stale_waiters.function,
                 IngestSubstitution.PLAN_REFRESH: plan_refresh.function,
                 IngestSubstitution.PREPARE_SIMILARITY_REBUILD: prepare_rebuild.function,
                 IngestSubstitution.COMPUTE_SIMILARITY_SHARD: compute_shard.function,

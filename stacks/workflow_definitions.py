@@ -25,6 +25,7 @@ class IngestSubstitution:
     FETCH_ARTISTS: Final = "FetchArtistsFunctionArn"
     RECOMPUTE_SIMILARITY: Final = "RecomputeSimilarityFunctionArn"
     NOTIFY_WAITERS: Final = "NotifyWaitersFunctionArn"
+    GIVE_UP_STALE_WAITERS: Final = "GiveUpStaleWaitersFunctionArn"
     PLAN_REFRESH: Final = "PlanRefreshFunctionArn"
     PREPARE_SIMILARITY_REBUILD: Final = "PrepareSimilarityRebuildFunctionArn"
     COMPUTE_SIMILARITY_SHARD: Final = "ComputeSimilarityShardFunctionArn"
@@ -44,6 +45,7 @@ INGEST_FUNCTION_SUBSTITUTIONS: Final = (
     IngestSubstitution.FETCH_ARTISTS,
     IngestSubstitution.RECOMPUTE_SIMILARITY,
     IngestSubstitution.NOTIFY_WAITERS,
+    IngestSubstitution.GIVE_UP_STALE_WAITERS,
     IngestSubstitution.PLAN_REFRESH,
     IngestSubstitution.PREPARE_SIMILARITY_REBUILD,
     IngestSubstitution.COMPUTE_SIMILARITY_SHARD,

@@ -184,6 +184,9 @@ class InMemoryWaiters:
     def waiting_for(self, artist_id: str) -> list[Waiter]:
         return [w for (a, _), w in self.waiters.items() if a == artist_id]
 
+    def asked_before(self, moment: datetime) -> list[Waiter]:
+        return [w for w in self.waiters.values() if w.requested_at < moment]
+
     def remove(self, waiter: Waiter) -> None:
         self.waiters.pop((waiter.artist_id, waiter.user_id), None)
 

@@ -56,6 +56,10 @@ EXPECTED_REACH: dict[str, dict[str, frozenset[str]]] = {
     Handler.RECOMPUTE_SIMILARITY: {
         "database login": DATABASE_LOGIN,
     },
+    # Reads every waiter to find those whose window closed, and deletes them.
+    Handler.GIVE_UP_STALE_WAITERS: {
+        "waiters table": frozenset({"dynamodb:Scan", "dynamodb:DeleteItem"}),
+    },
     Handler.PLAN_REFRESH: {
         "refresh manifests": frozenset({"s3:PutObject"}),
         "database login": DATABASE_LOGIN,
@@ -282,7 +286,7 @@ def test_chat_functions_only_write_to_tables_and_cannot_consume_the_queue(
 def test_state_machine_reaches_its_functions_dead_letters_manifests_results_and_nothing_else(
     synthesized: Synthesized,
 ) -> None:
-    # Given the pipeline's state machine, its ten functions and the app's resources
+    # Given the pipeline's state machine, its eleven functions and the app's resources
     templates = synthesized.templates
     names = synthesized.names
     stack = names.pipeline_stack

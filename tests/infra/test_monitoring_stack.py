@@ -224,15 +224,19 @@ def test_spotify_rate_limits_are_counted_from_the_fetch_functions_log(
 
 def _metric_filter(synthesized: Synthesized, metric_name: str) -> dict[str, Any]:
     """The properties of the monitoring stack's one metric filter publishing `metric_name`."""
+    filters = _metric_filters(synthesized, metric_name)
+    assert len(filters) == 1, f"expected one metric filter for {metric_name}"
+    return filters[0]
+
+
+def _metric_filters(synthesized: Synthesized, metric_name: str) -> list[dict[str, Any]]:
+    """The properties of the monitoring stack's metric filters publishing `metric_name`."""
     template = synthesized.template_json(synthesized.names.monitoring_stack)
-    filters = [
+    return [
         metric_filter["Properties"]
         for metric_filter in resources_of_type(template, "AWS::Logs::MetricFilter").values()
         if metric_filter["Properties"]["MetricTransformations"][0]["MetricName"] == metric_name
     ]
-    assert len(filters) == 1, f"expected one metric filter for {metric_name}"
-    properties: dict[str, Any] = filters[0]
-    return properties
 
 
 def _log_group_name(synthesized: Synthesized, metric_filter: dict[str, Any]) -> str:
@@ -280,26 +284,33 @@ def test_artists_spotify_does_not_have_are_added_up_from_the_fetch_functions_log
     )
 
 
-def test_waiting_users_given_up_on_are_counted_from_the_notify_functions_log(
+def test_waiting_users_given_up_on_are_counted_from_every_function_that_gives_up(
     synthesized: Synthesized,
 ) -> None:
-    # Given the monitoring template's metric filter for waiters given up on
-    properties = _metric_filter(synthesized, WAITERS_GIVEN_UP.metric_name)
+    # Given the monitoring template's metric filters for waiters given up on
+    filters = _metric_filters(synthesized, WAITERS_GIVEN_UP.metric_name)
 
-    # When the alarm on its metric is looked up
+    # When the alarm on their metric is looked up
     alarm = _alarm(synthesized, "waiters-given-up")
 
-    # Then each give-up line of NotifyWaiters' log counts one, and the alarm fires only for a
-    # burst within 5 minutes: a user blocking the page now and then is no outage
-    assert properties["FilterPattern"] == (
-        f'{{ $.{LogEvent.FIELD} = "{LogEvent.WAITER_GIVEN_UP}" }}'
+    # Then each give-up line of NotifyWaiters', ResolveLookups' and GiveUpStaleWaiters' logs
+    # counts one in the same metric, and the alarm fires only for a burst within 5 minutes: a
+    # user blocking the page now and then is no outage
+    assert sorted(_log_group_name(synthesized, properties) for properties in filters) == sorted(
+        "/aws/lambda/" + synthesized.names.function(handler)
+        for handler in (
+            "handlers.notify_waiters.handle",
+            "handlers.resolve_lookups.handle",
+            "handlers.give_up_stale_waiters.handle",
+        )
     )
-    assert _log_group_name(synthesized, properties) == "/aws/lambda/" + (
-        synthesized.names.function("handlers.notify_waiters.handle")
-    )
-    (transformation,) = properties["MetricTransformations"]
-    assert transformation["MetricNamespace"] == synthesized.names.metric_namespace
-    assert transformation["MetricValue"] == "1"
+    for properties in filters:
+        assert properties["FilterPattern"] == (
+            f'{{ $.{LogEvent.FIELD} = "{LogEvent.WAITER_GIVEN_UP}" }}'
+        )
+        (transformation,) = properties["MetricTransformations"]
+        assert transformation["MetricNamespace"] == synthesized.names.metric_namespace
+        assert transformation["MetricValue"] == "1"
     watched = _metric_stat(alarm)
     assert (watched["Metric"]["MetricName"], watched["Stat"], watched["Period"]) == (
         WAITERS_GIVEN_UP.metric_name,

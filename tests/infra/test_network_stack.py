@@ -18,7 +18,12 @@ from tests.infra.template_queries import (
 )
 
 # Functions that talk to PostgreSQL run in the VPC; the others stay outside it, off the NAT.
-OUTSIDE_VPC = {Handler.WEBHOOK, Handler.RESOLVE_LOOKUPS, Handler.PLAN_BATCHES}
+OUTSIDE_VPC = {
+    Handler.WEBHOOK,
+    Handler.RESOLVE_LOOKUPS,
+    Handler.PLAN_BATCHES,
+    Handler.GIVE_UP_STALE_WAITERS,
+}
 IN_VPC = {
     *(handler for handler in INGEST_HANDLERS if handler not in OUTSIDE_VPC),
     Handler.CONVERSE,

@@ -55,10 +55,10 @@ def test_ingest_workflow_uses_exactly_the_declared_substitutions() -> None:
     # When its placeholders are listed
     found = placeholders(text)
 
-    # Then they are the ten function ARNs, the dead-letter queue and the lake bucket that CDK
+    # Then they are the eleven function ARNs, the dead-letter queue and the lake bucket that CDK
     # and the local stack provide
     assert found == frozenset(INGEST_SUBSTITUTIONS)
-    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 10
+    assert len(INGEST_FUNCTION_SUBSTITUTIONS) == 11
     assert set(INGEST_SUBSTITUTIONS) - set(INGEST_FUNCTION_SUBSTITUTIONS) == {
         "DeadLetterQueueUrl",
         "LakeBucketName",

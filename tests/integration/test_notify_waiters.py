@@ -172,3 +172,28 @@ def test_the_chat_client_opens_the_window_the_send_api_checks(clean_stack: Local
     assert user.say("   ").status_code == 200
     [reply] = user.replies(at_least=1)
     assert reply["body"]["messaging_type"] == "RESPONSE"
+
+
+def test_the_daily_refresh_gives_up_on_users_whose_window_closed_unanswered(
+    clean_stack: LocalStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given two known artists, a user who asked 30 hours ago for an artist whose batch was
+    # never redriven, one waiting 26 hours for a lookup, and one who asked an hour ago
+    _ingest(clean_stack, "stale-waiters-known", [DRAKE, EMINEM])
+    _wait_for(clean_stack, FIRST, "0000000000000000000001", hours_ago=30)
+    _wait_for(clean_stack, BLOCKED, "lookup:artists:someone", hours_ago=26)
+    _wait_for(clean_stack, THIRD, "0000000000000000000001", hours_ago=1)
+
+    # When the daily refresh runs
+    operations = stack_operations(clean_stack)
+    clean_stack.wait_for_execution(operations.start_refresh(), 180)
+
+    # Then the two whose window closed are given up, each counted, and nobody is messaged;
+    # the recent one still waits
+    assert sorted(_given_up(caplog)) == [
+        ("0000000000000000000001", "window_closed"),
+        ("lookup:artists:someone", "window_closed"),
+    ]
+    assert _still_waiting("0000000000000000000001") == [THIRD]
+    assert _still_waiting("lookup:artists:someone") == []
+    assert _messages(clean_stack) == []

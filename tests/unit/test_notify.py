@@ -14,6 +14,7 @@ from domain.notify import (
     RETRY_BUDGET_SECONDS,
     WAITER_GIVEN_UP_EVENT,
     NotifyPorts,
+    give_up_stale_waiters,
     notify_waiters,
 )
 from tests.fakes import (
@@ -253,3 +254,25 @@ def test_a_pushed_answer_offers_songs_only_where_top_tracks_can_be_read() -> Non
     (songs_answer,) = [r for u, r in world.messenger.sent if u == "songs-user"]
     assert isinstance(songs_answer, TextReply)
     assert songs_answer.text == replies.text("songs_unavailable", "en").text
+
+
+def test_waiters_whose_window_closed_unanswered_are_given_up_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a user who asked 25 hours ago for an artist no run fetched, one who asked 23
+    # hours ago, and one waiting 30 hours for a lookup Spotify kept refusing
+    world = _world(
+        _waiter("stale", requested_at=NOW - timedelta(hours=25)),
+        _waiter("fresh", requested_at=NOW - timedelta(hours=23)),
+        _waiter("lookup", artist_id="lookup:artists:drake", requested_at=NOW - timedelta(hours=30)),
+    )
+    # When the daily sweep runs
+    given_up = give_up_stale_waiters(NOW, world.waiters)
+    # Then the two whose window closed are given up, counted, and sent nothing; the other waits
+    assert given_up == 2
+    assert [w.user_id for w in world.waiters.waiters.values()] == ["fresh"]
+    assert sorted(_given_up(caplog)) == [
+        (DRAKE.id, "window_closed"),
+        ("lookup:artists:drake", "window_closed"),
+    ]
+    assert world.messenger.sent == []
