@@ -4,12 +4,20 @@ The embedded server is PostgreSQL 16 with pgvector from the ``pgserver`` wheel. 
 on a unix socket only (no TCP port), trusts local connections, and keeps its data under the
 directory it is given, so stopping and starting again finds the same data. Processes that
 open the same data directory share one server; it stops when the last of them lets go.
+
+A supervised server is started again when its postmaster is gone (killed, crashed), on the
+same data directory and socket, so the URL clients hold stays valid; PostgreSQL's crash
+recovery replays its log on the way up.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import subprocess
+import threading
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
@@ -17,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
+import psutil  # type: ignore[import-untyped]  # comes with pgserver, which runs on it
 import psycopg2
 from psycopg2 import sql
 
@@ -24,7 +33,10 @@ with warnings.catch_warnings():
     # pgserver asks platformdirs for a runtime directory at import; without a desktop
     # session it warns that XDG_RUNTIME_DIR is unset, which is expected on servers and CI.
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
-    from pgserver.postgres_server import get_server
+    from pgserver.postgres_server import PostgresServer, get_server
+
+_log = logging.getLogger(__name__)
+POSTMASTER_PID = "postmaster.pid"
 
 
 class EmbeddedPostgres:
@@ -36,6 +48,81 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         self._server = get_server(data_dir, cleanup_mode="stop")
+        self._supervision_ends = threading.Event()
+        self._supervisor: threading.Thread | None = None
+
+    def running(self) -> bool:
+        """Whether the postmaster named in the data directory is alive."""
+        pid = self._postmaster_pid()
+        if pid is None:
+            return False
+        try:
+            # A killed postmaster stays a zombie until its parent (init) reaps it.
+            return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+        except psutil.NoSuchProcess:
+            return False
+
+    def restart(self) -> bool:
+        """Start the server again on the same data directory and socket if it is not running.
+
+        True once it runs. False while it cannot start yet: the dead postmaster not reaped
+        (PostgreSQL itself would refuse to start over its lock file), or its children still
+        holding the shared memory (pg_ctl refuses); a later call tries again.
+        """
+        # pgserver's lock (it has no public restart): another process sharing this data
+        # directory may be restarting it.
+        with PostgresServer._lock:
+            if self.running():
+                return True
+            pid = self._postmaster_pid()
+            if pid is not None and psutil.pid_exists(pid):
+                return False
+            try:
+                self._server.ensure_postgres_running()
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                return False
+        return True
+
+    def supervise(self, every_seconds: float) -> None:
+        """Check every `every_seconds` that the server runs, and restart it when it does not,
+        until stop()."""
+        if self._supervisor is not None:
+            return
+        self._supervisor = threading.Thread(
+            target=self._watch, args=(every_seconds,), name="postgres-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def _watch(self, every_seconds: float) -> None:
+        down_since: float | None = None
+        while not self._supervision_ends.wait(every_seconds):
+            if down_since is None:
+                if self.running():
+                    continue
+                down_since = time.monotonic()
+                _log.warning(
+                    "embedded PostgreSQL in %s stopped; restarting it", self._server.pgdata
+                )
+            try:
+                restarted = self.restart()
+            except Exception:  # the supervision goes on, and the next check tries again
+                _log.exception("embedded PostgreSQL could not be restarted yet")
+                continue
+            if restarted:
+                _log.warning(
+                    "embedded PostgreSQL running again after %.1f s, at the same address",
+                    time.monotonic() - down_since,
+                )
+                down_since = None
+
+    def _postmaster_pid(self) -> int | None:
+        """The process ID on the first line of the data directory's postmaster.pid."""
+        pid_file = Path(self._server.pgdata) / POSTMASTER_PID
+        try:
+            first_line = pid_file.read_text(encoding="utf-8").split("\n", 1)[0]
+        except FileNotFoundError:
+            return None
+        return int(first_line) if first_line.strip().isdigit() else None
 
     @property
     def url(self) -> str:
@@ -48,6 +135,10 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Let go of the server; it stops unless another process still uses it. Idempotent."""
+        # First the supervision, which would otherwise start the server again.
+        self._supervision_ends.set()
+        if self._supervisor is not None:
+            self._supervisor.join()
         self._server.cleanup()
 
     def __enter__(self) -> EmbeddedPostgres:
@@ -64,7 +155,10 @@ class EmbeddedPostgres:
 
 @contextmanager
 def database_url_from_environment_or_embedded(
-    data_dir: Path, environment: Mapping[str, str] | None = None
+    data_dir: Path,
+    environment: Mapping[str, str] | None = None,
+    *,
+    supervise_every_seconds: float | None = None,
 ) -> Iterator[str]:
     """The database URL the local stack and the tests use, for as long as the block runs.
 
@@ -72,13 +166,16 @@ def database_url_from_environment_or_embedded(
     used as it is and nothing is started: this is how to run against a PostgreSQL of your
     own, which must have the ``vector`` extension available. Otherwise an embedded server
     is started with its data in ``data_dir`` and stopped when the block ends; the data
-    stays for next time.
+    stays for next time. With `supervise_every_seconds`, the embedded server is checked
+    that often and restarted when it stopped.
     """
     configured = (os.environ if environment is None else environment).get("DATABASE_URL")
     if configured:
         yield configured
         return
     with EmbeddedPostgres(data_dir) as server:
+        if supervise_every_seconds is not None:
+            server.supervise(supervise_every_seconds)
         yield server.url
 
 

@@ -12,6 +12,8 @@ otherwise pass locally and fail in production:
   counting down to the quota's end, usually hours.
 - `premium_lapsed` answers every API call 403, as Spotify does once the Premium
   subscription a Development Mode app's owner must hold has lapsed.
+- `server_errors` is a 5xx storm: every API call answers 500, 502 or 503 for the next N
+  calls or the next T seconds, whichever ends first.
 - `delay_seconds` slows every API answer; `inject_fault` scripts single answers (429, 5xx,
   latency) per endpoint.
 
@@ -37,10 +39,10 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from local.background_server import BackgroundHttpServer
 from local.catalog import Catalog, CatalogArtist, CatalogAudioFeatures, CatalogTrack
@@ -132,6 +134,28 @@ def _rate_limited(retry_after_seconds: int, reason: str | None = None) -> _Respo
     return _Response(429, {"error": error}, {"Retry-After": str(retry_after_seconds)})
 
 
+ServerErrorStatus = Literal[500, 502, 503]
+
+
+class ServerErrors(BaseModel):
+    """A 5xx storm: every API call answers `status` until `calls` more calls were refused
+    or `seconds` have passed, whichever ends first; at least one of the two is given. Read
+    back, they say what is left of the storm."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: ServerErrorStatus = 503
+    calls: int | None = Field(default=None, ge=1)
+    seconds: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _ends(self) -> ServerErrors:
+        # A storm without an end would outlast the scenario that started it.
+        if self.calls is None and self.seconds is None:
+            raise ValueError("a storm ends after some calls or some seconds")
+        return self
+
+
 class Conditions(BaseModel):
     """What the stand-in enforces beyond Spotify's shapes, as `control_url` reads and
     changes it: a POST names only what it changes."""
@@ -143,6 +167,25 @@ class Conditions(BaseModel):
     quota_exceeded_for_seconds: int | None = Field(default=None, ge=0)
     premium_lapsed: bool | None = None
     delay_seconds: float | None = Field(default=None, ge=0)
+    server_errors: ServerErrors | None = None
+
+
+@dataclass
+class _Storm:
+    """A 5xx storm going on: its status, the calls it still refuses, when it ends."""
+
+    status: ServerErrorStatus
+    calls_left: int | None
+    ends_at: float | None
+
+    def ended(self, now: float) -> bool:
+        return (self.calls_left is not None and self.calls_left <= 0) or (
+            self.ends_at is not None and now >= self.ends_at
+        )
+
+    def left(self, now: float) -> ServerErrors:
+        seconds = None if self.ends_at is None else max(0.001, round(self.ends_at - now, 3))
+        return ServerErrors(status=self.status, calls=self.calls_left, seconds=seconds)
 
 
 def _oauth_error(error: str, description: str) -> _Response:
@@ -200,6 +243,7 @@ class SpotifyServer(BackgroundHttpServer):
         self.delay_seconds = 0.0
         self._window: deque[float] = deque()
         self._quota_ends_at: float | None = None
+        self._storm: _Storm | None = None
 
     def __repr__(self) -> str:
         state = f"running at {self.api_url}" if self.running else "stopped"
@@ -252,10 +296,22 @@ class SpotifyServer(BackgroundHttpServer):
         with self._lock:
             self._quota_ends_at = None
 
+    def start_server_errors(self, storm: ServerErrors) -> None:
+        """Answer every API call `storm.status` until the storm ends, replacing any storm
+        still going on."""
+        ends_at = None if storm.seconds is None else self._clock() + storm.seconds
+        with self._lock:
+            self._storm = _Storm(storm.status, storm.calls, ends_at)
+
+    def stop_server_errors(self) -> None:
+        with self._lock:
+            self._storm = None
+
     def restore_full_service(self) -> None:
         """Extended quota, no faults, limits or delay, and no calls counted."""
         self.clear_faults()
         self.restore_quota()
+        self.stop_server_errors()
         self.mode = AccessMode.EXTENDED_QUOTA
         self.rate_limit = None
         self.premium_lapsed = False
@@ -267,6 +323,7 @@ class SpotifyServer(BackgroundHttpServer):
     def conditions(self) -> Conditions:
         with self._lock:
             quota_ends_at = self._quota_ends_at
+            storm = self._current_storm()
         quota_left = (
             max(0, math.ceil(quota_ends_at - self._clock())) if quota_ends_at is not None else 0
         )
@@ -276,11 +333,12 @@ class SpotifyServer(BackgroundHttpServer):
             quota_exceeded_for_seconds=quota_left,
             premium_lapsed=self.premium_lapsed,
             delay_seconds=self.delay_seconds,
+            server_errors=None if storm is None else storm.left(self._clock()),
         )
 
     def change_conditions(self, changes: Conditions) -> None:
         """Apply what `changes` names; a quota of 0 seconds restores the quota, and a
-        `rate_limit` field set to null lifts the limit."""
+        `rate_limit` or `server_errors` field set to null lifts the limit or ends the storm."""
         if changes.mode is not None:
             self.mode = changes.mode
         if "rate_limit" in changes.model_fields_set:
@@ -291,6 +349,11 @@ class SpotifyServer(BackgroundHttpServer):
             self.premium_lapsed = changes.premium_lapsed
         if changes.delay_seconds is not None:
             self.delay_seconds = changes.delay_seconds
+        if "server_errors" in changes.model_fields_set:
+            if changes.server_errors is None:
+                self.stop_server_errors()
+            else:
+                self.start_server_errors(changes.server_errors)
 
     def revoke_tokens(self) -> None:
         """Forget every issued token, as if they had all expired."""
@@ -323,6 +386,9 @@ class SpotifyServer(BackgroundHttpServer):
         return self._check_access(endpoint) or self._answer(endpoint, path_id, request)
 
     def _check_access(self, endpoint: Endpoint) -> _Response | None:
+        storm_status = self._take_server_error()
+        if storm_status is not None:
+            return _api_error(storm_status, HTTPStatus(storm_status).phrase)
         if self.premium_lapsed:
             return _api_error(403, PREMIUM_LAPSED_MESSAGE)
         limited = self._check_limits()
@@ -331,6 +397,24 @@ class SpotifyServer(BackgroundHttpServer):
         if endpoint in _CLOSED_ENDPOINTS[self.mode]:
             return _api_error(403, "Forbidden")
         return None
+
+    def _take_server_error(self) -> int | None:
+        """The status of the storm going on, one of its calls used; None when there is none.
+        The calls it refuses take no place in the rate limit's window."""
+        with self._lock:
+            storm = self._current_storm()
+            if storm is None:
+                return None
+            if storm.calls_left is not None:
+                storm.calls_left -= 1
+            return storm.status
+
+    def _current_storm(self) -> _Storm | None:
+        """The storm still going on, forgetting one that ended; called with the lock held."""
+        storm = self._storm
+        if storm is not None and storm.ended(self._clock()):
+            self._storm = storm = None
+        return storm
 
     def _check_limits(self) -> _Response | None:
         """The 429 of an exhausted quota or a full window; otherwise the call takes its place

@@ -43,6 +43,12 @@ LOCAL_JSON = "local.json"
 DRAIN_SECONDS = 30.0
 STATUS_PATH = "/status"
 PAGE_ID = "100000000000001"
+# The embedded PostgreSQL's data directory, under the state directory.
+POSTGRES_DATA_DIR = "pgdata"
+# How often the embedded PostgreSQL is checked, and restarted if it stopped: an outage lasts
+# this long plus the restart (about a second with crash recovery), and every message that
+# needed the database meanwhile waits on the converse-failures queue for a replay.
+POSTGRES_CHECK_SECONDS = 0.25
 
 
 class ExecutionFailedError(RuntimeError):
@@ -153,7 +159,8 @@ def start_local_stack(
     """Every stand-in started and wired; all of it stops when the block ends.
 
     The database is `database_url` if given, else DATABASE_URL, else an embedded server
-    keeping its data under state_dir. The gateway delivers a webhook POST again as Meta
+    keeping its data under state_dir, restarted on the same data and address whenever it
+    stops while the stack runs. The gateway delivers a webhook POST again as Meta
     does after a failed or slow answer, unless webhook_redelivery is None. Stopping waits up
     to drain_seconds for the asynchronous invocations already accepted.
     """
@@ -161,7 +168,9 @@ def start_local_stack(
         state_dir.mkdir(parents=True, exist_ok=True)
         if database_url is None:
             database_url = exit_stack.enter_context(
-                database_url_from_environment_or_embedded(state_dir / "pgdata")
+                database_url_from_environment_or_embedded(
+                    state_dir / POSTGRES_DATA_DIR, supervise_every_seconds=POSTGRES_CHECK_SECONDS
+                )
             )
         yield _start(
             state_dir,

@@ -13,7 +13,7 @@ from typing import Any
 
 import certifi
 import psycopg2
-from psycopg2.extensions import connection
+from psycopg2.extensions import connection, parse_dsn
 
 Connector = Callable[[], connection]
 
@@ -23,10 +23,18 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 def url_connector(url: str, *, connect: Callable[..., connection] = psycopg2.connect) -> Connector:
-    """Connections to the database a libpq URL or DSN names, as it names it."""
+    """Connections to the database a libpq URL or DSN names, as it names it.
+
+    Unless it sets its own `connect_timeout`, a connection attempt gives up after
+    CONNECT_TIMEOUT_SECONDS: libpq would otherwise wait on a server host that is gone for as
+    long as the operating system retries, past a Lambda's deadline.
+    """
+    timeout = (
+        {} if "connect_timeout" in parse_dsn(url) else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    )
 
     def open_connection() -> connection:
-        return connect(url)
+        return connect(url, **timeout)
 
     return open_connection
 

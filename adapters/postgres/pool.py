@@ -29,7 +29,11 @@ class ConnectionPool:
     failing. Each borrow is one transaction. A connection that is closed, or whose
     transaction failed with a connection-level error, is closed and forgotten, never lent
     again; one left idle for `check_idle_after_seconds` or more is checked before it is
-    lent, and replaced if the check fails.
+    lent, and replaced if the check fails. Once a connection broke, every connection idle
+    since before is checked before it is lent too: a server that restarted ended them all,
+    and the next transaction gets a new connection rather than another dead one. While the
+    server cannot be reached, each transaction fails to connect; the first after it is back
+    connects.
 
     `clock` tells wall-clock seconds: a frozen Lambda environment's monotonic clock may
     stand still while its connections are closed on the other end.
@@ -48,8 +52,10 @@ class ConnectionPool:
         self._check_idle_after_seconds = check_idle_after_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        # (connection, when it was given back), most recently given back last.
-        self._idle: list[tuple[connection, float]] = []
+        # (connection, when it was given back, breakages seen by then), most recently given
+        # back last.
+        self._idle: list[tuple[connection, float, int]] = []
+        self._breakages = 0
         self._closed = False
 
     @contextlib.contextmanager
@@ -78,7 +84,7 @@ class ConnectionPool:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
-        for unused, _ in idle:
+        for unused, _, _ in idle:
             _close_quietly(unused)
 
     def _borrow(self) -> connection:
@@ -86,18 +92,19 @@ class ConnectionPool:
             with self._lock:
                 if not self._idle:
                     break
-                candidate, given_back_at = self._idle.pop()
-            if self._usable(candidate, given_back_at):
+                candidate, given_back_at, breakages_then = self._idle.pop()
+                suspect = breakages_then < self._breakages
+            if self._usable(candidate, given_back_at, suspect=suspect):
                 return candidate
             _close_quietly(candidate)
         return self._connector()
 
-    def _usable(self, candidate: connection, given_back_at: float) -> bool:
+    def _usable(self, candidate: connection, given_back_at: float, *, suspect: bool) -> bool:
         if candidate.closed:
             return False
         idle_seconds = self._clock() - given_back_at
         # A clock set back makes the idle time unknown: check then too.
-        if 0 <= idle_seconds < self._check_idle_after_seconds:
+        if not suspect and 0 <= idle_seconds < self._check_idle_after_seconds:
             return True
         try:
             with candidate, candidate.cursor() as cursor:
@@ -114,8 +121,10 @@ class ConnectionPool:
         )
         with self._lock:
             if healthy and not self._closed:
-                self._idle.append((borrowed, self._clock()))
+                self._idle.append((borrowed, self._clock(), self._breakages))
                 return
+            if not healthy and (borrowed.closed or isinstance(failure, _CONNECTION_ERRORS)):
+                self._breakages += 1
         _close_quietly(borrowed)
 
 

@@ -461,6 +461,7 @@ def test_conditions_are_changed_and_read_over_http(
         "quota_exceeded_for_seconds": TWO_HOURS,
         "premium_lapsed": True,
         "delay_seconds": 0.0,
+        "server_errors": None,
     }
     assert refused.status_code == 403
     assert wrong.status_code == 400
