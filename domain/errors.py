@@ -74,6 +74,12 @@ class ProxyNotReadyError(SixpotifyError):
     """RDS Proxy did not reach the database within the time allowed; says what it last saw."""
 
 
+class DatabaseUnavailableError(SixpotifyError):
+    """PostgreSQL could not be reached, or lost the connection mid-transaction (restarted,
+    failed over, overloaded): the transaction did not happen, and the same work started again
+    once it is back succeeds."""
+
+
 class WriteConflictError(SixpotifyError):
     """The database rolled a write back because it collided with another transaction (a
     deadlock, or a serialization failure); the same write started afresh normally succeeds."""

@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, connection
 
 from adapters.postgres.connect import Connector, url_connector
+from domain.errors import DatabaseUnavailableError
 
 # Errors after which a connection cannot be trusted with another transaction.
 _CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
@@ -63,7 +65,10 @@ class ConnectionPool:
         """A cursor in a transaction, committed when the block ends and rolled back if it
         raises; the connection goes back to the pool either way, unless it is broken."""
         with self._connections_free:
-            borrowed = self._borrow()
+            try:
+                borrowed = self._borrow()
+            except _CONNECTION_ERRORS as error:
+                raise DatabaseUnavailableError(f"cannot connect to PostgreSQL: {error}") from error
             failure: BaseException | None = None
             try:
                 with borrowed.cursor() as cursor:
@@ -75,6 +80,8 @@ class ConnectionPool:
                 # gone; a connection whose rollback failed is not given back.
                 with contextlib.suppress(*_CONNECTION_ERRORS):
                     borrowed.rollback()
+                if _lost_connection(error):
+                    raise DatabaseUnavailableError(f"PostgreSQL failed: {error}") from error
                 raise
             finally:
                 self._give_back(borrowed, failure)
@@ -126,6 +133,14 @@ class ConnectionPool:
             if not healthy and (borrowed.closed or isinstance(failure, _CONNECTION_ERRORS)):
                 self._breakages += 1
         _close_quietly(borrowed)
+
+
+def _lost_connection(error: BaseException) -> bool:
+    # A deadlock or serialization failure is the transaction's own: the adapters that can
+    # meet one say what it means (WriteConflictError), and the connection stays usable.
+    return isinstance(error, _CONNECTION_ERRORS) and not isinstance(
+        error, psycopg2.errors.TransactionRollbackError
+    )
 
 
 def _close_quietly(unwanted: connection) -> None:

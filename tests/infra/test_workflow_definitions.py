@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from domain.errors import MessengerDeliveryError, MessengerUnavailableError, WriteConflictError
+from domain.errors import (
+    DatabaseUnavailableError,
+    MessengerDeliveryError,
+    MessengerUnavailableError,
+    WriteConflictError,
+)
 from stacks.workflow_definitions import (
     INGEST_FUNCTION_SUBSTITUTIONS,
     INGEST_SUBSTITUTIONS,
@@ -192,3 +197,55 @@ def test_queued_requests_have_their_lookups_resolved_before_they_are_planned() -
     assert after["Type"] == "Choice"
     assert after["Choices"][0]["Next"] == "PlanBatches"
     assert states[after["Default"]]["Type"] == "Succeed"
+
+
+def test_every_task_that_uses_the_database_outwaits_its_restart() -> None:
+    # Given every Lambda task of the ingest workflow, Map items included
+    tasks = _lambda_tasks(_ingest_states())
+
+    # When those of the functions that use PostgreSQL are read
+    database_tasks = {
+        name: task
+        for name, task in tasks.items()
+        if task["Parameters"]["FunctionName"] in _DATABASE_FUNCTIONS
+    }
+
+    # Then each retries a lost database for about two minutes (5 + 10 + 20 + 40 + 60 s), time
+    # for a restart or a failover, before any catch-all rule or catch
+    assert len(database_tasks) == 9
+    for name, task in database_tasks.items():
+        position = {tuple(rule["ErrorEquals"]): n for n, rule in enumerate(task["Retry"])}
+        rule = task["Retry"][position[(DatabaseUnavailableError.__name__,)]]
+        catch_all = position.get(("States.ALL",), len(task["Retry"]))
+        assert position[(DatabaseUnavailableError.__name__,)] < catch_all, name
+        waits = [
+            min(rule["IntervalSeconds"] * rule["BackoffRate"] ** n, rule["MaxDelaySeconds"])
+            for n in range(rule["MaxAttempts"])
+        ]
+        assert sum(waits) >= 120, name
+
+
+_DATABASE_FUNCTIONS = {
+    f"${{{substitution}}}"
+    for substitution in (
+        "FetchArtistsFunctionArn",
+        "RecomputeSimilarityFunctionArn",
+        "NotifyWaitersFunctionArn",
+        "PlanRefreshFunctionArn",
+        "PrepareSimilarityRebuildFunctionArn",
+        "ComputeSimilarityShardFunctionArn",
+        "FinishSimilarityRebuildFunctionArn",
+        "AbandonSimilarityRebuildFunctionArn",
+    )
+}
+
+
+def _lambda_tasks(states: dict[str, Any]) -> dict[str, Any]:
+    tasks: dict[str, Any] = {}
+    for name, state in states.items():
+        if state["Type"] == "Task" and "FunctionName" in state.get("Parameters", {}):
+            tasks[name] = state
+        for nested in ("ItemProcessor", "Iterator"):
+            if nested in state:
+                tasks |= _lambda_tasks(state[nested]["States"])
+    return tasks

@@ -7,10 +7,12 @@ from contextlib import closing
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
 import pytest
 
 from adapters.postgres.connect import url_connector
 from adapters.postgres.pool import CHECK_IDLE_AFTER_SECONDS, ConnectionPool
+from domain.errors import DatabaseUnavailableError
 
 
 class ManualClock:
@@ -117,7 +119,7 @@ def test_a_connection_ended_during_a_transaction_is_never_lent_again(
             terminate_backend(database_url, ended[0])
             cursor.execute("SELECT 1")
 
-    with pytest.raises(psycopg2.OperationalError):
+    with pytest.raises(DatabaseUnavailableError):
         query_while_the_server_ends_the_connection()
 
     # When the next transaction runs at once, without any check being due
@@ -146,3 +148,22 @@ def test_closing_the_pool_closes_idle_connections_and_lent_ones_as_they_come_bac
 
     # And the lent one is closed once given back
     assert lent.closed
+
+
+def test_a_deadlock_is_the_transactions_own_error_and_not_an_outage(
+    pool: ConnectionPool,
+) -> None:
+    # Given a transaction the server rolls back for a deadlock (raised here as PostgreSQL
+    # reports it)
+    def deadlocked() -> None:
+        with pool.transaction() as cursor:
+            cursor.execute(
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected'; "
+                "END $$"
+            )
+
+    # When it runs / Then the caller meets the deadlock itself, which the similarity store
+    # maps to a write conflict, not a lost database
+    with pytest.raises(psycopg2.errors.DeadlockDetected):
+        deadlocked()
+    assert backend_pid(pool) > 0

@@ -5,18 +5,23 @@ reason, which is logged; a failed fetch keeps its waiters until a later attempt 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from domain.errors import DatabaseUnavailableError
 from domain.models import Waiter
 from domain.notify import WAITER_GIVEN_UP_EVENT
+from domain.ports import ArtistTombstones
 from handlers import composition
 from local.chat import ChatClient
 from local.spotify_server import Endpoint, Fault, SpotifyServer
 from local.stack import LocalStack
 from tests.stack_probes import stack_operations, start_requested_ingest
+from tests.swapped_adapters import handlers_using
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 EMINEM = "7dGJo4pcD2V6oG8kP0tJRR"
@@ -197,3 +202,42 @@ def test_the_daily_refresh_gives_up_on_users_whose_window_closed_unanswered(
     assert _still_waiting("0000000000000000000001") == [THIRD]
     assert _still_waiting("lookup:artists:someone") == []
     assert _messages(clean_stack) == []
+
+
+@dataclass
+class TombstonesLostOnce:
+    """The stack's tombstones, except that the first read finds PostgreSQL gone, as during
+    a restart or a failover."""
+
+    real: ArtistTombstones
+    failures: int = 0
+
+    def bury(self, artist_ids: Sequence[str], not_found_at: datetime) -> None:
+        self.real.bury(artist_ids, not_found_at)
+
+    def lift(self, artist_ids: Sequence[str], found_at: datetime) -> None:
+        self.real.lift(artist_ids, found_at)
+
+    def tombstoned(self, artist_ids: Sequence[str]) -> set[str]:
+        if self.failures == 0:
+            self.failures += 1
+            raise DatabaseUnavailableError("PostgreSQL failed: server closed the connection")
+        return self.real.tombstoned(artist_ids)
+
+
+def test_answers_lost_to_a_database_outage_are_sent_when_the_workflow_retries(
+    clean_stack: LocalStack,
+) -> None:
+    # Given a user waiting for Drake, and PostgreSQL lost the first time NotifyWaiters reads
+    _wait_for(clean_stack, FIRST, DRAKE)
+    lost_once = TombstonesLostOnce(composition.dependencies().tombstones)
+
+    # When Drake is ingested
+    with handlers_using(tombstones=lost_once):
+        output = _ingest(clean_stack, "database-lost-once", [DRAKE])
+
+    # Then the workflow tried NotifyWaiters again, and the user got one answer
+    assert lost_once.failures == 1
+    assert output["notified"] == {"answered": 1}
+    assert _recipients(clean_stack) == [FIRST]
+    assert _still_waiting(DRAKE) == []

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.postgres.connect import CONNECT_TIMEOUT_SECONDS, url_connector
 from adapters.postgres.pool import ConnectionPool
+from domain.errors import DatabaseUnavailableError
 
 
 def backend_pids_of_two_idle_connections(pool: ConnectionPool) -> list[int]:
@@ -48,7 +49,7 @@ def test_once_one_connection_broke_the_other_idle_ones_are_checked_before_they_a
         end_backends(database_url, ended)
 
         # When a transaction runs on the first (no check is due yet) and fails, then another
-        with pytest.raises(psycopg2.OperationalError), pool.transaction() as cursor:
+        with pytest.raises(DatabaseUnavailableError), pool.transaction() as cursor:
             cursor.execute("SELECT 1")
         with pool.transaction() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
@@ -73,7 +74,7 @@ def test_a_pool_whose_server_cannot_be_reached_connects_on_the_next_call_once_it
 
     pool = ConnectionPool(connector, max_connections=1)
     try:
-        with pytest.raises(psycopg2.OperationalError), pool.transaction():
+        with pytest.raises(DatabaseUnavailableError), pool.transaction():
             pass
 
         # When the server is back
