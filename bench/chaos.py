@@ -47,7 +47,7 @@ from local.stack import POSTGRES_DATA_DIR
 WEBHOOK_P99_TARGET_MS = 50.0
 ANSWER_P99_TARGET_S = 5.0
 RATE_TARGET_PER_S = 100.0
-SCENARIOS = ("load", "fuzz", "faults")
+SCENARIOS = ("load", "fuzz", "faults", "bursts")
 FAULTS = (
     "spotify-down",
     "spotify-rate-limit",
@@ -71,7 +71,10 @@ _POLL_S = 5.0
 # webhook makes the sends late (reported) rather than the offered rate lower.
 _SENDER_THREADS = 64
 # Every other one of these catalog names is ingested before the scenarios; the rest are misses.
-_CHOSEN_ARTISTS = 100
+_CHOSEN_ARTISTS = 90
+# Each burst: this many users asking at once for artists the stack does not know, one each,
+# none asked for before; the catalog's names outside the chosen ones hold ten bursts.
+_BURST_MISSES = 40
 # Each fault that asks for misses has names of its own, so that any of them can run alone.
 _MISSES_PER_FAULT = 4
 _HELD_BACK_FOR_FAULTS = 4 * _MISSES_PER_FAULT
@@ -236,6 +239,7 @@ class Artists:
     known: list[str]
     held_back: list[str]
     held_back_for_faults: list[str]
+    for_bursts: list[str]
 
 
 def seed(stack: RunningStack) -> Artists:
@@ -248,6 +252,7 @@ def seed(stack: RunningStack) -> Artists:
         known=chosen[::2],
         held_back=held_back[:-_HELD_BACK_FOR_FAULTS],
         held_back_for_faults=held_back[-_HELD_BACK_FOR_FAULTS:],
+        for_bursts=sorted(set(names) - set(chosen)),
     )
     names_file = stack.state_dir.parent / "known-artists.txt"
     names_file.write_text("\n".join(artists.known) + "\n", encoding="utf-8")
@@ -374,6 +379,7 @@ _ON_THE_WAY = (
     _text_around("looking_up"),
     _text_around("spotify_busy"),
     _text_around("found"),
+    _text_around("found_alone"),
 )
 
 
@@ -864,6 +870,33 @@ def _require_each_answered_once(answers: Answers, report: Report, fault: str) ->
     report.require(answers.duplicated() == 0, f"{fault}: no waiter answered twice")
 
 
+def bursts(
+    stack: RunningStack, artists: Artists, report: Report, recipients: _Recipients, *, runs: int
+) -> None:
+    """`runs` bursts in turn, each of _BURST_MISSES users asking at once for a different
+    artist the stack does not know: every one pushed its answer exactly once, every time."""
+    details = stack.details
+    complete = 0
+    for number in range(runs):
+        names = artists.for_bursts[number * _BURST_MISSES : (number + 1) * _BURST_MISSES]
+        if len(names) < _BURST_MISSES:
+            report.line(f"the catalog holds unknown artists for {number} bursts only")
+            break
+        misses = [message(details, recipients.next(), name) for name in names]
+        started = time.monotonic()
+        outcomes = Sender(details["webhook_url"]).send(misses, 10 * _BURST_MISSES)
+        report.require(all(o.status == 200 for o in outcomes), "every miss acknowledged 200")
+        report.line(f"burst {number + 1}:")
+        answers = wait_for_answers(
+            details, {m.recipient for m in misses if m.recipient}, 120, report
+        )
+        report.line(f"  all answered or given up on after {time.monotonic() - started:.1f} s")
+        answered_once = answers.missing() == 0 and answers.duplicated() == 0
+        complete += answered_once
+        report.require(answered_once, f"burst {number + 1}: each of the misses answered once")
+    report.line(f"bursts with every miss answered exactly once: {complete}/{runs}")
+
+
 def scan_for_secrets(work_dir: Path, secret_values: dict[str, str], report: Report) -> None:
     """Every file under work_dir (state folder, database files, the stack's log) read whole,
     searched for each secret's bytes; only the secret's name and the file are printed."""
@@ -897,6 +930,7 @@ def run(
     badly: int = 200,
     fuzz_seed: int = 0,
     chosen_faults: Sequence[str] = FAULTS,
+    burst_runs: int = 10,
     work_dir: Path | None = None,
 ) -> list[Report]:
     """Each scenario's report, then the secrets scan's, over one stack."""
@@ -925,6 +959,7 @@ def run(
                     stack, r, signed=signed, badly=badly, seed_number=fuzz_seed, rate=rate
                 ),
                 "faults": lambda r: faults(stack, artists, r, recipients, chosen_faults),
+                "bursts": lambda r: bursts(stack, artists, r, recipients, runs=burst_runs),
             }
             for scenario in scenarios:
                 reports.append(Report(scenario))
@@ -959,6 +994,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run only this fault of the faults scenario (repeatable; default: every one)",
     )
     parser.add_argument(
+        "--bursts", type=int, default=10, help="bursts of 40 misses, one after the other"
+    )
+    parser.add_argument(
         "--work-dir",
         type=Path,
         help="keep the stack's state folder and log here (default: a temporary folder, removed)",
@@ -976,6 +1014,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         badly=args.badly_signed,
         fuzz_seed=args.fuzz_seed,
         chosen_faults=args.fault or FAULTS,
+        burst_runs=args.bursts,
         work_dir=args.work_dir,
     )
     broken = [f"{report.name}: {invariant}" for report in reports for invariant in report.broken]
