@@ -66,16 +66,21 @@ def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts
     ingested = tuple(item.artist.id for item in outcome.fetched)
     ports.tombstones.lift(ingested, as_of)
     if outcome.not_found:
+        # Counted once per artist: a replay, or another request for an artist already known
+        # to be gone, is no news.
+        known_gone = ports.tombstones.tombstoned(outcome.not_found)
+        newly_gone = [i for i in outcome.not_found if i not in known_gone]
         ports.tombstones.bury(outcome.not_found, as_of)
-        logger.warning(
-            "Spotify does not have %d artists; tombstoned",
-            len(outcome.not_found),
-            extra={
-                "event": ARTISTS_NOT_FOUND_EVENT,
-                ARTISTS_NOT_FOUND_COUNT: len(outcome.not_found),
-                "artist_ids": list(outcome.not_found),
-            },
-        )
+        if newly_gone:
+            logger.warning(
+                "Spotify does not have %d artists; tombstoned",
+                len(newly_gone),
+                extra={
+                    "event": ARTISTS_NOT_FOUND_EVENT,
+                    ARTISTS_NOT_FOUND_COUNT: len(newly_gone),
+                    "artist_ids": newly_gone,
+                },
+            )
     retry_at = None
     if outcome.deferred:
         wait = outcome.retry_after_seconds or DEFAULT_RETRY_AFTER_SECONDS

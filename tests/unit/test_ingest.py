@@ -67,6 +67,24 @@ def test_artists_spotify_does_not_have_are_tombstoned_and_counted(
     assert _not_found_lines(caplog) == [(2, ["gone", "never"])]
 
 
+def test_a_replayed_batch_counts_no_artist_as_gone_twice(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a batch whose "gone" was tombstoned by its first run
+    tombstones = InMemoryTombstones()
+    ports = _ports(FakeSpotify(catalog={DRAKE.id: DRAKE}), tombstones)
+    fetch_artists(["drake", "gone"], MONDAY, ports)
+
+    # When it is replayed with another ID Spotify does not have
+    with caplog.at_level(logging.WARNING):
+        summary = fetch_artists(["drake", "gone", "never"], MONDAY, ports)
+
+    # Then both are reported not found, but only the new one is counted again
+    assert summary.not_found == ("gone", "never")
+    assert _not_found_lines(caplog)[-1] == (1, ["never"])
+    assert len(_not_found_lines(caplog)) == 2
+
+
 def test_an_artist_spotify_has_again_loses_its_tombstone(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
