@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Final
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
@@ -114,7 +114,7 @@ class ChatStack(Stack):
             rate_limit=config.webhook_rate_limit,
             burst_limit=config.webhook_burst_limit,
             log_retention=config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=config.data_removal_policy,
         )
         CfnOutput(
             self,

@@ -140,7 +140,7 @@ def stage_function(
         memory_size=memory_size,
         timeout=timeout,
         log_retention=config.log_retention,
-        removal_policy=RemovalPolicy.DESTROY,
+        removal_policy=config.data_removal_policy,
         placement=database.clients if database else None,
         reserved_concurrency=database.connection_budget.share(handler) if database else None,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -23,7 +23,7 @@ class NetworkStack(Stack):
             "Network",
             nat_gateways=config.nat_gateways,
             log_retention=config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=config.data_removal_policy,
         )
         self.vpc: ec2.IVpc = network.vpc
         self.database_subnets = network.database_subnets

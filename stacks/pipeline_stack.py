@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -202,7 +202,7 @@ class PipelineStack(Stack):
             state_machine_name=names.ingest_state_machine,
             log_group_name=names.ingest_log_group,
             log_retention=config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=config.data_removal_policy,
         )
         RequestsPipe(
             self,
@@ -212,7 +212,7 @@ class PipelineStack(Stack):
             target=self.ingest.state_machine,
             log_group_name=names.requests_pipe_log_group,
             log_retention=config.log_retention,
-            removal_policy=RemovalPolicy.DESTROY,
+            removal_policy=config.data_removal_policy,
         )
         refresh = RefreshSchedule(
             self,

@@ -89,6 +89,8 @@ def test_prod_keeps_its_data_and_protects_every_stack(synthesized_prod: Synthesi
     assert deletion_policies(synthesized_prod, "AWS::S3::Bucket") == {"Retain"}
     assert deletion_policies(synthesized_prod, "AWS::DynamoDB::Table") == {"Retain"}
     assert deletion_policies(synthesized_prod, "AWS::RDS::DBInstance") == {"Snapshot"}
+    # And so are the logs an investigation of what happened before the deletion needs
+    assert deletion_policies(synthesized_prod, "AWS::Logs::LogGroup") == {"Retain"}
     assert secrets == {names.application_secret: "Retain", names.generated_secret: "Retain"}
     assert emptied_buckets(synthesized_prod) == set()
     assert all(
