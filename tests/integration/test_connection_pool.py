@@ -158,8 +158,7 @@ def test_a_deadlock_is_the_transactions_own_error_and_not_an_outage(
     def deadlocked() -> None:
         with pool.transaction() as cursor:
             cursor.execute(
-                "DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected'; "
-                "END $$"
+                "DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected'; END $$"
             )
 
     # When it runs / Then the caller meets the deadlock itself, which the similarity store
