@@ -98,6 +98,11 @@ class GraphMessenger:
         self._messages_url = f"{api_url.rstrip('/')}/me/messages"
         self._page_access_token = page_access_token
         self._timeout_seconds = timeout_seconds
+        # A function's environment stays as its cold start found it: the proxies and CA bundle
+        # it names are read once here, not on every send (requests walks every variable).
+        self._environment = session.merge_environment_settings(
+            self._messages_url, {}, None, None, None
+        )
         for name in _URL_LOGGERS:
             logging.getLogger(name).addFilter(_REDACT_ACCESS_TOKEN)
 
@@ -108,12 +113,17 @@ class GraphMessenger:
         self._post(typing_on_payload(user_id))
 
     def _post(self, payload: dict[str, Any]) -> None:
+        request = requests.Request(
+            "POST",
+            self._messages_url,
+            params={"access_token": self._page_access_token.get_secret_value()},
+            json=payload,
+        )
         try:
-            response = self._session.post(
-                self._messages_url,
-                params={"access_token": self._page_access_token.get_secret_value()},
-                json=payload,
+            response = self._session.send(
+                self._session.prepare_request(request),
                 timeout=self._timeout_seconds,
+                **self._environment,
             )
         except requests.RequestException as error:
             # requests' own messages quote the URL, token included: none of it goes on.

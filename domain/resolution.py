@@ -88,7 +88,11 @@ def resolve(query: str, index: NameIndex) -> Resolution:
     key = normalize_name(cleaned)
     if not key:
         return Unknown(search_as=cleaned)
-    matches = [_match(key, candidate) for candidate in index.candidates(key, CANDIDATE_LIMIT)]
+    candidates = index.candidates(key, CANDIDATE_LIMIT)
+    # Only a stored name or alias typed as it is scores EXACT_SCORE, which no spelling
+    # comparison of the others can reach: with one at hand they need not be compared.
+    exact = [candidate for candidate in candidates if candidate.key == key]
+    matches = [_match(key, candidate) for candidate in exact or candidates]
     answers = _best_per_artist(matches, lambda match: match.whole_name)
     if not answers or answers[0].whole_name < ACCEPT_SCORE:
         return Unknown(search_as=cleaned)

@@ -3,6 +3,8 @@ ingest workflow's Lambda tasks running our handlers in this process."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import logging
 import os
@@ -13,6 +15,8 @@ from typing import Any
 import boto3
 import requests
 from moto import backends as moto_backends
+from moto.core import responses as moto_responses
+from moto.core import utils as moto_utils
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
@@ -119,7 +123,7 @@ class LocalAws:
         for name, value in _CREDENTIALS.items():
             os.environ.setdefault(name, value)
         fail_maps_whose_result_is_too_large()
-        _list_moto_modules_once()
+        _cache_moto_lookups()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -144,8 +148,12 @@ class LocalAws:
             endpoint_url=self.endpoint_url,
         )
 
-    def create_resources(self, names: ResourceNames = LOCAL_STAGE) -> LocalResources:
-        """Everything the CDK stacks create that the local stack needs."""
+    def create_resources(
+        self, names: ResourceNames = LOCAL_STAGE, *, converse_processes: int = 0
+    ) -> LocalResources:
+        """Everything the CDK stacks create that the local stack needs. converse_processes
+        worker processes answer messages (none: this process, where adapters a test swaps in
+        reach the converse function)."""
         # In AWS the bucket's name is generated; here one per stage is enough.
         lake_bucket = f"{names.ingest_state_machine}-lake"
         self.client("s3").create_bucket(Bucket=lake_bucket)
@@ -173,8 +181,14 @@ class LocalAws:
         converse_failures_url = sqs.create_queue(QueueName=names.converse_failures_queue)[
             "QueueUrl"
         ]
+        functions = local_functions(
+            dict(INGEST_FUNCTIONS.values()) | {Handler.CONVERSE: converse.handle}
+        )
+        functions[converse_function] = dataclasses.replace(
+            functions[converse_function], processes=converse_processes
+        )
         lambda_dispatch.register(
-            local_functions(dict(INGEST_FUNCTIONS.values()) | {Handler.CONVERSE: converse.handle}),
+            functions,
             on_failure={
                 converse_function: OnFailure(
                     sqs,
@@ -230,11 +244,17 @@ class LocalAws:
         return str(application_arn), str(generated_arn)
 
 
-def _list_moto_modules_once() -> None:
-    """moto's server lists its package folder, a stat a service, on every request to match
-    the Host header to a service; the folder does not change while the server runs."""
+_method_names_of = functools.cache(moto_utils.method_names_from_class)
+
+
+def _cache_moto_lookups() -> None:
+    """Two things moto's server works out again on every request, though neither changes
+    while it runs: its package folder's listing (a stat a service), which it matches the
+    Host header against, and the methods of the response class that answers (every
+    attribute of the class inspected), which it looks the action up in."""
     modules = tuple(moto_backends.list_of_moto_modules())
     moto_backends.list_of_moto_modules = lambda: modules
+    moto_responses.method_names_from_class = _method_names_of  # type: ignore[attr-defined]
 
 
 def _create_table(client: Any, name: str, key: list[str]) -> None:

@@ -31,6 +31,9 @@ from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode, ServerEr
 from local.stack import LOCAL_JSON, start_local_stack
 
 STATE_DIR = Path(".sixpotify")
+# Answering on both cores of a small machine: one process's interpreter lock holds every
+# handler to one (docs/reliability.md, "What takes the time").
+CONVERSE_PROCESSES = 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="STATUS/N or STATUS/Ts",
         help="once the stack is ready, a 5xx storm: every API call answers STATUS (500, 502 or "
         "503) for the next N calls, or for T seconds",
+    )
+    up.add_argument(
+        "--converse-processes",
+        type=int,
+        default=CONVERSE_PROCESSES,
+        metavar="N",
+        help="worker processes answering messages, as Lambda runs separate execution "
+        f"environments (default {CONVERSE_PROCESSES}; 0 answers in the stack's own process)",
     )
     up.add_argument(
         "--graph-fail",
@@ -152,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             spotify_server_errors=a.spotify_server_errors,
             graph_failures=a.graph_fail,
             graph_delay_seconds=a.graph_delay,
+            converse_processes=a.converse_processes,
         ),
         "chat": lambda a: _chat(a.state_dir, a.user),
         "refresh": _operate,
@@ -218,10 +230,11 @@ def _local_up(
     spotify_server_errors: ServerErrors | None = None,
     graph_failures: Sequence[tuple[str, str]] = (),
     graph_delay_seconds: float = 0.0,
+    converse_processes: int = 0,
 ) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    with start_local_stack(state_dir) as stack:
+    with start_local_stack(state_dir, converse_processes=converse_processes) as stack:
         stack.spotify.mode = spotify_mode
         stack.spotify.rate_limit = spotify_rate_limit
         for recipient, failure in graph_failures:

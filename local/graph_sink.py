@@ -19,7 +19,6 @@ recipient fails (`fail_recipient`, POST /faults/recipients), the next sends fail
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
@@ -161,7 +160,10 @@ class GraphSink(BackgroundHttpServer):
         super().__init__()
         self._page_access_token = page_access_token
         self._page_id = page_id
-        self._sent: list[dict[str, Any]] = []
+        # Each accepted send as GET /sent lists it, encoded once when recorded: a client
+        # polling a long list would otherwise have it copied and encoded whole each time,
+        # holding the lock every send waits for.
+        self._sent: list[bytes] = []
         self._last_wrote: dict[str, datetime] = {}
         self._failing_recipients: dict[str, SendFailure] = {}
         self._failing_next: list[SendFailure] = []
@@ -183,7 +185,8 @@ class GraphSink(BackgroundHttpServer):
         """Every accepted send, oldest first: {"received_at", "message_id", "body"}, where
         message_id is None for sender actions and body is the request body as received."""
         with self._lock:
-            return copy.deepcopy(self._sent)
+            sent = list(self._sent)
+        return [json.loads(entry) for entry in sent]
 
     def clear(self) -> None:
         """Forget the sends, who wrote when, and every injected fault."""
@@ -220,7 +223,9 @@ class GraphSink(BackgroundHttpServer):
 
     def _answer_get(self, target: str) -> tuple[HTTPStatus, Any]:
         if urlsplit(target).path.rstrip("/") == "/sent":
-            return HTTPStatus.OK, self.sent()
+            with self._lock:
+                listed = list(self._sent)
+            return HTTPStatus.OK, _Encoded(b"[" + b",".join(listed) + b"]")
         return _unknown_path(target)
 
     def _answer_post(self, target: str, raw_body: bytes) -> tuple[HTTPStatus, Any]:
@@ -312,11 +317,19 @@ class GraphSink(BackgroundHttpServer):
             "message_id": message_id,
             "body": body,
         }
+        encoded = json.dumps(entry, ensure_ascii=False).encode()
         with self._lock:
-            self._sent.append(entry)
+            self._sent.append(encoded)
         if message_id is None:
             return {"recipient_id": recipient_id}
         return {"recipient_id": recipient_id, "message_id": message_id}
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """An answer's JSON body, encoded already."""
+
+    body: bytes
 
 
 # Each test-only POST path, by the control it stands for.
@@ -564,6 +577,9 @@ class _SinkServer(ThreadingHTTPServer):
 class _SinkRequestHandler(BaseHTTPRequestHandler):
     server: _SinkServer
     protocol_version = "HTTP/1.1"
+    # The headers and the body leave in two writes: with Nagle's algorithm the body waits
+    # for the client's delayed ACK of the headers, some 40 ms a send on Linux loopback.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._reply(*self.server.sink._answer_get(self.path))
@@ -573,7 +589,11 @@ class _SinkRequestHandler(BaseHTTPRequestHandler):
         self._reply(*self.server.sink._answer_post(self.path, self.rfile.read(length)))
 
     def _reply(self, status: HTTPStatus, body: Any) -> None:
-        encoded = json.dumps(body, ensure_ascii=False).encode()
+        encoded = (
+            body.body
+            if isinstance(body, _Encoded)
+            else json.dumps(body, ensure_ascii=False).encode()
+        )
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(encoded)))

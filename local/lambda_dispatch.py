@@ -1,4 +1,5 @@
-"""Run Lambda invocations made inside moto in this process, with the real handlers.
+"""Run Lambda invocations made inside moto with the real handlers: in this process, or in
+worker processes for a function given some.
 
 moto runs no Lambda code without Docker: its "simple" backend echoes the payload. This is
 the one place that replaces that echo with a call to our handler, keyed by function name,
@@ -15,19 +16,25 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import threading
 import time
+import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.exceptions import JsonRESTError
 
+from handlers import composition
+from handlers.settings import Settings
 from local.lambda_context import LocalLambdaContext
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
@@ -35,10 +42,17 @@ LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
 @dataclass(frozen=True)
 class LocalFunction:
-    """A handler and how long Lambda lets it run before stopping it."""
+    """A handler and how long Lambda lets it run before stopping it.
+
+    With processes, its invocations run in that many worker processes of their own, as
+    Lambda runs each execution environment, each built from the settings of the stack that
+    invoked it: one process's interpreter lock would keep every handler on one core. The
+    handler must be a module-level function then, and adapters a test swaps in are not seen.
+    """
 
     handler: LambdaHandler
     timeout_seconds: float
+    processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,37 @@ LOCAL_STACK_STOPPED = "LocalStackStopped"
 
 class FunctionTimedOutError(Exception):
     """The handler was still running when its function's timeout ran out."""
+
+
+# Lambda's limits on an invocation's payload, which it refuses whole beyond them (HTTP 413).
+ASYNC_PAYLOAD_LIMIT_BYTES = 256 * 1024
+SYNC_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+
+
+class RequestTooLargeError(JsonRESTError):
+    """Lambda's answer to a payload beyond its limit, as boto3 raises it."""
+
+    code = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "RequestTooLargeException",
+            f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+        )
+
+
+class WorkerProcessError(Exception):
+    """A handler failed in a worker process; error_type names its exception's class, as the
+    Lambda runtime reports it."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def error_type_of(error: Exception) -> str:
+    """The errorType Lambda reports for a handler's exception."""
+    return error.error_type if isinstance(error, WorkerProcessError) else type(error).__name__
 
 
 def function_name_of(name_or_arn: str) -> str:
@@ -141,8 +186,12 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
         function = _registry.get(name)
     if function is None:
         return _failure(response_headers, "ResourceNotFoundException", f"no function {name}")
+    asynchronous = headers.get("X-Amz-Invocation-Type") == "Event"
+    limit = ASYNC_PAYLOAD_LIMIT_BYTES if asynchronous else SYNC_PAYLOAD_LIMIT_BYTES
+    if body and len(body) > limit:
+        raise RequestTooLargeError(limit)
     event = json.loads(body) if body else {}
-    if headers.get("X-Amz-Invocation-Type") == "Event":
+    if asynchronous:
         # Lambda queues an asynchronous invocation and answers 202 before it runs.
         _asynchronous.submit(_Event(name, function, event))
         return b""
@@ -155,7 +204,7 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
         # The Lambda runtime reports the exception's class as errorType, which is what
         # the workflow's Retry and Catch match on.
         _log.exception("function %s failed", name)
-        return _failure(response_headers, type(error).__name__, str(error))
+        return _failure(response_headers, error_type_of(error), str(error))
     return json.dumps(result).encode("utf-8")
 
 
@@ -166,6 +215,8 @@ def _run_within_timeout(name: str, function: LocalFunction, event: dict[str, Any
     runs on in the background and whatever it returns later is dropped.
     """
     context = LocalLambdaContext(function_name=name, timeout_seconds=function.timeout_seconds)
+    if function.processes:
+        return _in_worker_process(name, function, event, context)
     outcome: Future[Any] = Future()
 
     def run() -> None:
@@ -182,6 +233,84 @@ def _run_within_timeout(name: str, function: LocalFunction, event: dict[str, Any
             f"RequestId: {context.aws_request_id} Error: Task timed out after "
             f"{function.timeout_seconds:.2f} seconds"
         ) from None
+
+
+def _in_worker_process(
+    name: str, function: LocalFunction, event: dict[str, Any], context: LocalLambdaContext
+) -> Any:
+    pool = _worker_processes.pool(name, function)
+    try:
+        succeeded, result = pool.submit(_run_in_worker, function.handler, event, context).result(
+            timeout=function.timeout_seconds
+        )
+    except BrokenProcessPool:
+        # A worker died under the invocation (killed, out of memory): as Lambda replaces an
+        # execution environment that crashed, the next invocation gets new workers.
+        _worker_processes.replace(name, pool)
+        raise
+    except FutureTimeoutError:
+        # The process runs the handler on, as a thread would; what it returns is dropped.
+        raise FunctionTimedOutError(
+            f"RequestId: {context.aws_request_id} Error: Task timed out after "
+            f"{function.timeout_seconds:.2f} seconds"
+        ) from None
+    if not succeeded:
+        raise WorkerProcessError(*result)
+    return result
+
+
+def _run_in_worker(
+    handler: LambdaHandler, event: dict[str, Any], context: LocalLambdaContext
+) -> tuple[bool, Any]:
+    """In a worker process: the handler's result, or its error as plain strings, since not
+    every exception survives pickling back."""
+    try:
+        return True, handler(event, context)
+    except Exception as error:
+        _log.error("%s", "".join(traceback.format_exception(error)).rstrip())
+        return False, (type(error).__name__, str(error))
+
+
+def _use_settings(settings: Settings) -> None:
+    """A worker process's composition root, as a cold start builds it from its settings."""
+    composition.use(composition.Dependencies(settings))
+
+
+class _WorkerProcesses:
+    """One pool of worker processes a function, started on its first invocation and stopped
+    with the stack (drain) it was started for."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pools: dict[str, ProcessPoolExecutor] = {}
+
+    def pool(self, name: str, function: LocalFunction) -> ProcessPoolExecutor:
+        with self._lock:
+            if name not in self._pools:
+                # Spawned, not forked: a fork would copy locks other threads of this process
+                # hold at that moment.
+                self._pools[name] = ProcessPoolExecutor(
+                    max_workers=function.processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_use_settings,
+                    initargs=(composition.dependencies().settings,),
+                )
+            return self._pools[name]
+
+    def replace(self, name: str, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._pools.get(name) is broken:
+                del self._pools[name]
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def stop(self) -> None:
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_worker_processes = _WorkerProcesses()
 
 
 @dataclass(frozen=True)
@@ -248,6 +377,7 @@ class _AsynchronousInvocations:
         with self._condition:
             self._stopping = False
             self._drains += 1
+        _worker_processes.stop()
         return Drained(set_aside=len(left), still_running=status.running)
 
     def _start_workers(self) -> None:
@@ -285,7 +415,7 @@ class _AsynchronousInvocations:
                 response = {"errorType": TIMED_OUT_ERROR, "errorMessage": str(timed_out)}
             except Exception as error:
                 _log.exception("asynchronous invocation %d of %s failed", attempt, event.name)
-                response = {"errorType": type(error).__name__, "errorMessage": str(error)}
+                response = {"errorType": error_type_of(error), "errorMessage": str(error)}
             else:
                 return
             with self._condition:

@@ -8,6 +8,7 @@ composition root from the same settings model.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -154,7 +155,9 @@ def start_local_stack(
     catalog: Catalog | None = None,
     database_url: str | None = None,
     webhook_redelivery: Redelivery | None = MESSENGER_REDELIVERY,
+    *,
     drain_seconds: float = DRAIN_SECONDS,
+    converse_processes: int = 0,
 ) -> Iterator[LocalStack]:
     """Every stand-in started and wired; all of it stops when the block ends.
 
@@ -162,7 +165,9 @@ def start_local_stack(
     keeping its data under state_dir, restarted on the same data and address whenever it
     stops while the stack runs. The gateway delivers a webhook POST again as Meta
     does after a failed or slow answer, unless webhook_redelivery is None. Stopping waits up
-    to drain_seconds for the asynchronous invocations already accepted.
+    to drain_seconds for the asynchronous invocations already accepted. converse_processes
+    worker processes answer messages, as Lambda's execution environments do (none: the
+    stack's own process, where adapters a test swaps in reach them).
     """
     with contextlib.ExitStack() as exit_stack:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -179,6 +184,7 @@ def start_local_stack(
             exit_stack,
             webhook_redelivery,
             drain_seconds=drain_seconds,
+            converse_processes=converse_processes,
         )
 
 
@@ -190,6 +196,7 @@ def _start(
     webhook_redelivery: Redelivery | None,
     *,
     drain_seconds: float,
+    converse_processes: int,
 ) -> LocalStack:
     with contextlib.closing(psycopg2.connect(database_url)) as connection:
         apply_migrations(connection)
@@ -207,7 +214,7 @@ def _start(
     aws = LocalAws()
     aws.start()
     exit_stack.callback(aws.stop)
-    resources = aws.create_resources()
+    resources = aws.create_resources(converse_processes=converse_processes)
     application_secret, generated_secret = aws.create_secrets(
         ApplicationSecrets(
             spotify_client_id=spotify_id,
@@ -284,6 +291,11 @@ def _start(
         dead_letter_queue_url=resources.dead_letter_queue_url,
         converse_failures_queue_url=resources.converse_failures_queue_url,
     )
+    # What starting built lives as long as the stack: kept out of the collector's sight,
+    # full collections under load pause the process a few times less long.
+    gc.collect()
+    gc.freeze()
+    exit_stack.callback(gc.unfreeze)
     return LocalStack(
         endpoints, resources, aws, spotify, graph, pipe, catalog, state_dir, exit_stack
     )

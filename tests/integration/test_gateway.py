@@ -9,6 +9,7 @@ import http.client
 import json
 import logging
 import re
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -507,3 +508,32 @@ def test_only_a_route_can_be_redelivered() -> None:
     # When / Then
     with pytest.raises(ValueError, match="redelivered routes"):
         LocalGateway({"GET /webhook": RecordingHandler()}, redelivered={"POST /webhook": QUICK})
+
+
+def test_the_gateway_answers_without_waiting_for_the_clients_acks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a gateway whose accepted connections are kept in sight
+    with LocalGateway(
+        {"GET /ping": RecordingHandler({"statusCode": 200, "body": "pong"})}
+    ) as gateway:
+        server = gateway._http_server
+        assert server is not None
+        accepted: list[socket.socket] = []
+        accept = server.get_request
+
+        def get_request() -> tuple[socket.socket, Any]:
+            connection, address = accept()
+            accepted.append(connection)
+            return connection, address
+
+        monkeypatch.setattr(server, "get_request", get_request)
+        address = urlsplit(gateway.url)
+        client = http.client.HTTPConnection(str(address.hostname), address.port, timeout=5)
+        # When a client's request is answered, the connection still open
+        client.request("GET", "/ping")
+        assert client.getresponse().read() == b"pong"
+        # Then the answer's headers and body went out without Nagle's wait for an ACK
+        [connection] = accepted
+        assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        client.close()

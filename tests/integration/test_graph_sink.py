@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -504,3 +505,32 @@ def test_an_unknown_failure_name_over_http_is_refused(clean_graph_sink: GraphSin
     assert answer.status_code == 400
     assert "bored" in answer.json()["error"]
     assert _send(clean_graph_sink, _text()).status_code == 200
+
+
+def test_the_sink_answers_without_waiting_for_the_clients_acks(
+    clean_graph_sink: GraphSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the sink's accepted connections kept in sight
+    server = clean_graph_sink._http_server
+    assert server is not None
+    accepted: list[socket.socket] = []
+    accept = server.get_request
+
+    def get_request() -> tuple[socket.socket, Any]:
+        connection, address = accept()
+        accepted.append(connection)
+        return connection, address
+
+    monkeypatch.setattr(server, "get_request", get_request)
+    # When a send is answered, the connection still open
+    with requests.Session() as session:
+        response = session.post(
+            f"{clean_graph_sink.api_url}/me/messages",
+            params={"access_token": PAGE_ACCESS_TOKEN},
+            json=_text(),
+            timeout=5,
+        )
+        assert response.ok
+        # Then the answer's headers and body went out without Nagle's wait for an ACK
+        [connection] = accepted
+        assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

@@ -1,11 +1,14 @@
 """Lambda invocations inside moto reach our handlers in-process (local/lambda_dispatch.py)."""
 
 import json
+import os
 import time
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+from handlers import composition
 from local import lambda_dispatch
 from local.aws import ACCOUNT, REGION
 from local.lambda_dispatch import LocalFunction
@@ -27,6 +30,12 @@ def _failer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _sleeper(event: dict[str, Any], context: Any) -> dict[str, Any]:
     time.sleep(event["seconds"])
     return {"slept": event["seconds"]}
+
+
+def _whereabouts(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("crash"):
+        os._exit(1)
+    return {"pid": os.getpid(), "graph_api_url": composition.dependencies().settings.graph_api_url}
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +127,77 @@ def test_function_names_are_read_from_names_arns_and_qualified_arns() -> None:
     assert lambda_dispatch.function_name_of("sixpotify-fetch-artists") == "sixpotify-fetch-artists"
     assert lambda_dispatch.function_name_of(arn) == "sixpotify-fetch-artists"
     assert lambda_dispatch.function_name_of(f"{arn}:$LATEST") == "sixpotify-fetch-artists"
+
+
+def test_a_function_given_worker_processes_runs_in_one_built_from_the_stacks_settings(
+    registered: LocalStack,
+) -> None:
+    # Given a function whose invocations run in a worker process
+    lambda_dispatch.register(
+        {"test-whereabouts": LocalFunction(_whereabouts, timeout_seconds=60, processes=1)}
+    )
+    # When it is invoked
+    response = registered.aws.client("lambda").invoke(
+        FunctionName="test-whereabouts", Payload=json.dumps({})
+    )
+    # Then it ran in another process, on the settings of the stack that invoked it
+    payload = json.loads(response["Payload"].read())
+    assert payload["pid"] != os.getpid()
+    assert payload["graph_api_url"] == registered.graph.api_url
+
+
+def test_a_handler_error_in_a_worker_process_is_named_by_its_class(
+    registered: LocalStack,
+) -> None:
+    # Given a failing function whose invocations run in a worker process
+    lambda_dispatch.register(
+        {"test-far-failer": LocalFunction(_failer, timeout_seconds=60, processes=1)}
+    )
+    # When it is invoked
+    response = registered.aws.client("lambda").invoke(
+        FunctionName="test-far-failer", Payload=json.dumps({})
+    )
+    # Then Lambda reports the exception's class, as for a handler in this process
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload == {"errorType": "FlakyError", "errorMessage": "the dependency is down"}
+
+
+def test_a_worker_process_that_died_is_replaced_for_the_next_invocation(
+    registered: LocalStack,
+) -> None:
+    # Given a function whose worker process dies under an invocation
+    lambda_dispatch.register(
+        {"test-crasher": LocalFunction(_whereabouts, timeout_seconds=60, processes=1)}
+    )
+    client = registered.aws.client("lambda")
+    crashed = client.invoke(FunctionName="test-crasher", Payload=json.dumps({"crash": True}))
+    assert crashed["FunctionError"] == "Unhandled"
+    # When the function is invoked again
+    response = client.invoke(FunctionName="test-crasher", Payload=json.dumps({}))
+    # Then a new worker answers
+    assert "FunctionError" not in response
+    assert json.loads(response["Payload"].read())["pid"] != os.getpid()
+
+
+@pytest.mark.parametrize(
+    ("invocation_type", "limit"),
+    [
+        ("Event", lambda_dispatch.ASYNC_PAYLOAD_LIMIT_BYTES),
+        ("RequestResponse", lambda_dispatch.SYNC_PAYLOAD_LIMIT_BYTES),
+    ],
+)
+def test_a_payload_beyond_lambdas_limit_is_refused_whole(
+    registered: LocalStack, invocation_type: str, limit: int
+) -> None:
+    # Given a payload one byte larger than Lambda takes for this kind of invocation
+    padding = "x" * (limit - len(json.dumps({"value": 1, "padding": ""})) + 1)
+    payload = json.dumps({"value": 1, "padding": padding})
+    assert len(payload) == limit + 1
+    # When it is invoked / Then Lambda's own error refuses it, and nothing runs
+    with pytest.raises(ClientError) as refused:
+        registered.aws.client("lambda").invoke(
+            FunctionName="test-doubler", InvocationType=invocation_type, Payload=payload
+        )
+    assert refused.value.response["Error"]["Code"] == "RequestTooLargeException"
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413

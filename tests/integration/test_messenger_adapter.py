@@ -277,3 +277,21 @@ def test_a_messenger_for_messages_the_page_starts_sends_updates(
     # Then the Send API is told it is an update, not a response
     [entry] = clean_graph_sink.sent()
     assert entry["body"]["messaging_type"] == "UPDATE"
+
+
+def test_the_environment_is_read_when_the_messenger_is_built_not_on_each_send(
+    session: requests.Session, clean_graph_sink: GraphSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a messenger built while the environment names no proxy
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    messenger = GraphMessenger(session, clean_graph_sink.api_url, SecretStr(PAGE_ACCESS_TOKEN))
+    # When a proxy nobody listens on is named afterwards
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port}")
+    monkeypatch.setenv("http_proxy", f"http://127.0.0.1:{closed_port}")
+    messenger.send(USER_ID, TextReply(text="hello"))
+    # Then the send still goes straight to the Send API
+    assert [entry["body"]["message"] for entry in clean_graph_sink.sent()] == [{"text": "hello"}]

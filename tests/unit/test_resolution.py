@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from domain import resolution as resolution_module
 from domain.models import NameCandidate
 from domain.resolution import (
     ACCEPT_SCORE,
@@ -292,6 +293,30 @@ def test_an_exact_name_wins_even_over_a_more_popular_artist_whose_name_contains_
     # Then it is Drake
     assert isinstance(resolution, Found)
     assert resolution.artist_id == "drake"
+
+
+def test_an_exact_name_is_found_without_comparing_spellings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given names that share most letters with what is typed, and spelling comparisons
+    # that fail the test if any is made
+    index = InMemoryNameIndex(
+        [
+            StoredArtist("drake", "Drake", popularity=10),
+            StoredArtist("nick-drake", "Nick Drake", popularity=99),
+            StoredArtist("drakeo", "Drakeo the Ruler", popularity=50),
+        ]
+    )
+
+    def compared(source: str, target: str, most: int) -> int:
+        raise AssertionError(f"compared {source!r} with {target!r}")
+
+    monkeypatch.setattr(resolution_module, "_edit_distance", compared)
+    # When a stored name is typed as it is
+    resolution = resolve("Drake", index)
+    # Then it is found exactly, with no typo scoring of the other candidates
+    assert isinstance(resolution, Found)
+    assert (resolution.artist_id, resolution.exact) == ("drake", True)
 
 
 def test_two_artists_with_the_same_name_resolve_to_the_more_popular() -> None:
