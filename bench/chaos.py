@@ -66,6 +66,9 @@ _READY_TIMEOUT_S = 180.0
 _STOP_TIMEOUT_S = 60.0
 # An answer still missing after this long without any other answer arriving is lost.
 _STALLED_S = 30.0
+# How long a fault's answers may take once the dependency is back: a search Spotify refused
+# waits a minute on the queue, and a converse that failed a minute for Lambda's next try.
+_RECOVERY_S = 150.0
 _POLL_S = 5.0
 # Enough connections in flight for 200/s at a webhook answering in 300 ms, so that a slow
 # webhook makes the sends late (reported) rather than the offered rate lower.
@@ -442,15 +445,20 @@ class Answers:
 
 
 def wait_for_answers(
-    details: dict[str, Any], recipients: set[str], drain_s: float, report: Report
+    details: dict[str, Any],
+    recipients: set[str],
+    drain_s: float,
+    report: Report,
+    *,
+    stalled_s: float = _STALLED_S,
 ) -> Answers:
     """The answers once every recipient has one, drain_s has passed, or none came for
-    _STALLED_S. The sink lists every send at once, from the stack's own process: polling
+    stalled_s. The sink lists every send at once, from the stack's own process: polling
     every _POLL_S keeps that from slowing the catch-up being measured."""
     deadline = time.monotonic() + drain_s
     answers = Answers.read(details, recipients)
     last_progress, missing = time.monotonic(), answers.missing()
-    while missing and time.monotonic() < min(deadline, last_progress + _STALLED_S):
+    while missing and time.monotonic() < min(deadline, last_progress + stalled_s):
         time.sleep(_POLL_S)
         answers = Answers.read(details, recipients)
         if answers.missing() < missing:
@@ -699,8 +707,8 @@ def _spotify_down(
     waiting = _send_misses(details, names, recipients, report)
     time.sleep(10)
     post_control(control, {"premium_lapsed": False})
-    answers = wait_for_answers(details, waiting, 60, report)
-    answers = _recovered_if_missing(stack, answers, waiting, report, since)
+    answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
+    answers = _recovered_if_missing(stack, answers, waiting, report, since, fault="Spotify outage")
     _require_each_answered_once(answers, report, "Spotify outage")
 
 
@@ -712,9 +720,14 @@ def _spotify_rate_limit(
     since = datetime.now(UTC)
     post_control(control, {"rate_limit": 5})
     waiting = _send_misses(details, names, recipients, report)
-    answers = wait_for_answers(details, waiting, 120, report)
+    answers = wait_for_answers(details, waiting, 120, report, stalled_s=120)
     post_control(control, {"rate_limit": None})
-    answers = _recovered_if_missing(stack, answers, waiting, report, since)
+    if answers.missing():
+        report.line("rate limit lifted; waiting for the lookups it deferred…")
+        answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
+    answers = _recovered_if_missing(
+        stack, answers, waiting, report, since, fault="Spotify rate limit"
+    )
     _require_each_answered_once(answers, report, "Spotify rate limit")
 
 
@@ -748,8 +761,10 @@ def _spotify_5xx_storm(
     # The storm ends by itself; the answers are asked for once Spotify is back.
     while read_control(control)["server_errors"] is not None:
         time.sleep(0.5)
-    answers = wait_for_answers(details, waiting, 60, report)
-    answers = _recovered_if_missing(stack, answers, waiting, report, since)
+    answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
+    answers = _recovered_if_missing(
+        stack, answers, waiting, report, since, fault="Spotify 5xx storm"
+    )
     _require_each_answered_once(answers, report, "Spotify 5xx storm")
 
 
@@ -784,8 +799,10 @@ def _postgres_killed(
     report.require(back, f"PostgreSQL accepting connections within {_POSTGRES_BACK_S:.0f} s")
     down_s = time.monotonic() - killed_at
     report.line(f"PostgreSQL accepting connections again {down_s:.1f} s after the kill")
-    answers = wait_for_answers(details, waiting, 60, report)
-    answers = _recovered_if_missing(stack, answers, waiting, report, since)
+    answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
+    answers = _recovered_if_missing(
+        stack, answers, waiting, report, since, fault="PostgreSQL killed"
+    )
     _require_each_answered_once(answers, report, "PostgreSQL killed")
 
 
@@ -834,11 +851,19 @@ def _send_failure_bursts(details: dict[str, Any], count: int, every_s: float, fo
 
 
 def _recovered_if_missing(
-    stack: RunningStack, answers: Answers, waiting: set[str], report: Report, since: datetime
+    stack: RunningStack,
+    answers: Answers,
+    waiting: set[str],
+    report: Report,
+    since: datetime,
+    *,
+    fault: str,
 ) -> Answers:
     """The answers once the runbook's recovery ran, if any is missing, as an operator would:
     converse failures replayed, dead letters redriven, and the ingest executions that failed
-    since the fault began started again."""
+    since the fault began started again. Needing it breaks an invariant: once the dependency
+    is back, the stack answers everyone by itself."""
+    report.require(not answers.missing(), f"{fault}: every waiter answered with no operator step")
     if not answers.missing():
         return answers
     report.line(f"converse failures: {_last_line(stack.cli('converse-failures', 'list'))}")
@@ -890,7 +915,7 @@ def bursts(
         answers = wait_for_answers(
             details, {m.recipient for m in misses if m.recipient}, 120, report
         )
-        report.line(f"  all answered or given up on after {time.monotonic() - started:.1f} s")
+        report.line(f"  waited {time.monotonic() - started:.1f} s for the answers")
         answered_once = answers.missing() == 0 and answers.duplicated() == 0
         complete += answered_once
         report.require(answered_once, f"burst {number + 1}: each of the misses answered once")

@@ -15,6 +15,7 @@ from pathlib import Path
 from adapters.postgres.pool import connect_pool
 from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.backfill import Outcome
+from local import lambda_dispatch
 from local.backfill import ProgressBar, backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
@@ -234,7 +235,11 @@ def _local_up(
 ) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    with start_local_stack(state_dir, converse_processes=converse_processes) as stack:
+    with start_local_stack(
+        state_dir,
+        converse_processes=converse_processes,
+        retry_waits=lambda_dispatch.LAMBDA_RETRY_WAITS_SECONDS,
+    ) as stack:
         stack.spotify.mode = spotify_mode
         stack.spotify.rate_limit = spotify_rate_limit
         for recipient, failure in graph_failures:

@@ -14,6 +14,8 @@ goes to its function's on-failure queue, in the record Lambda's SQS destination 
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 import json
 import logging
 import multiprocessing
@@ -26,7 +28,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -72,10 +74,11 @@ _on_failure: dict[str, OnFailure] = {}
 _registry_lock = threading.Lock()
 ASYNCHRONOUS_WORKERS = 4
 ASYNCHRONOUS_ATTEMPTS = 3
-# Lambda waits about a minute before the second try and two before the third. Locally the
-# waits shrink to keep tests fast but keep their shape: the worker holds the event through
-# them, so it is tried again before that worker takes the next one.
-RETRY_WAITS_SECONDS = (0.1, 0.2)
+# Lambda waits about a minute before an event's second try and two before its third, and
+# answers other events meanwhile: an outage shorter than that costs the event nothing.
+LAMBDA_RETRY_WAITS_SECONDS = (60.0, 120.0)
+# Until a stack says otherwise (use_retry_waits): short, so that a test sees every try.
+QUICK_RETRY_WAITS_SECONDS = (0.1, 0.2)
 # How often a drain reports what it still waits for.
 _PROGRESS_SECONDS = 1.0
 # A log line each time the queued invocations reach one of these counts, going up.
@@ -313,11 +316,20 @@ class _WorkerProcesses:
 _worker_processes = _WorkerProcesses()
 
 
+def use_retry_waits(waits: tuple[float, float]) -> None:
+    """How long a failed asynchronous event waits before its second and third tries, from now
+    on (LAMBDA_RETRY_WAITS_SECONDS as in AWS, QUICK_RETRY_WAITS_SECONDS for tests)."""
+    _asynchronous.retry_waits = waits
+
+
 @dataclass(frozen=True)
 class _Event:
     name: str
     function: LocalFunction
     payload: dict[str, Any]
+    # The try this is, and what the one before it answered.
+    attempt: int = 1
+    response: Mapping[str, str] = field(default_factory=dict)
 
 
 class _AsynchronousInvocations:
@@ -326,6 +338,10 @@ class _AsynchronousInvocations:
     def __init__(self, workers: int) -> None:
         self._condition = threading.Condition()
         self._queued: deque[_Event] = deque()
+        # Events waiting for their next try: (when it is due, order of arrival, event).
+        self._retrying: list[tuple[float, int, _Event]] = []
+        self._retries_scheduled = 0
+        self.retry_waits = QUICK_RETRY_WAITS_SECONDS
         self._running = 0
         self._stopping = False
         # Counts finished drains: a try that began before the last one must not be followed
@@ -336,7 +352,10 @@ class _AsynchronousInvocations:
 
     def status(self) -> AsynchronousStatus:
         with self._condition:
-            return AsynchronousStatus(len(self._queued), self._running)
+            return self._status()
+
+    def _status(self) -> AsynchronousStatus:
+        return AsynchronousStatus(len(self._queued) + len(self._retrying), self._running)
 
     def submit(self, event: _Event) -> None:
         with self._condition:
@@ -361,10 +380,11 @@ class _AsynchronousInvocations:
             self._stopping = True
         while True:
             with self._condition:
-                status = AsynchronousStatus(len(self._queued), self._running)
+                status = self._status()
                 if not (status.backlog or status.running) or time.monotonic() >= deadline:
-                    left = list(self._queued)
+                    left = [*self._queued, *(event for _, _, event in self._retrying)]
                     self._queued.clear()
+                    self._retrying.clear()
                     break
             if time.monotonic() >= next_progress:
                 progress(status)
@@ -373,7 +393,9 @@ class _AsynchronousInvocations:
                 # Woken by each invocation that ends, to notice an empty queue at once.
                 self._condition.wait(max(0.0, min(next_progress, deadline) - time.monotonic()))
         for event in left:
-            _set_aside(event, LOCAL_STACK_STOPPED, 0, _stopped_response())
+            _set_aside(
+                event, LOCAL_STACK_STOPPED, event.attempt - 1, event.response or _stopped_response()
+            )
         with self._condition:
             self._stopping = False
             self._drains += 1
@@ -390,9 +412,9 @@ class _AsynchronousInvocations:
     def _work(self) -> None:
         while True:
             with self._condition:
-                while not self._queued:
-                    self._condition.wait()
-                event = self._queued.popleft()
+                while (event := self._next_event()) is None:
+                    due = self._retrying[0][0] - time.monotonic() if self._retrying else None
+                    self._condition.wait(due)
                 self._running += 1
                 drains = self._drains
             try:
@@ -402,29 +424,39 @@ class _AsynchronousInvocations:
                     self._running -= 1
                     self._condition.notify_all()
 
+    def _next_event(self) -> _Event | None:
+        """The retry that is due, else the oldest new event, else None. Called locked."""
+        if self._retrying and self._retrying[0][0] <= time.monotonic():
+            return heapq.heappop(self._retrying)[2]
+        return self._queued.popleft() if self._queued else None
+
     def _try(self, event: _Event, drains: int) -> None:
-        # Like Lambda, try an asynchronous event up to three times before setting it aside.
-        response: dict[str, str] = {}
-        for attempt in range(1, ASYNCHRONOUS_ATTEMPTS + 1):
-            if attempt > 1:
-                time.sleep(RETRY_WAITS_SECONDS[attempt - 2])
-            try:
-                _run_within_timeout(event.name, event.function, event.payload)
-            except FunctionTimedOutError as timed_out:
-                _log.error("asynchronous invocation %d of %s timed out", attempt, event.name)
-                response = {"errorType": TIMED_OUT_ERROR, "errorMessage": str(timed_out)}
-            except Exception as error:
-                _log.exception("asynchronous invocation %d of %s failed", attempt, event.name)
-                response = {"errorType": error_type_of(error), "errorMessage": str(error)}
-            else:
+        # Like Lambda, try an asynchronous event up to three times before setting it aside,
+        # waiting between tries without holding up the other events.
+        attempt = event.attempt
+        try:
+            _run_within_timeout(event.name, event.function, event.payload)
+        except FunctionTimedOutError as timed_out:
+            _log.error("asynchronous invocation %d of %s timed out", attempt, event.name)
+            response = {"errorType": TIMED_OUT_ERROR, "errorMessage": str(timed_out)}
+        except Exception as error:
+            _log.exception("asynchronous invocation %d of %s failed", attempt, event.name)
+            response = {"errorType": error_type_of(error), "errorMessage": str(error)}
+        else:
+            return
+        if attempt == ASYNCHRONOUS_ATTEMPTS:
+            _set_aside(event, RETRIES_EXHAUSTED, attempt, response)
+            return
+        with self._condition:
+            if self._drains == drains:
+                due = time.monotonic() + self.retry_waits[attempt - 1]
+                retry = dataclasses.replace(event, attempt=attempt + 1, response=response)
+                heapq.heappush(self._retrying, (due, self._retries_scheduled, retry))
+                self._retries_scheduled += 1
+                self._condition.notify()
                 return
-            with self._condition:
-                outlived_its_stack = self._drains != drains
-            if outlived_its_stack and attempt < ASYNCHRONOUS_ATTEMPTS:
-                # What the event's next try would run against was torn down.
-                _set_aside(event, LOCAL_STACK_STOPPED, attempt, response)
-                return
-        _set_aside(event, RETRIES_EXHAUSTED, ASYNCHRONOUS_ATTEMPTS, response)
+        # What the event's next try would run against is being torn down.
+        _set_aside(event, LOCAL_STACK_STOPPED, attempt, response)
 
 
 _asynchronous = _AsynchronousInvocations(ASYNCHRONOUS_WORKERS)
@@ -437,7 +469,7 @@ def _stopped_response() -> dict[str, str]:
     }
 
 
-def _set_aside(event: _Event, condition: str, tries: int, response: dict[str, str]) -> None:
+def _set_aside(event: _Event, condition: str, tries: int, response: Mapping[str, str]) -> None:
     """Send the event to its function's on-failure queue as Lambda's destination record, or,
     for a function without one, log that it is lost, as Lambda drops it."""
     with _registry_lock:
@@ -461,7 +493,7 @@ def on_failure_record(
     payload: dict[str, Any],
     condition: str,
     tries: int,
-    response: dict[str, str],
+    response: Mapping[str, str],
 ) -> dict[str, Any]:
     """The record Lambda's on-failure destination receives for a failed asynchronous
     invocation."""

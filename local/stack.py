@@ -158,6 +158,7 @@ def start_local_stack(
     *,
     drain_seconds: float = DRAIN_SECONDS,
     converse_processes: int = 0,
+    retry_waits: tuple[float, float] = lambda_dispatch.QUICK_RETRY_WAITS_SECONDS,
 ) -> Iterator[LocalStack]:
     """Every stand-in started and wired; all of it stops when the block ends.
 
@@ -167,7 +168,8 @@ def start_local_stack(
     does after a failed or slow answer, unless webhook_redelivery is None. Stopping waits up
     to drain_seconds for the asynchronous invocations already accepted. converse_processes
     worker processes answer messages, as Lambda's execution environments do (none: the
-    stack's own process, where adapters a test swaps in reach them).
+    stack's own process, where adapters a test swaps in reach them). A failed asynchronous
+    event is tried again after each of retry_waits (Lambda's own are a minute and two).
     """
     with contextlib.ExitStack() as exit_stack:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -185,6 +187,7 @@ def start_local_stack(
             webhook_redelivery,
             drain_seconds=drain_seconds,
             converse_processes=converse_processes,
+            retry_waits=retry_waits,
         )
 
 
@@ -197,6 +200,7 @@ def _start(
     *,
     drain_seconds: float,
     converse_processes: int,
+    retry_waits: tuple[float, float],
 ) -> LocalStack:
     with contextlib.closing(psycopg2.connect(database_url)) as connection:
         apply_migrations(connection)
@@ -215,6 +219,8 @@ def _start(
     aws.start()
     exit_stack.callback(aws.stop)
     resources = aws.create_resources(converse_processes=converse_processes)
+    lambda_dispatch.use_retry_waits(retry_waits)
+    exit_stack.callback(lambda_dispatch.use_retry_waits, lambda_dispatch.QUICK_RETRY_WAITS_SECONDS)
     application_secret, generated_secret = aws.create_secrets(
         ApplicationSecrets(
             spotify_client_id=spotify_id,

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from local.gateway import MESSENGER_REDELIVERY, LambdaHandler, LocalGateway, Redelivery
+from tests.fixtures.sockets import accepted_connections
 
 APP_SECRET = b"test-app-secret"
 
@@ -519,15 +520,7 @@ def test_the_gateway_answers_without_waiting_for_the_clients_acks(
     ) as gateway:
         server = gateway._http_server
         assert server is not None
-        accepted: list[socket.socket] = []
-        accept = server.get_request
-
-        def get_request() -> tuple[socket.socket, Any]:
-            connection, address = accept()
-            accepted.append(connection)
-            return connection, address
-
-        monkeypatch.setattr(server, "get_request", get_request)
+        accepted = accepted_connections(server, monkeypatch)
         address = urlsplit(gateway.url)
         client = http.client.HTTPConnection(str(address.hostname), address.port, timeout=5)
         # When a client's request is answered, the connection still open

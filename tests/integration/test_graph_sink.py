@@ -13,6 +13,7 @@ import requests
 
 from local.graph_sink import GraphSink
 from tests.fixtures.graph import PAGE_ACCESS_TOKEN, PAGE_ID
+from tests.fixtures.sockets import accepted_connections
 
 USER_ID = "2718281828"
 
@@ -513,15 +514,7 @@ def test_the_sink_answers_without_waiting_for_the_clients_acks(
     # Given the sink's accepted connections kept in sight
     server = clean_graph_sink._http_server
     assert server is not None
-    accepted: list[socket.socket] = []
-    accept = server.get_request
-
-    def get_request() -> tuple[socket.socket, Any]:
-        connection, address = accept()
-        accepted.append(connection)
-        return connection, address
-
-    monkeypatch.setattr(server, "get_request", get_request)
+    accepted = accepted_connections(server, monkeypatch)
     # When a send is answered, the connection still open
     with requests.Session() as session:
         response = session.post(
