@@ -179,4 +179,8 @@ class PatientMessenger:
         self.messenger.send(user_id, reply)
 
     def show_typing(self, user_id: str) -> None:
-        self.messenger.show_typing(user_id)
+        # Only a courtesy while the answer is worked out: a failed one must not cost the answer.
+        try:
+            self.messenger.show_typing(user_id)
+        except MessengerDeliveryError as error:
+            logger.info("Typing indicator not shown: %s", error)

@@ -51,7 +51,7 @@ from adapters.sqs_queue import SqsWorkQueue
 from domain.conversation import ConversationPorts
 from domain.ingest import IngestPorts
 from domain.lookups import LookupPorts
-from domain.notify import NotifyPorts
+from domain.notify import NotifyPorts, PatientMessenger
 from domain.readiness import ProxyTargets, TargetWait
 from handlers.settings import (
     DatabaseEndpoint,
@@ -81,6 +81,11 @@ if TYPE_CHECKING:
         WorkQueue,
     )
 
+
+# How long a reply may wait, in all, for the Send API to take its messages again after failing
+# for now: a hiccup then costs the user seconds, well inside converse's 30 s, rather than the
+# minute Lambda waits before trying a failed invocation again.
+REPLY_RETRY_BUDGET_SECONDS = 6.0
 
 _Port = TypeVar("_Port")
 _Settings = TypeVar("_Settings", bound=DatabaseSettings)
@@ -299,6 +304,7 @@ class Dependencies(DatabaseDependencies[Settings]):
         )
 
     def conversation(self) -> ConversationPorts:
+        """One invocation's: its sends share one waiting budget."""
         return ConversationPorts(
             repository=self.repository,
             names=self.names,
@@ -306,7 +312,7 @@ class Dependencies(DatabaseDependencies[Settings]):
             spotify=self.spotify,
             waiters=self.waiters,
             queue=self.queue,
-            messenger=self.messenger,
+            messenger=PatientMessenger(self.messenger, time.sleep, REPLY_RETRY_BUDGET_SECONDS),
             processed=self.processed,
         )
 

@@ -231,8 +231,9 @@ class RecordingMessenger:
 
 @dataclass
 class FailingMessenger(RecordingMessenger):
-    """Records what it sends, except that a send to a user in `down` raises their error, and
-    a send to a user in `failing_next` raises the next of their errors, once."""
+    """Records what it sends, except that a send (or typing indicator) to a user in `down`
+    raises their error, and a send to a user in `failing_next` raises the next of their
+    errors, once."""
 
     down: dict[str, MessengerDeliveryError] = field(default_factory=dict)
     failing_next: dict[str, list[MessengerDeliveryError]] = field(default_factory=dict)
@@ -243,6 +244,11 @@ class FailingMessenger(RecordingMessenger):
         if self.failing_next.get(user_id):
             raise self.failing_next[user_id].pop(0)
         super().send(user_id, reply)
+
+    def show_typing(self, user_id: str) -> None:
+        if user_id in self.down:
+            raise self.down[user_id]
+        super().show_typing(user_id)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import requests
 
 from adapters.lambda_inbox import ASYNC_PAYLOAD_LIMIT_BYTES
 from domain.webhook import MAX_BODY_BYTES, MAX_TEXT_CHARS
+from local import lambda_dispatch
 from local.chat import ChatClient, messenger_event, sign
 from local.stack import LocalStack
 from tests.stack_probes import execution_count, item_count, queue_depth, table_rows
@@ -242,3 +243,28 @@ def test_a_delivery_larger_than_one_invocation_is_answered_whole(clean_stack: Lo
     for chat in chats:
         assert len(chat.replies(at_least=1, timeout_seconds=60)) == 1
         assert chat.replies(at_least=1, timeout_seconds=0.5) == []
+
+
+def test_a_reply_the_send_api_fails_for_now_is_sent_again_within_seconds(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given Drake and two other rappers are known, the stack tries a failed invocation again
+    # after Lambda's minute, and the Send API fails the next three sends for now (HTTP 500,
+    # Graph's temporary error)
+    clean_stack.ingest(
+        ["3TVXtAsR1Inumwj472S9r4", "1ZwdS5xdxEREPySFridCfh", "7dGJo4pcD2V6oG8kP0tJRR"],
+        name="send-retry-known",
+    )
+    clean_stack.graph.fail_next(3, "temporary")
+    lambda_dispatch.use_retry_waits(lambda_dispatch.LAMBDA_RETRY_WAITS_SECONDS)
+    try:
+        # When the user names him
+        assert messenger_user.say("Drake").status_code == 200
+        # Then the carousel comes within seconds, once: the reply waited out the failures
+        # itself, and the typing indicator it could not show did not cost the answer
+        [answer] = messenger_user.replies(at_least=1, timeout_seconds=15)
+        assert "attachment" in answer["body"]["message"]
+        assert messenger_user.replies(at_least=1, timeout_seconds=1) == []
+    finally:
+        lambda_dispatch.use_retry_waits(lambda_dispatch.QUICK_RETRY_WAITS_SECONDS)
+        clean_stack.graph.clear_faults()

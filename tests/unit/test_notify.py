@@ -14,6 +14,7 @@ from domain.notify import (
     RETRY_BUDGET_SECONDS,
     WAITER_GIVEN_UP_EVENT,
     NotifyPorts,
+    PatientMessenger,
     give_up_stale_waiters,
     notify_waiters,
 )
@@ -276,3 +277,13 @@ def test_waiters_whose_window_closed_unanswered_are_given_up_and_counted(
         ("lookup:artists:drake", "window_closed"),
     ]
     assert world.messenger.sent == []
+
+
+def test_a_typing_indicator_the_send_api_refuses_costs_nothing() -> None:
+    # Given a Send API that refuses everything to one user
+    failing = FailingMessenger(down={"user": MessengerUnavailableError("HTTP 500")})
+    patient = PatientMessenger(failing, lambda _: None)
+    # When the typing indicator is shown / Then nothing is raised, and nothing was sent
+    patient.show_typing("user")
+    assert failing.sent == []
+    assert failing.typing == []
