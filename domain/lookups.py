@@ -13,7 +13,7 @@ from domain import replies
 from domain.conversation import deferral_seconds
 from domain.errors import MessengerDeliveryError, RecipientUnreachableError, SpotifyRefusedError
 from domain.models import ArtistRequest, LookupRequest, QueuedRequest, Waiter
-from domain.notify import MESSAGING_WINDOW, PatientMessenger, give_up
+from domain.notify import PatientMessenger, give_up, still_waiting_for
 from domain.ports import Messenger, SpotifyCatalog, WaiterStore, WorkQueue
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def resolve_lookups(
 def _resolve(
     lookup: LookupRequest, now: datetime, ports: LookupPorts, patient: PatientMessenger
 ) -> str | None:
-    waiting = _still_waiting(lookup, now, ports.waiters)
+    waiting = still_waiting_for(lookup.waiter_key, now, ports.waiters)
     try:
         match = _search(lookup, ports.spotify)
     except SpotifyRefusedError as refusal:
@@ -89,16 +89,6 @@ def _resolve(
         ports.waiters.add(waiter.model_copy(update=update))
         ports.waiters.remove(waiter)
     return match.artist_id
-
-
-def _still_waiting(lookup: LookupRequest, now: datetime, waiters: WaiterStore) -> list[Waiter]:
-    waiting: list[Waiter] = []
-    for waiter in waiters.waiting_for(lookup.waiter_key):
-        if now - waiter.requested_at > MESSAGING_WINDOW:
-            give_up(waiter, "window_closed", waiters)
-        else:
-            waiting.append(waiter)
-    return waiting
 
 
 def _search(lookup: LookupRequest, spotify: SpotifyCatalog) -> _Match | None:

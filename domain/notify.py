@@ -76,10 +76,7 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
         fetched = artist_id in known or artist_id in gone
         if not fetched:
             logger.info("Artist %s was not fetched; its waiters wait for a retry", artist_id)
-        for waiter in ports.waiters.waiting_for(artist_id):
-            if now - waiter.requested_at > MESSAGING_WINDOW:
-                give_up(waiter, "window_closed", ports.waiters)
-                continue
+        for waiter in still_waiting_for(artist_id, now, ports.waiters):
             if not fetched:
                 continue
             try:
@@ -98,6 +95,18 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
     if undelivered:
         raise _still_waiting(undelivered)
     return answered
+
+
+def still_waiting_for(key: str, now: datetime, waiters: WaiterStore) -> list[Waiter]:
+    """The waiters under `key` the page may still message; those whose 24-hour window closed
+    are given up on (`window_closed`) on the way."""
+    waiting: list[Waiter] = []
+    for waiter in waiters.waiting_for(key):
+        if now - waiter.requested_at > MESSAGING_WINDOW:
+            give_up(waiter, "window_closed", waiters)
+        else:
+            waiting.append(waiter)
+    return waiting
 
 
 def give_up_stale_waiters(now: datetime, waiters: WaiterStore) -> int:
