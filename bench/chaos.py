@@ -707,9 +707,7 @@ def _spotify_down(
     waiting = _send_misses(details, names, recipients, report)
     time.sleep(10)
     post_control(control, {"premium_lapsed": False})
-    answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
-    answers = _recovered_if_missing(stack, answers, waiting, report, since, fault="Spotify outage")
-    _require_each_answered_once(answers, report, "Spotify outage")
+    _require_healed(stack, waiting, report, since, fault="Spotify outage")
 
 
 def _spotify_rate_limit(
@@ -724,11 +722,7 @@ def _spotify_rate_limit(
     post_control(control, {"rate_limit": None})
     if answers.missing():
         report.line("rate limit lifted; waiting for the lookups it deferred…")
-        answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
-    answers = _recovered_if_missing(
-        stack, answers, waiting, report, since, fault="Spotify rate limit"
-    )
-    _require_each_answered_once(answers, report, "Spotify rate limit")
+    _require_healed(stack, waiting, report, since, fault="Spotify rate limit")
 
 
 def _send_api_failures(
@@ -761,11 +755,7 @@ def _spotify_5xx_storm(
     # The storm ends by itself; the answers are asked for once Spotify is back.
     while read_control(control)["server_errors"] is not None:
         time.sleep(0.5)
-    answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
-    answers = _recovered_if_missing(
-        stack, answers, waiting, report, since, fault="Spotify 5xx storm"
-    )
-    _require_each_answered_once(answers, report, "Spotify 5xx storm")
+    _require_healed(stack, waiting, report, since, fault="Spotify 5xx storm")
 
 
 def _postgres_killed(
@@ -799,11 +789,7 @@ def _postgres_killed(
     report.require(back, f"PostgreSQL accepting connections within {_POSTGRES_BACK_S:.0f} s")
     down_s = time.monotonic() - killed_at
     report.line(f"PostgreSQL accepting connections again {down_s:.1f} s after the kill")
-    answers = wait_for_answers(details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
-    answers = _recovered_if_missing(
-        stack, answers, waiting, report, since, fault="PostgreSQL killed"
-    )
-    _require_each_answered_once(answers, report, "PostgreSQL killed")
+    _require_healed(stack, waiting, report, since, fault="PostgreSQL killed")
 
 
 def _wait_for_an_ingest_running(stack: RunningStack, since: datetime) -> bool:
@@ -848,6 +834,16 @@ def _send_failure_bursts(details: dict[str, Any], count: int, every_s: float, fo
     while time.monotonic() < deadline:
         post_control(graph_control_url(details, "next"), {"count": count, "failure": "temporary"})
         time.sleep(every_s)
+
+
+def _require_healed(
+    stack: RunningStack, waiting: set[str], report: Report, since: datetime, *, fault: str
+) -> None:
+    """Once the fault's dependency is back: every waiter answered once, by the stack itself
+    within _RECOVERY_S, else after the runbook's recovery (which breaks an invariant)."""
+    answers = wait_for_answers(stack.details, waiting, _RECOVERY_S, report, stalled_s=_RECOVERY_S)
+    answers = _recovered_if_missing(stack, answers, waiting, report, since, fault=fault)
+    _require_each_answered_once(answers, report, fault)
 
 
 def _recovered_if_missing(
