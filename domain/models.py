@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class _Frozen(BaseModel):
@@ -247,6 +247,8 @@ class LookupRequest(_Frozen):
 
 
 QueuedRequest = ArtistRequest | LookupRequest
+# Reads the body of an artist-requests message as whichever of the two it is.
+QUEUED_REQUEST: TypeAdapter[QueuedRequest] = TypeAdapter(QueuedRequest)
 
 
 class IngestPlan(_Frozen):

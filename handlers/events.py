@@ -7,10 +7,10 @@ import binascii
 from datetime import UTC, datetime, timedelta
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.errors import MalformedRequestError
-from domain.models import ArtistRequest, IngestSummary, QueuedRequest
+from domain.models import QUEUED_REQUEST, ArtistRequest, IngestSummary, QueuedRequest
 from domain.similarity import SHARD_SIZE
 
 
@@ -73,9 +73,6 @@ class RefreshRequest(_Event):
     as_of: datetime | None = None
 
 
-_QUEUED_REQUEST: TypeAdapter[QueuedRequest] = TypeAdapter(QueuedRequest)
-
-
 class ResolveLookupsInput(_Event):
     """What started the execution: a batch of queue records from the pipe, each an artist
     request or a lookup, or an operator's request for given artists."""
@@ -85,7 +82,7 @@ class ResolveLookupsInput(_Event):
     def queued_requests(self) -> list[QueuedRequest]:
         if isinstance(self.request, RefreshRequest):
             return []
-        return [_QUEUED_REQUEST.validate_json(record.body) for record in self.request]
+        return [QUEUED_REQUEST.validate_json(record.body) for record in self.request]
 
 
 class ResolveLookupsOutput(_Event):

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from pydantic import TypeAdapter
 
-from domain.models import ArtistRequest, QueuedRequest
+from domain.models import QUEUED_REQUEST, ArtistRequest, QueuedRequest
 from local.aws import REGION
 
 # moto accepts any credentials; explicit ones keep an operator's own AWS profile out of it.
@@ -66,9 +65,6 @@ class StackAddresses:
             endpoint_url=self.aws_endpoint_url,
             **_LOCAL_CREDENTIALS,
         )
-
-
-_QUEUED_REQUEST: TypeAdapter[QueuedRequest] = TypeAdapter(QueuedRequest)
 
 
 @dataclass(frozen=True)
@@ -290,7 +286,7 @@ def _dead_letter(message: dict[str, Any]) -> DeadLetter:
     body = json.loads(message["Body"])
     return DeadLetter(
         message_id=message["MessageId"],
-        request=_QUEUED_REQUEST.validate_python(body),
+        request=QUEUED_REQUEST.validate_python(body),
         error=body.get("error"),
         cause=body.get("cause"),
     )
