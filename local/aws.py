@@ -14,10 +14,20 @@ from typing import Any
 
 import boto3
 import requests
+from antlr4 import CommonTokenStream, InputStream, ParserRuleContext
 from moto import backends as moto_backends
 from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.parse.asl_parser import (
+    AmazonStateLanguageParser,
+    ASLParserException,
+    SyntaxErrorListener,
+)
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import (
@@ -248,13 +258,36 @@ _method_names_of = functools.cache(moto_utils.method_names_from_class)
 
 
 def _cache_moto_lookups() -> None:
-    """Two things moto's server works out again on every request, though neither changes
-    while it runs: its package folder's listing (a stat a service), which it matches the
-    Host header against, and the methods of the response class that answers (every
-    attribute of the class inspected), which it looks the action up in."""
+    """Three things moto works out again each time, though none changes while it runs: its
+    package folder's listing (a stat a service), which its server matches the Host header
+    against; the methods of the response class that answers (every attribute of the class
+    inspected), which it looks the action up in; and the parse tree of a state machine's
+    definition, which its Step Functions interpreter builds anew for every execution."""
     modules = tuple(moto_backends.list_of_moto_modules())
     moto_backends.list_of_moto_modules = lambda: modules
     moto_responses.method_names_from_class = _method_names_of  # type: ignore[attr-defined]
+    AmazonStateLanguageParser.parse = staticmethod(_parse_with_cached_tree)  # type: ignore[method-assign]
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_tree_of(definition: str) -> ParserRuleContext:
+    """moto's parse without its last step: the tree of a definition, which its grammar's
+    parser (pure Python) takes about 100 ms of the interpreter lock to build, and which no
+    step after it changes."""
+    syntax_errors = SyntaxErrorListener()  # type: ignore[no-untyped-call]  # moto untyped
+    parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+    parser.removeErrorListeners()
+    parser.addErrorListener(syntax_errors)
+    tree = parser.state_machine()  # type: ignore[no-untyped-call]  # generated, untyped
+    if syntax_errors.errors:
+        raise ASLParserException(errors=syntax_errors.errors)
+    return tree
+
+
+def _parse_with_cached_tree(definition: str) -> tuple[EvalComponent, ParserRuleContext]:
+    # The evaluation components are built anew from the tree: each execution holds its own.
+    tree = _parse_tree_of(definition)
+    return Preprocessor().visit(tree), tree
 
 
 def _create_table(client: Any, name: str, key: list[str]) -> None:

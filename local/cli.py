@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         f"environments (default {CONVERSE_PROCESSES}; 0 answers in the stack's own process)",
     )
     up.add_argument(
+        "--webhook-in-stack-process",
+        action="store_true",
+        help="answer webhooks in the stack's own process (default: a process of their own, "
+        "as the webhook function runs apart from the rest on AWS)",
+    )
+    up.add_argument(
         "--graph-fail",
         type=_recipient_failure,
         action="append",
@@ -165,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             graph_failures=a.graph_fail,
             graph_delay_seconds=a.graph_delay,
             converse_processes=a.converse_processes,
+            webhook_process=not a.webhook_in_stack_process,
         ),
         "chat": lambda a: _chat(a.state_dir, a.user),
         "refresh": _operate,
@@ -232,12 +239,14 @@ def _local_up(
     graph_failures: Sequence[tuple[str, str]] = (),
     graph_delay_seconds: float = 0.0,
     converse_processes: int = 0,
+    webhook_process: bool = False,
 ) -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     with start_local_stack(
         state_dir,
         converse_processes=converse_processes,
+        webhook_process=webhook_process,
         retry_waits=lambda_dispatch.LAMBDA_RETRY_WAITS_SECONDS,
     ) as stack:
         stack.spotify.mode = spotify_mode

@@ -178,6 +178,11 @@ class GraphSink(BackgroundHttpServer):
         return f"{self.base_url}/{GRAPH_API_VERSION}"
 
     @property
+    def user_wrote_url(self) -> str:
+        """POST {"user_id": …} here: what `user_wrote` does, from another process."""
+        return f"{self.base_url}{_WROTE_PATH}"
+
+    @property
     def sent_url(self) -> str:
         return f"{self.base_url}/sent"
 
@@ -333,8 +338,9 @@ class _Encoded:
 
 
 # Each test-only POST path, by the control it stands for.
+_WROTE_PATH: Final = "/users/wrote"
 _CONTROLS: Final = {
-    "/users/wrote": "wrote",
+    _WROTE_PATH: "wrote",
     "/faults/recipients": "recipients",
     "/faults/next": "next",
     "/faults/delay": "delay",

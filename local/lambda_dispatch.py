@@ -19,6 +19,7 @@ import heapq
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 import traceback
@@ -73,6 +74,11 @@ _registry: dict[str, LocalFunction] = {}
 _on_failure: dict[str, OnFailure] = {}
 _registry_lock = threading.Lock()
 ASYNCHRONOUS_WORKERS = 4
+# How much lower a worker process's CPU priority is than the stack's (nice(2)'s increment).
+WORKER_NICENESS = 10
+# Each task that starts a pool's workers holds its worker this long, so that the pool's
+# other tasks find that one busy and start the next.
+_WORKER_START_HOLD_SECONDS = 0.2
 ASYNCHRONOUS_ATTEMPTS = 3
 # Lambda waits about a minute before an event's second try and two before its third, and
 # answers other events meanwhile: an outage shorter than that costs the event nothing.
@@ -157,6 +163,16 @@ class AsynchronousStatus:
 
 def asynchronous_status() -> AsynchronousStatus:
     return _asynchronous.status()
+
+
+# Where the local gateway shows the asynchronous invocations, and what it shows there.
+STATUS_PATH = "/status"
+
+
+def status_body() -> dict[str, int]:
+    """The asynchronous invocations waiting to run and running, as GET /status shows them."""
+    status = asynchronous_status()
+    return {"async_backlog": status.backlog, "async_running": status.running}
 
 
 @dataclass(frozen=True)
@@ -274,8 +290,14 @@ def _run_in_worker(
         return False, (type(error).__name__, str(error))
 
 
-def _use_settings(settings: Settings) -> None:
-    """A worker process's composition root, as a cold start builds it from its settings."""
+def _start_worker(settings: Settings) -> None:
+    """A worker process's composition root, as a cold start builds it from its settings.
+
+    Its CPU comes after the stack's own process and the webhook's: on AWS an execution
+    environment never takes CPU from another, and on one machine an answer being composed
+    must not delay the webhook's 200 or Lambda's front door, which every answer waits on too.
+    """
+    os.nice(WORKER_NICENESS)
     composition.use(composition.Dependencies(settings))
 
 
@@ -295,10 +317,20 @@ class _WorkerProcesses:
                 self._pools[name] = ProcessPoolExecutor(
                     max_workers=function.processes,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_use_settings,
+                    initializer=_start_worker,
                     initargs=(composition.dependencies().settings,),
                 )
             return self._pools[name]
+
+    def start(self, functions: Mapping[str, LocalFunction]) -> None:
+        """Every worker process of these functions, started now and waited for."""
+        started = [
+            self.pool(name, function).submit(time.sleep, _WORKER_START_HOLD_SECONDS)
+            for name, function in functions.items()
+            for _ in range(function.processes)
+        ]
+        for worker in started:
+            worker.result()
 
     def replace(self, name: str, broken: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -314,6 +346,16 @@ class _WorkerProcesses:
 
 
 _worker_processes = _WorkerProcesses()
+
+
+def start_worker_processes() -> None:
+    """Start the worker processes of every registered function that has some, as
+    provisioned concurrency does, instead of on its first invocations: spawning one takes
+    seconds of CPU, which the first messages would wait for, and everything beside them too.
+    Call it once the composition root the workers are built from is in use."""
+    with _registry_lock:
+        functions = {name: function for name, function in _registry.items() if function.processes}
+    _worker_processes.start(functions)
 
 
 def use_retry_waits(waits: tuple[float, float]) -> None:

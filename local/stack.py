@@ -1,7 +1,8 @@
 """The whole system on one machine: every stand-in started, wired, and ready for a chat.
 
 `LocalStack` is what `sixpotify local up`, `sixpotify demo` and the end-to-end tests run.
-The handlers run in this process, exactly the functions AWS would run, built by the same
+The handlers run in this process, or, as `sixpotify local up` runs them, the webhook and
+converse in processes of their own: exactly the functions AWS would run, built by the same
 composition root from the same settings model.
 """
 
@@ -24,7 +25,7 @@ from pydantic import SecretStr
 
 from adapters.postgres.migrator import apply_migrations
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
-from handlers import composition, webhook
+from handlers import composition
 from handlers.settings import Settings
 from local import lambda_dispatch
 from local.aws import REGION, LocalAws, LocalResources
@@ -35,14 +36,13 @@ from local.graph_sink import GraphSink
 from local.pipe import LocalPipe
 from local.postgres import database_url_from_environment_or_embedded
 from local.spotify_server import SpotifyServer
-from local.webhook_witness import telling_the_sink_who_wrote
+from local.webhook_process import WebhookProcess, WebhookProcessSettings, webhook_gateway
 
 _log = logging.getLogger(__name__)
 LOCAL_JSON = "local.json"
 # How long a stopping stack waits for the asynchronous invocations it accepted to run; what is
 # still waiting then is set aside on its function's on-failure queue instead.
 DRAIN_SECONDS = 30.0
-STATUS_PATH = "/status"
 PAGE_ID = "100000000000001"
 # The embedded PostgreSQL's data directory, under the state directory.
 POSTGRES_DATA_DIR = "pgdata"
@@ -158,6 +158,7 @@ def start_local_stack(
     *,
     drain_seconds: float = DRAIN_SECONDS,
     converse_processes: int = 0,
+    webhook_process: bool = False,
     retry_waits: tuple[float, float] = lambda_dispatch.QUICK_RETRY_WAITS_SECONDS,
 ) -> Iterator[LocalStack]:
     """Every stand-in started and wired; all of it stops when the block ends.
@@ -168,7 +169,8 @@ def start_local_stack(
     does after a failed or slow answer, unless webhook_redelivery is None. Stopping waits up
     to drain_seconds for the asynchronous invocations already accepted. converse_processes
     worker processes answer messages, as Lambda's execution environments do (none: the
-    stack's own process, where adapters a test swaps in reach them). A failed asynchronous
+    stack's own process, where adapters a test swaps in reach them); with webhook_process,
+    the gateway and the webhook function run in a process of their own too. A failed asynchronous
     event is tried again after each of retry_waits (Lambda's own are a minute and two).
     """
     with contextlib.ExitStack() as exit_stack:
@@ -187,6 +189,7 @@ def start_local_stack(
             webhook_redelivery,
             drain_seconds=drain_seconds,
             converse_processes=converse_processes,
+            webhook_process=webhook_process,
             retry_waits=retry_waits,
         )
 
@@ -200,6 +203,7 @@ def _start(
     *,
     drain_seconds: float,
     converse_processes: int,
+    webhook_process: bool,
     retry_waits: tuple[float, float],
 ) -> LocalStack:
     with contextlib.closing(psycopg2.connect(database_url)) as connection:
@@ -253,15 +257,14 @@ def _start(
     # invocations already answered 202 run, or reach the converse-failures queue in moto.
     exit_stack.callback(_drain_asynchronous_invocations, drain_seconds)
 
-    witnessed_webhook = telling_the_sink_who_wrote(webhook.handle, graph.user_wrote, app_secret)
-    gateway = LocalGateway(
-        {
-            "GET /webhook": webhook.handle,
-            "POST /webhook": witnessed_webhook,
-            f"GET {STATUS_PATH}": _status,
-        },
-        redelivered={"POST /webhook": webhook_redelivery} if webhook_redelivery else None,
-    )
+    lambda_dispatch.start_worker_processes()
+    gateway: LocalGateway | WebhookProcess
+    if webhook_process:
+        gateway = WebhookProcess(
+            WebhookProcessSettings(settings, app_secret, graph.user_wrote_url, webhook_redelivery)
+        )
+    else:
+        gateway = webhook_gateway(graph.user_wrote, app_secret, _status, webhook_redelivery)
     gateway.start()
     exit_stack.callback(gateway.stop)
 
@@ -308,9 +311,7 @@ def _start(
 
 
 def _status(event: dict[str, Any], context: object) -> dict[str, int]:
-    """GET /status: the asynchronous invocations waiting to run and running."""
-    status = lambda_dispatch.asynchronous_status()
-    return {"async_backlog": status.backlog, "async_running": status.running}
+    return lambda_dispatch.status_body()
 
 
 def _drain_asynchronous_invocations(bound_seconds: float) -> None:

@@ -40,6 +40,15 @@ def _wait_for(path: Path, process: subprocess.Popen[str], timeout_seconds: float
         time.sleep(0.2)
 
 
+def _status_once_idle(url: str, timeout_seconds: float = 10) -> dict[str, int]:
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        status: dict[str, int] = requests.get(url, timeout=5).json()
+        if not any(status.values()) or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
 def _local_up(folder: Path, *options: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         _sixpotify("local", "up", *options),
@@ -83,9 +92,19 @@ def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -
         conditions = requests.get(details["spotify_control_url"], timeout=5).json()
         assert (conditions["mode"], conditions["rate_limit"]) == ("development", 600)
 
-        # When a developer chats with it
+        # And the Graph sink holds the user to Messenger's 24-hour window, which closed a day
+        # after they last wrote
+        user_id = "2400000000000123"
+        graph_url = details["graph_sent_url"].removesuffix("/sent")
+        requests.post(
+            f"{graph_url}/users/wrote",
+            json={"user_id": user_id, "timestamp": int((time.time() - 25 * 3600) * 1000)},
+            timeout=5,
+        ).raise_for_status()
+
+        # When a developer chats with it (the webhook answering in a process of its own)
         chat = subprocess.run(
-            _sixpotify("chat", "--user", "2400000000000123"),
+            _sixpotify("chat", "--user", user_id),
             cwd=tmp_path,
             env=_environment(),
             input="Zzyzx Quartet\n",
@@ -94,12 +113,18 @@ def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -
             timeout=60,
             check=False,
         )
-        # Then the bot's answer is printed, and it went through the Graph sink
+        # Then the bot's answer is printed, and it went through the Graph sink, which the
+        # webhook told that the user wrote again, opening the window
         assert chat.returncode == 0, chat.stderr
         assert "couldn't find" in chat.stdout
         sent = requests.get(details["graph_sent_url"], timeout=5).json()
         assert [s["body"].get("sender_action") for s in sent] == ["typing_on", None]
-        assert {s["body"]["recipient"]["id"] for s in sent} == {"2400000000000123"}
+        assert {s["body"]["recipient"]["id"] for s in sent} == {user_id}
+        # And the gateway's /status shows the stack's asynchronous invocations: none left
+        assert _status_once_idle(details["webhook_url"].removesuffix("/webhook") + "/status") == {
+            "async_backlog": 0,
+            "async_running": 0,
+        }
     finally:
         # When it is stopped
         up.send_signal(signal.SIGTERM)

@@ -17,7 +17,7 @@ from domain.models import Reply
 from handlers import composition
 from local import cli, lambda_dispatch
 from local.aws import ACCOUNT, REGION
-from local.stack import STATUS_PATH, LocalStack
+from local.stack import LocalStack
 from tests.stack_probes import sixpotify
 from tests.swapped_adapters import GatedMessenger, handlers_using
 
@@ -67,7 +67,7 @@ def _answers_by_user(stack: LocalStack) -> dict[str, int]:
 
 
 def _status(stack: LocalStack) -> dict[str, int]:
-    url = stack.endpoints.webhook_url.removesuffix("/webhook") + STATUS_PATH
+    url = stack.endpoints.webhook_url.removesuffix("/webhook") + lambda_dispatch.STATUS_PATH
     response = requests.get(url, timeout=10)
     response.raise_for_status()
     status: dict[str, int] = response.json()

@@ -3,6 +3,8 @@
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +37,24 @@ def _sleeper(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _whereabouts(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if event.get("crash"):
         os._exit(1)
-    return {"pid": os.getpid(), "graph_api_url": composition.dependencies().settings.graph_api_url}
+    return {
+        "pid": os.getpid(),
+        "started_at": _process_started_at(),
+        "niceness": os.nice(0),
+        "graph_api_url": composition.dependencies().settings.graph_api_url,
+    }
+
+
+def _process_started_at() -> float:
+    """When this process started, to the clock tick (psutil's figure is a second coarse)."""
+    after_command = Path("/proc/self/stat").read_text().rsplit(")", maxsplit=1)[1].split()
+    started_since_boot = int(after_command[19]) / os.sysconf("SC_CLK_TCK")
+    return time.time() - (time.clock_gettime(time.CLOCK_BOOTTIME) - started_since_boot)
+
+
+def _slow_whereabouts(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    time.sleep(0.3)
+    return _whereabouts(event, context)
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +163,33 @@ def test_a_function_given_worker_processes_runs_in_one_built_from_the_stacks_set
     payload = json.loads(response["Payload"].read())
     assert payload["pid"] != os.getpid()
     assert payload["graph_api_url"] == registered.graph.api_url
+    # And at a lower CPU priority than the stack's own process
+    assert payload["niceness"] == min(19, os.nice(0) + lambda_dispatch.WORKER_NICENESS)
+
+
+def test_worker_processes_started_with_the_stack_answer_the_first_invocations(
+    registered: LocalStack,
+) -> None:
+    # Given a function with two worker processes, started before anything invoked it
+    lambda_dispatch.register(
+        {"test-provisioned": LocalFunction(_slow_whereabouts, timeout_seconds=60, processes=2)}
+    )
+    lambda_dispatch.start_worker_processes()
+    first_invoked_at = time.time()
+
+    # When it is invoked twice at once
+    client = registered.aws.client("lambda")
+    with ThreadPoolExecutor(max_workers=2) as invokers:
+        responses = list(
+            invokers.map(
+                lambda _: client.invoke(FunctionName="test-provisioned", Payload=b"{}"), range(2)
+            )
+        )
+
+    # Then two processes answered, both running before the first invocation
+    payloads = [json.loads(response["Payload"].read()) for response in responses]
+    assert len({payload["pid"] for payload in payloads}) == 2
+    assert all(payload["started_at"] < first_invoked_at for payload in payloads)
 
 
 def test_a_handler_error_in_a_worker_process_is_named_by_its_class(
