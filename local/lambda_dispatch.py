@@ -15,7 +15,6 @@ goes to its function's on-failure queue, in the record Lambda's SQS destination 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import heapq
 import json
 import logging
@@ -40,6 +39,7 @@ from moto.core.exceptions import JsonRESTError
 from handlers import composition
 from handlers.settings import Settings
 from local.lambda_context import LocalLambdaContext
+from local.process_start import freeze_what_starting_built
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -300,10 +300,7 @@ def _start_worker(settings: Settings) -> None:
     """
     os.nice(WORKER_NICENESS)
     composition.use(composition.Dependencies(settings))
-    # What importing built lives as long as the worker: out of the collector's sight, the
-    # full collections that pause it under load take a fraction of the time.
-    gc.collect()
-    gc.freeze()
+    freeze_what_starting_built()
 
 
 class _WorkerProcesses:

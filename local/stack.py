@@ -35,6 +35,7 @@ from local.gateway import MESSENGER_REDELIVERY, LocalGateway, Redelivery
 from local.graph_sink import GraphSink
 from local.pipe import LocalPipe
 from local.postgres import database_url_from_environment_or_embedded
+from local.process_start import freeze_what_starting_built
 from local.spotify_server import SpotifyServer
 from local.webhook_process import WebhookProcess, WebhookProcessSettings, webhook_gateway
 
@@ -300,10 +301,7 @@ def _start(
         dead_letter_queue_url=resources.dead_letter_queue_url,
         converse_failures_queue_url=resources.converse_failures_queue_url,
     )
-    # What starting built lives as long as the stack: kept out of the collector's sight,
-    # full collections under load pause the process a few times less long.
-    gc.collect()
-    gc.freeze()
+    freeze_what_starting_built()
     exit_stack.callback(gc.unfreeze)
     return LocalStack(
         endpoints, resources, aws, spotify, graph, pipe, catalog, state_dir, exit_stack

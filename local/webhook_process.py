@@ -9,7 +9,6 @@ it makes into the stack: telling the Graph sink who wrote, and handing the event
 
 from __future__ import annotations
 
-import gc
 import http.client
 import json
 import logging
@@ -26,6 +25,7 @@ from handlers import composition, webhook
 from handlers.settings import Settings
 from local import lambda_dispatch
 from local.gateway import LambdaHandler, LocalGateway, Redelivery
+from local.process_start import freeze_what_starting_built
 from local.webhook_witness import telling_the_sink_who_wrote
 
 _log = logging.getLogger(__name__)
@@ -104,11 +104,7 @@ def _answer_status_queries(connection: Connection) -> None:
 def _serve(settings: WebhookProcessSettings, control: Connection, status: Connection) -> None:
     try:
         gateway = _gateway(settings, status)
-        # What starting built (boto3's service models above all) lives as long as the
-        # process: kept out of the collector's sight, a full collection under load takes
-        # tens of milliseconds instead of hundreds, every webhook waiting through it.
-        gc.collect()
-        gc.freeze()
+        freeze_what_starting_built()
         gateway.start()
     except Exception as error:
         control.send(("failed", f"{type(error).__name__}: {error}"))
