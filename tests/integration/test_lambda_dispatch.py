@@ -63,6 +63,7 @@ def registered(local_stack: LocalStack) -> LocalStack:
         {
             "test-doubler": LocalFunction(_doubler, timeout_seconds=60),
             "test-failer": LocalFunction(_failer, timeout_seconds=60),
+            "test-far-failer": LocalFunction(_failer, timeout_seconds=60, processes=1),
             "test-sleeper": LocalFunction(_sleeper, timeout_seconds=0.5),
         }
     )
@@ -82,12 +83,15 @@ def test_a_direct_invoke_runs_the_handler_with_a_lambda_context(registered: Loca
     assert "FunctionError" not in response
 
 
+@pytest.mark.parametrize(
+    "function_name", ["test-failer", "test-far-failer"], ids=["in-process", "worker-process"]
+)
 def test_a_handler_exception_is_a_function_error_named_by_its_class(
-    registered: LocalStack,
+    registered: LocalStack, function_name: str
 ) -> None:
-    # When the handler raises
+    # When the handler raises, in this process or in a worker process
     response = registered.aws.client("lambda").invoke(
-        FunctionName="test-failer", Payload=json.dumps({})
+        FunctionName=function_name, Payload=json.dumps({})
     )
     # Then Lambda reports an unhandled error whose type is the exception's class
     assert response["FunctionError"] == "Unhandled"
@@ -190,23 +194,6 @@ def test_worker_processes_started_with_the_stack_answer_the_first_invocations(
     payloads = [json.loads(response["Payload"].read()) for response in responses]
     assert len({payload["pid"] for payload in payloads}) == 2
     assert all(payload["started_at"] < first_invoked_at for payload in payloads)
-
-
-def test_a_handler_error_in_a_worker_process_is_named_by_its_class(
-    registered: LocalStack,
-) -> None:
-    # Given a failing function whose invocations run in a worker process
-    lambda_dispatch.register(
-        {"test-far-failer": LocalFunction(_failer, timeout_seconds=60, processes=1)}
-    )
-    # When it is invoked
-    response = registered.aws.client("lambda").invoke(
-        FunctionName="test-far-failer", Payload=json.dumps({})
-    )
-    # Then Lambda reports the exception's class, as for a handler in this process
-    assert response["FunctionError"] == "Unhandled"
-    payload = json.loads(response["Payload"].read())
-    assert payload == {"errorType": "FlakyError", "errorMessage": "the dependency is down"}
 
 
 def test_a_worker_process_that_died_is_replaced_for_the_next_invocation(
