@@ -3,7 +3,6 @@ ingest workflow's Lambda tasks running our handlers in this process."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import logging
@@ -15,13 +14,23 @@ from typing import Any
 import boto3
 import requests
 from antlr4 import CommonTokenStream, InputStream, ParserRuleContext
+from botocore.config import Config
 from moto import backends as moto_backends
 from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.settings import moto_server_port
 from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
 from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval import (
+    resource_eval_s3 as item_reader_s3,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_sqs,
+)
 from moto.stepfunctions.parser.asl.parse.asl_parser import (
     AmazonStateLanguageParser,
     ASLParserException,
@@ -102,6 +111,27 @@ INGEST_FUNCTIONS = {
         abandon_similarity_rebuild.handle,
     ),
 }
+
+
+def register_converse(
+    sqs: Any, failures_queue_url: str, processes: int, names: ResourceNames = LOCAL_STAGE
+) -> None:
+    """Route this process's invocations of converse to its handler, in `processes` worker
+    processes (none: this process), with its on-failure destination the queue at
+    failures_queue_url, sent to with `sqs`."""
+    function = names.function(Handler.CONVERSE)
+    lambda_dispatch.register(
+        {
+            function: LocalFunction(
+                converse.handle, FUNCTION_TIMEOUT_SECONDS[Handler.CONVERSE], processes
+            )
+        },
+        on_failure={
+            function: OnFailure(
+                sqs, failures_queue_url, f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+            )
+        },
+    )
 
 
 def local_functions(
@@ -191,22 +221,8 @@ class LocalAws:
         converse_failures_url = sqs.create_queue(QueueName=names.converse_failures_queue)[
             "QueueUrl"
         ]
-        functions = local_functions(
-            dict(INGEST_FUNCTIONS.values()) | {Handler.CONVERSE: converse.handle}
-        )
-        functions[converse_function] = dataclasses.replace(
-            functions[converse_function], processes=converse_processes
-        )
-        lambda_dispatch.register(
-            functions,
-            on_failure={
-                converse_function: OnFailure(
-                    sqs,
-                    converse_failures_url,
-                    f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{converse_function}",
-                )
-            },
-        )
+        lambda_dispatch.register(local_functions(dict(INGEST_FUNCTIONS.values()), names))
+        register_converse(sqs, converse_failures_url, converse_processes, names)
         definition = substitute(
             INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
             {
@@ -257,16 +273,48 @@ class LocalAws:
 _method_names_of = functools.cache(moto_utils.method_names_from_class)
 
 
+# Tasks of all running executions share one interpreter client a service: a connection each.
+_INTERPRETER_CONNECTIONS = 64
+
+
 def _cache_moto_lookups() -> None:
-    """Three things moto works out again each time, though none changes while it runs: its
+    """Four things moto works out again each time, though none changes while it runs: its
     package folder's listing (a stat a service), which its server matches the Host header
     against; the methods of the response class that answers (every attribute of the class
-    inspected), which it looks the action up in; and the parse tree of a state machine's
-    definition, which its Step Functions interpreter builds anew for every execution."""
+    inspected), which it looks the action up in; the parse tree of a state machine's
+    definition, which its Step Functions interpreter builds anew for every execution; and
+    the boto3 client that interpreter calls a task's service with, built anew for every task
+    (its service model loaded, a new connection, and a new server thread to answer it)."""
     modules = tuple(moto_backends.list_of_moto_modules())
     moto_backends.list_of_moto_modules = lambda: modules
     moto_responses.method_names_from_class = _method_names_of  # type: ignore[attr-defined]
     AmazonStateLanguageParser.parse = staticmethod(_parse_with_cached_tree)  # type: ignore[method-assign]
+    for module in (lambda_eval_utils, state_task_service_sqs, item_reader_s3):
+        module.boto_client_for = _interpreter_client  # type: ignore[attr-defined]
+
+
+def _interpreter_client(region: str, service: str, state_credentials: object = None) -> Any:
+    # The credentials an execution runs with are not checked by moto: one client serves all.
+    return _interpreter_client_of(region, service)
+
+
+@functools.cache
+def _interpreter_client_of(region: str, service: str) -> Any:
+    """The client moto's own builds, with room in its pool for every concurrent task."""
+    return boto3.client(
+        service,  # type: ignore[call-overload]  # one factory for several services
+        region_name=region,
+        endpoint_url=f"http://localhost:{moto_server_port()}",
+        aws_access_key_id="ak",
+        aws_secret_access_key="sk",  # noqa: S106  # moto's own placeholder, checked by nobody
+        config=Config(
+            parameter_validation=False,
+            retries={"max_attempts": 0, "total_max_attempts": 1},
+            connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            max_pool_connections=_INTERPRETER_CONNECTIONS,
+        ),
+    )
 
 
 @functools.lru_cache(maxsize=16)

@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--webhook-in-stack-process",
         action="store_true",
-        help="answer webhooks in the stack's own process (default: a process of their own, "
-        "as the webhook function runs apart from the rest on AWS)",
+        help="answer webhooks, and queue converse's invocations, in the stack's own process "
+        "(default: a process of their own each, as the webhook function and Lambda's front "
+        "door run apart from the rest on AWS)",
     )
     up.add_argument(
         "--graph-fail",

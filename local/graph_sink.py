@@ -6,9 +6,10 @@ buttons it checks those the bot can send: generic and button templates, web_url 
 buttons, text and contact quick replies.
 
 It holds the page to Messenger's 24-hour window: told when each user last wrote (`user_wrote`,
-or POST /users/wrote), it refuses a RESPONSE or UPDATE send, or a sender action, to a user who
-last wrote longer ago, as Graph does (code 10, subcode 2018278); a MESSAGE_TAG send with a
-valid tag may go outside the window. A user it was never told about counts as having just
+POST /users/wrote, or a pipe from another process: `hear_writers_from`), it refuses a
+RESPONSE or UPDATE send, or a sender action, to a user who last wrote longer ago, as Graph
+does (code 10, subcode 2018278); a MESSAGE_TAG send with a valid tag may go outside the
+window. A user it was never told about counts as having just
 written, so a test may address the Send API without a conversation first.
 
 Failures the real Send API has can be injected, from a test or over HTTP: every send to a
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -169,6 +171,8 @@ class GraphSink(BackgroundHttpServer):
         self._failing_next: list[SendFailure] = []
         self._delay_seconds = 0.0
         self._lock = threading.Lock()
+        self._writers: Connection | None = None
+        self._writers_lock = threading.Lock()
 
     def _make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
         return _SinkServer(address, self)
@@ -176,11 +180,6 @@ class GraphSink(BackgroundHttpServer):
     @property
     def api_url(self) -> str:
         return f"{self.base_url}/{GRAPH_API_VERSION}"
-
-    @property
-    def user_wrote_url(self) -> str:
-        """POST {"user_id": …} here: what `user_wrote` does, from another process."""
-        return f"{self.base_url}{_WROTE_PATH}"
 
     @property
     def sent_url(self) -> str:
@@ -204,6 +203,38 @@ class GraphSink(BackgroundHttpServer):
         """The user sent the page a message at `at` (now by default): their window opens."""
         with self._lock:
             self._last_wrote[user_id] = at or datetime.now(UTC)
+
+    def hear_writers_from(self, writers: Connection) -> None:
+        """Who wrote, as (user ID, Unix time) pairs another process sends on `writers`: heard
+        before each window check, so that no answer overtakes the message it answers, and
+        between checks by a thread of its own, so that the sender never finds the pipe full."""
+        self._writers = writers
+        threading.Thread(
+            target=self._keep_hearing_writers, name="graph-sink-writers", daemon=True
+        ).start()
+
+    def _keep_hearing_writers(self) -> None:
+        # Heard in batches: a pipe holds a thousand writers, a tenth of a second a few dozen.
+        while self._hear_writers(wait=True):
+            time.sleep(_WRITERS_HEARD_EVERY_SECONDS)
+
+    def _hear_writers(self, *, wait: bool = False) -> bool:
+        """Hear what was sent on the pipe, once something was if `wait`; False once its
+        sender is gone, after hearing everything it sent."""
+        writers = self._writers
+        if writers is None:
+            return False
+        try:
+            if wait:
+                writers.poll(None)
+            with self._writers_lock:
+                while writers.poll(0):
+                    user_id, at = writers.recv()
+                    self.user_wrote(user_id, datetime.fromtimestamp(at, UTC))
+        except (EOFError, OSError):
+            self._writers = None
+            return False
+        return True
 
     def fail_recipient(self, user_id: str, failure: str) -> None:
         """Every send to user_id fails with SEND_FAILURES[failure] until the faults are cleared."""
@@ -275,6 +306,7 @@ class GraphSink(BackgroundHttpServer):
     def _check_window(self, body: dict[str, Any]) -> None:
         if body.get("messaging_type") == "MESSAGE_TAG":
             return
+        self._hear_writers()
         with self._lock:
             wrote_at = self._last_wrote.get(str(body["recipient"]["id"]))
         if wrote_at is not None and datetime.now(UTC) - wrote_at > MESSAGING_WINDOW:
@@ -339,6 +371,7 @@ class _Encoded:
 
 # Each test-only POST path, by the control it stands for.
 _WROTE_PATH: Final = "/users/wrote"
+_WRITERS_HEARD_EVERY_SECONDS = 0.1
 _CONTROLS: Final = {
     _WROTE_PATH: "wrote",
     "/faults/recipients": "recipients",

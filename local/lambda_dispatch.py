@@ -193,6 +193,32 @@ def drain(bound_seconds: float, progress: Callable[[AsynchronousStatus], None]) 
     return _asynchronous.drain(bound_seconds, progress)
 
 
+def drain_and_report(bound_seconds: float) -> None:
+    """`drain`, printing its progress and logging what it could not run as an error."""
+    drained = drain(bound_seconds, _print_drain_progress)
+    if drained.set_aside:
+        _log.error(
+            "%d asynchronous invocations still waiting after %g s were set aside on their "
+            "on-failure queues",
+            drained.set_aside,
+            bound_seconds,
+        )
+    if drained.still_running:
+        _log.error(
+            "%d asynchronous invocations still running after %g s: the stack stops under "
+            "them, and what they were answering may be lost",
+            drained.still_running,
+            bound_seconds,
+        )
+
+
+def _print_drain_progress(status: AsynchronousStatus) -> None:
+    print(
+        f"stopping: {status.backlog} asynchronous invocations waiting, {status.running} running",
+        flush=True,
+    )
+
+
 def _invoke(  # noqa: PLR0917  # moto calls it positionally
     self: LambdaSimpleBackend,
     function_name: str,

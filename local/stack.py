@@ -37,7 +37,12 @@ from local.pipe import LocalPipe
 from local.postgres import database_url_from_environment_or_embedded
 from local.process_start import freeze_what_starting_built
 from local.spotify_server import SpotifyServer
-from local.webhook_process import WebhookProcess, WebhookProcessSettings, webhook_gateway
+from local.webhook_process import (
+    WebhookProcess,
+    WebhookProcessSettings,
+    asynchronous_status,
+    webhook_gateway,
+)
 
 _log = logging.getLogger(__name__)
 LOCAL_JSON = "local.json"
@@ -171,8 +176,9 @@ def start_local_stack(
     to drain_seconds for the asynchronous invocations already accepted. converse_processes
     worker processes answer messages, as Lambda's execution environments do (none: the
     stack's own process, where adapters a test swaps in reach them); with webhook_process,
-    the gateway and the webhook function run in a process of their own too. A failed asynchronous
-    event is tried again after each of retry_waits (Lambda's own are a minute and two).
+    the gateway, the webhook function and the Lambda service converse runs behind run in a
+    process of their own too. A failed asynchronous event is tried again after each of
+    retry_waits (Lambda's own are a minute and two).
     """
     with contextlib.ExitStack() as exit_stack:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -223,7 +229,11 @@ def _start(
     aws = LocalAws()
     aws.start()
     exit_stack.callback(aws.stop)
-    resources = aws.create_resources(converse_processes=converse_processes)
+    # With the webhook in a process of its own, converse runs there: this process's converse
+    # answers only what an operator replays.
+    resources = aws.create_resources(
+        converse_processes=0 if webhook_process else converse_processes
+    )
     lambda_dispatch.use_retry_waits(retry_waits)
     exit_stack.callback(lambda_dispatch.use_retry_waits, lambda_dispatch.QUICK_RETRY_WAITS_SECONDS)
     application_secret, generated_secret = aws.create_secrets(
@@ -256,16 +266,27 @@ def _start(
     exit_stack.callback(composition.use, None)
     # Runs once the gateway stopped taking webhooks and before the composition root goes: the
     # invocations already answered 202 run, or reach the converse-failures queue in moto.
-    exit_stack.callback(_drain_asynchronous_invocations, drain_seconds)
+    exit_stack.callback(lambda_dispatch.drain_and_report, drain_seconds)
 
     lambda_dispatch.start_worker_processes()
     gateway: LocalGateway | WebhookProcess
     if webhook_process:
         gateway = WebhookProcess(
-            WebhookProcessSettings(settings, app_secret, graph.user_wrote_url, webhook_redelivery)
+            WebhookProcessSettings(
+                settings,
+                app_secret,
+                webhook_redelivery,
+                converse_processes=converse_processes,
+                converse_failures_queue_url=resources.converse_failures_queue_url,
+                retry_waits=retry_waits,
+                drain_seconds=drain_seconds,
+            )
         )
+        graph.hear_writers_from(gateway.writers)
     else:
-        gateway = webhook_gateway(graph.user_wrote, app_secret, _status, webhook_redelivery)
+        gateway = webhook_gateway(
+            graph.user_wrote, app_secret, webhook_redelivery, asynchronous_status
+        )
     gateway.start()
     exit_stack.callback(gateway.stop)
 
@@ -310,28 +331,3 @@ def _start(
 
 def _status(event: dict[str, Any], context: object) -> dict[str, int]:
     return lambda_dispatch.status_body()
-
-
-def _drain_asynchronous_invocations(bound_seconds: float) -> None:
-    drained = lambda_dispatch.drain(bound_seconds, _print_drain_progress)
-    if drained.set_aside:
-        _log.error(
-            "%d asynchronous invocations still waiting after %g s were set aside on their "
-            "on-failure queues",
-            drained.set_aside,
-            bound_seconds,
-        )
-    if drained.still_running:
-        _log.error(
-            "%d asynchronous invocations still running after %g s: the stack stops under "
-            "them, and what they were answering may be lost",
-            drained.still_running,
-            bound_seconds,
-        )
-
-
-def _print_drain_progress(status: lambda_dispatch.AsynchronousStatus) -> None:
-    print(
-        f"stopping: {status.backlog} asynchronous invocations waiting, {status.running} running",
-        flush=True,
-    )

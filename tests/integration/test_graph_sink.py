@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -410,6 +411,28 @@ def test_a_user_who_wrote_within_24_hours_can_be_sent_updates(
 
     # When the page starts a message / Then it goes
     assert _send(clean_graph_sink, _text(messaging_type="UPDATE")).status_code == 200
+
+
+def test_a_user_who_wrote_on_the_pipe_is_heard_before_the_answer_is_checked() -> None:
+    # Given a sink hearing who wrote on a pipe, its reader woken by a first writer and
+    # pausing, and a user whose last message is 25 hours old
+    writers, sender = multiprocessing.Pipe(duplex=False)
+    with GraphSink(page_access_token=PAGE_ACCESS_TOKEN, page_id=PAGE_ID) as sink:
+        sink.hear_writers_from(writers)
+        sender.send(("someone-else", time.time()))
+        time.sleep(0.02)
+        sink.user_wrote(USER_ID, datetime.now(UTC) - timedelta(hours=25))
+
+        # When the user writes again and is answered at once
+        sender.send((USER_ID, time.time()))
+        answer = _send(sink, _text())
+
+        # Then the answer goes: the window opened by the message it answers
+        assert answer.status_code == 200
+
+        # And when the writing process is gone, the sink answers on
+        sender.close()
+        assert _send(sink, _text()).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ import pytest
 from moto import backends
 from moto.core import responses
 from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
+from local.aws import REGION
 from local.stack import LocalStack
 
 
@@ -39,3 +41,15 @@ def test_moto_inspects_a_response_class_once(local_stack: LocalStack) -> None:
     # Then the second look-up is the first one's answer, with the actions it answers
     assert responses.method_names_from_class(DynamoHandler) is first  # type: ignore[attr-defined]
     assert "put_item" in first
+
+
+def test_the_step_functions_interpreter_calls_each_service_with_one_client(
+    local_stack: LocalStack,
+) -> None:
+    # Given the function moto's interpreter gets a task's client from
+    client_for = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
+    # When it asks for a Lambda client for two tasks
+    first, second = (client_for(region=REGION, service="lambda") for _ in range(2))
+    # Then both get the one client, its connections kept between tasks
+    assert second is first
+    assert first.meta.region_name == REGION
