@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -109,19 +110,28 @@ class DynamoProcessedMessages:
         self._clock = clock
 
     def first_delivery(self, message_id: str) -> bool:
+        """Claims the message ID; False when another delivery claimed it first. A claim the
+        SDK sends again, its first answer lost on the way back (a dropped connection, a
+        restarted endpoint), finds its own claim: still the first delivery, not a redelivery
+        that nobody would answer."""
         expires_at = int((self._clock() + PROCESSED_MESSAGE_TTL).timestamp())
+        claim = uuid.uuid4().hex
         try:
             self._client.put_item(
                 TableName=self._table,
                 Item={
                     "message_id": {"S": message_id},
+                    "claim": {"S": claim},
                     "expires_at": {"N": str(expires_at)},
                 },
                 ConditionExpression="attribute_not_exists(message_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
+                # The item as it stood, which DynamoDB returns on ALL_OLD.
+                claimed: Mapping[str, Mapping[str, str]] = error.response.get("Item", {})  # type: ignore[assignment]
+                return claimed.get("claim", {}).get("S") == claim
             raise
         return True
 

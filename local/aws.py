@@ -3,10 +3,14 @@ ingest workflow's Lambda tasks running our handlers in this process."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
+import socket
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +22,11 @@ from botocore.config import Config
 from moto import backends as moto_backends
 from moto.core import responses as moto_responses
 from moto.core import utils as moto_utils
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.settings import moto_server_port
 from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
 from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
@@ -37,6 +45,7 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import (
     SyntaxErrorListener,
 )
 from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import (
@@ -60,7 +69,9 @@ from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.names import Handler, ResourceNames
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
 
+_log = logging.getLogger(__name__)
 REGION = "us-east-1"
+LOOPBACK = "127.0.0.1"
 ACCOUNT = "123456789012"
 _CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
@@ -149,7 +160,7 @@ class LocalAws:
     interpreter finds its server through the MOTO_PORT environment variable."""
 
     def __init__(self) -> None:
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = _MotoServer()
         self.endpoint_url = ""
 
     def start(self) -> None:
@@ -164,9 +175,8 @@ class LocalAws:
             os.environ.setdefault(name, value)
         fail_maps_whose_result_is_too_large()
         _cache_moto_lookups()
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self.endpoint_url = f"http://{host}:{port}"
+        port = self._server.start(port=0)
+        self.endpoint_url = f"http://{LOOPBACK}:{port}"
         os.environ["MOTO_PORT"] = str(port)
         response = requests.post(
             f"{self.endpoint_url}/moto-api/config",
@@ -180,6 +190,17 @@ class LocalAws:
 
     def stop(self) -> None:
         self._server.stop()
+
+    def restart(self, down_seconds: float) -> None:
+        """The endpoint goes away for down_seconds, as a restarted one does: connections
+        refused, the open ones dropped mid-request; then it answers on the same port again.
+        Every resource stays, and every execution runs on: moto keeps them in this process,
+        not in its server."""
+        port = self._server.stop()
+        _log.warning("the local AWS endpoint is down for %g s", down_seconds)
+        time.sleep(down_seconds)
+        self._server.start(port=port)
+        _log.warning("the local AWS endpoint answers again")
 
     def client(self, service: str) -> Any:
         return boto3.client(
@@ -270,11 +291,64 @@ class LocalAws:
         return str(application_arn), str(generated_arn)
 
 
+class _MotoServer:
+    """moto's threaded server (as moto.server.ThreadedMotoServer runs it), which also drops
+    its open connections when it stops."""
+
+    def __init__(self) -> None:
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, port: int) -> int:
+        """Serve on `port` (0: a free one); returns the port."""
+        server = make_server(
+            LOOPBACK,
+            port,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=_TrackedRequestHandler,
+        )
+        server.open_connections = set()  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+        self._thread.start()
+        return int(server.server_address[1])
+
+    def stop(self) -> int:
+        """Stop serving, refuse connections and drop the open ones; returns the port."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return 0
+        port = int(server.server_address[1])
+        server.shutdown()
+        server.server_close()
+        for connection in list(server.open_connections):  # type: ignore[attr-defined]
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        thread.join()
+        self._server = self._thread = None
+        return port
+
+
+class _TrackedRequestHandler(MotoRequestHandler):
+    """moto's handler, its connection known to the server while it is open."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.open_connections.add(self.connection)  # type: ignore[attr-defined]
+
+    def finish(self) -> None:
+        self.server.open_connections.discard(self.connection)  # type: ignore[attr-defined]
+        super().finish()
+
+
 _method_names_of = functools.cache(moto_utils.method_names_from_class)
 
 
 # Tasks of all running executions share one interpreter client a service: a connection each.
 _INTERPRETER_CONNECTIONS = 64
+# Enough tries, backing off up to 20 s between them, to outlast the endpoint's restart.
+_INTERPRETER_ATTEMPTS = 10
 
 
 def _cache_moto_lookups() -> None:
@@ -300,7 +374,10 @@ def _interpreter_client(region: str, service: str, state_credentials: object = N
 
 @functools.cache
 def _interpreter_client_of(region: str, service: str) -> Any:
-    """The client moto's own builds, with room in its pool for every concurrent task."""
+    """The client moto's own builds, with room in its pool for every concurrent task, and
+    retrying a connection refused or dropped as Step Functions' own calls to a service do:
+    moto's gives up at once, and its interpreter fails the task with States.Runtime, which no
+    Retry or Catch of a workflow may match."""
     return boto3.client(
         service,  # type: ignore[call-overload]  # one factory for several services
         region_name=region,
@@ -309,7 +386,7 @@ def _interpreter_client_of(region: str, service: str) -> Any:
         aws_secret_access_key="sk",  # noqa: S106  # moto's own placeholder, checked by nobody
         config=Config(
             parameter_validation=False,
-            retries={"max_attempts": 0, "total_max_attempts": 1},
+            retries={"mode": "standard", "total_max_attempts": _INTERPRETER_ATTEMPTS},
             connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
             read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
             max_pool_connections=_INTERPRETER_CONNECTIONS,

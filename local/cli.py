@@ -35,6 +35,9 @@ STATE_DIR = Path(".sixpotify")
 # Answering on both cores of a small machine: one process's interpreter lock holds every
 # handler to one (docs/reliability.md, "What takes the time").
 CONVERSE_PROCESSES = 2
+# How long the local AWS endpoint stays away when `local up` gets SIGUSR1, as a restarted
+# endpoint does: longer than the SDK's first retries, shorter than all of them.
+AWS_RESTART_DOWN_SECONDS = 3.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,6 +264,12 @@ def _local_up(
         # After the seeding, which a storm would fail: the storm is for what comes next.
         if spotify_server_errors is not None:
             stack.spotify.start_server_errors(spotify_server_errors)
+        signal.signal(
+            signal.SIGUSR1,
+            lambda *_: threading.Thread(
+                target=stack.aws.restart, args=(AWS_RESTART_DOWN_SECONDS,), daemon=True
+            ).start(),
+        )
         path = stack.write_local_json()
         print(f"ready: {stack.endpoints.webhook_url} (details in {path}); Ctrl-C stops", flush=True)
         print(

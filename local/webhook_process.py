@@ -220,15 +220,6 @@ def _serve_webhook(
 ) -> None:
     """The gateway and the webhook function, which reaches Lambda at lambda_url and every
     other service at the stack's endpoint (boto3's service-specific endpoint variables)."""
-    stack_endpoint = settings.settings.aws_endpoint_url
-    if stack_endpoint is None:
-        raise ValueError("the webhook's process needs the stack's AWS endpoint URL")
-    os.environ["AWS_ENDPOINT_URL"] = stack_endpoint
-    os.environ["AWS_ENDPOINT_URL_LAMBDA"] = lambda_url
-    composition.use(
-        composition.Dependencies(settings.settings.model_copy(update={"aws_endpoint_url": None}))
-    )
-    deps = composition.dependencies()
     status_lock, writers_lock = threading.Lock(), threading.Lock()
 
     def user_wrote(user_id: str) -> None:
@@ -244,6 +235,17 @@ def _serve_webhook(
     gateway = webhook_gateway(user_wrote, settings.app_secret, settings.redelivery, converse_status)
 
     def start() -> str:
+        stack_endpoint = settings.settings.aws_endpoint_url
+        if stack_endpoint is None:
+            raise ValueError("the webhook's process needs the stack's AWS endpoint URL")
+        os.environ["AWS_ENDPOINT_URL"] = stack_endpoint
+        os.environ["AWS_ENDPOINT_URL_LAMBDA"] = lambda_url
+        composition.use(
+            composition.Dependencies(
+                settings.settings.model_copy(update={"aws_endpoint_url": None})
+            )
+        )
+        deps = composition.dependencies()
         # Built now, as a provisioned execution environment is, and not by the first
         # deliveries: a configuration that cannot work fails the start instead of messages.
         _ = deps.application_secrets, deps.generated_secrets, deps.inbox

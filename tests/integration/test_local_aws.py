@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
 
+import boto3
 import moto
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from moto import backends
 from moto.core import responses
 from moto.dynamodb.responses import DynamoHandler
@@ -53,3 +58,33 @@ def test_the_step_functions_interpreter_calls_each_service_with_one_client(
     # Then both get the one client, its connections kept between tasks
     assert second is first
     assert first.meta.region_name == REGION
+
+
+def test_a_restarted_endpoint_refuses_then_answers_on_its_port_with_every_resource(
+    local_stack: LocalStack,
+) -> None:
+    # Given a queue holding a message, and a client that tries each call once
+    sqs = boto3.client(
+        "sqs",
+        region_name=REGION,
+        endpoint_url=local_stack.aws.endpoint_url,
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    queue_url = sqs.create_queue(QueueName="restart-keeps-me")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="kept")
+
+    # When the endpoint restarts, and is called while it is away
+    restarting = threading.Thread(target=local_stack.aws.restart, args=(1.0,))
+    restarting.start()
+    time.sleep(0.3)
+    # (refused, or reset: its pooled connection dropped)
+    with pytest.raises((EndpointConnectionError, ConnectionClosedError)):
+        sqs.list_queues()
+    restarting.join()
+
+    # Then it answers at the same address again, with the queue and its message
+    try:
+        received = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)
+        assert [message["Body"] for message in received["Messages"]] == ["kept"]
+    finally:
+        sqs.delete_queue(QueueUrl=queue_url)
