@@ -6,6 +6,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import moto
@@ -88,3 +89,18 @@ def test_a_restarted_endpoint_refuses_then_answers_on_its_port_with_every_resour
         assert [message["Body"] for message in received["Messages"]] == ["kept"]
     finally:
         sqs.delete_queue(QueueUrl=queue_url)
+
+
+def test_the_interpreters_task_calls_outlast_a_restart_of_the_endpoint(
+    local_stack: LocalStack,
+) -> None:
+    # Given the client moto's interpreter calls a task's Lambda with, and the endpoint away
+    client: Any = lambda_eval_utils.boto_client_for(region=REGION, service="lambda")  # type: ignore[attr-defined]
+    restarting = threading.Thread(target=local_stack.aws.restart, args=(1.0,))
+    restarting.start()
+    time.sleep(0.2)
+    # When a task calls Lambda meanwhile
+    answer = client.list_functions()
+    restarting.join()
+    # Then the call is answered once the endpoint is back, not failed (States.Runtime)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
