@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import logging
 import signal
 import sys
 import threading
@@ -27,6 +26,7 @@ from local.operations import (
     StackAddresses,
     read_local_json,
 )
+from local.process_start import log_as_the_stack_does
 from local.similarity_rebuild import follow_rebuild
 from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode, ServerErrors
 from local.stack import LOCAL_JSON, start_local_stack
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         help="invoke converse again with each failure's event; remove those that succeed",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    log_as_the_stack_does()
 
     commands_run: dict[str, Callable[[argparse.Namespace], int]] = {
         "local": lambda a: _local_up(

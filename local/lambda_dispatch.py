@@ -39,7 +39,7 @@ from moto.core.exceptions import JsonRESTError
 from handlers import composition
 from handlers.settings import Settings
 from local.lambda_context import LocalLambdaContext
-from local.process_start import freeze_what_starting_built
+from local.process_start import freeze_what_starting_built, log_as_the_stack_does
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -127,6 +127,15 @@ class WorkerProcessError(Exception):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(message)
         self.error_type = error_type
+
+
+def _log_failure(error: Exception, message: str, *args: object) -> None:
+    """Log a handler's failure: with its traceback when it ran in this process; by its type
+    and message when it ran in a worker process, which logged the traceback itself."""
+    if isinstance(error, WorkerProcessError):
+        _log.error(f"{message} in its worker process: %s: %s", *args, error.error_type, error)
+    else:
+        _log.error(message, *args, exc_info=error)
 
 
 def error_type_of(error: Exception) -> str:
@@ -249,7 +258,7 @@ def _invoke(  # noqa: PLR0917  # moto calls it positionally
     except Exception as error:
         # The Lambda runtime reports the exception's class as errorType, which is what
         # the workflow's Retry and Catch match on.
-        _log.exception("function %s failed", name)
+        _log_failure(error, "function %s failed", name)
         return _failure(response_headers, error_type_of(error), str(error))
     return json.dumps(result).encode("utf-8")
 
@@ -325,6 +334,7 @@ def _start_worker(settings: Settings) -> None:
     must not delay the webhook's 200 or Lambda's front door, which every answer waits on too.
     """
     os.nice(WORKER_NICENESS)
+    log_as_the_stack_does()
     composition.use(composition.Dependencies(settings))
     freeze_what_starting_built()
 
@@ -510,7 +520,7 @@ class _AsynchronousInvocations:
             _log.error("asynchronous invocation %d of %s timed out", attempt, event.name)
             response = {"errorType": TIMED_OUT_ERROR, "errorMessage": str(timed_out)}
         except Exception as error:
-            _log.exception("asynchronous invocation %d of %s failed", attempt, event.name)
+            _log_failure(error, "asynchronous invocation %d of %s failed", attempt, event.name)
             response = {"errorType": error_type_of(error), "errorMessage": str(error)}
         else:
             return

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 import gc
+import logging
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def log_as_the_stack_does() -> None:
+    """Warnings and errors on standard error as "LEVEL logger: message". A spawned process
+    needs it as much as the one started from the command line: without it Python's last
+    resort prints each as a bare message, its level and its logger lost."""
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
 
 
 def freeze_what_starting_built() -> None:

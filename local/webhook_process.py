@@ -33,7 +33,7 @@ from handlers.settings import Settings
 from local import lambda_dispatch
 from local.aws import LocalAws, register_converse
 from local.gateway import LocalGateway, Redelivery
-from local.process_start import freeze_what_starting_built
+from local.process_start import freeze_what_starting_built, log_as_the_stack_does
 from local.webhook_witness import telling_the_sink_who_wrote
 
 _log = logging.getLogger(__name__)
@@ -153,6 +153,7 @@ class _Spawned:
 def _serving(control: Connection, start: Callable[[], str], stop: Callable[[], None]) -> None:
     """Start, report ready with the URL, wait to be told to stop (or for the stack's process
     to be gone), stop, report stopped."""
+    log_as_the_stack_does()
     try:
         url = start()
         freeze_what_starting_built()

@@ -1,6 +1,7 @@
 """Lambda invocations inside moto reach our handlers in-process (local/lambda_dispatch.py)."""
 
 import json
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -234,3 +235,33 @@ def test_a_payload_beyond_lambdas_limit_is_refused_whole(
         )
     assert refused.value.response["Error"]["Code"] == "RequestTooLargeException"
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_a_failure_in_a_worker_process_is_logged_here_without_a_second_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Given a handler's failure reported by the worker process that logged its traceback
+    error = lambda_dispatch.WorkerProcessError("FlakyError", "the dependency is down")
+    # When the dispatch logs it
+    with caplog.at_level(logging.ERROR, logger="local.lambda_dispatch"):
+        lambda_dispatch._log_failure(error, "function %s failed", "test-far-failer")
+    # Then it is one error line naming the function and the error, without a traceback
+    [record] = caplog.records
+    assert record.getMessage() == (
+        "function test-far-failer failed in its worker process: FlakyError: the dependency is down"
+    )
+    assert record.exc_info is None
+
+
+def test_a_failure_in_this_process_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # When the dispatch logs a handler's failure in this process
+    error = FlakyError("the dependency is down")
+    with caplog.at_level(logging.ERROR, logger="local.lambda_dispatch"):
+        lambda_dispatch._log_failure(error, "function %s failed", "test-failer")
+    # Then it is one error with the exception's traceback
+    [record] = caplog.records
+    assert record.getMessage() == "function test-failer failed"
+    assert record.exc_info is not None
+    assert record.exc_info[1] is error
