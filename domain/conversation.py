@@ -33,7 +33,8 @@ from domain.ports import (
     WorkQueue,
 )
 from domain.resolution import Ambiguous, Found, resolve
-from domain.songs import normalize_title, parse_song_request, song_cards, song_title
+from domain.songs import normalize_title, song_cards, song_title
+from domain.understanding import ArtistsLike, SmallTalk, SongsLike, resolve_request, understand
 
 SIMILAR_SHOWN = replies.CAROUSEL_LIMIT - 1
 TRACKS_PER_ARTIST = 3
@@ -101,12 +102,15 @@ class _Conversation:
         if not normalize_name(query):
             self.reply_text("type_a_name", language)
             return
+        request = understand(query)
+        if isinstance(request, SmallTalk):
+            self.reply_text(request.kind, language)
+            return
         self.ports.messenger.show_typing(self.user_id)
-        title = parse_song_request(query)
-        if title is not None:
-            self.songs_like_title(title, language)
+        if isinstance(request, SongsLike):
+            self.songs_like_title(request.title, language)
         else:
-            self.artists_like_name(query, language)
+            self.artists_like(request, language)
 
     def on_postback(self, payload: str) -> None:
         command = parse_payload(payload)
@@ -120,8 +124,8 @@ class _Conversation:
         else:
             self.send_recommendation(known[0], command.language)
 
-    def artists_like_name(self, query: str, language: Language) -> None:
-        resolution = resolve(query, self.ports.names)
+    def artists_like(self, request: ArtistsLike, language: Language) -> None:
+        resolution = resolve_request(request, self.ports.names)
         if isinstance(resolution, Found):
             self.send_recommendation(self._artist(resolution.artist_id), language)
             return
@@ -130,6 +134,14 @@ class _Conversation:
                 self.user_id, replies.did_you_mean(resolution.options, language)
             )
             return
+        if request.or_song:
+            self.songs_like_title(request.names[0], language)
+            return
+        if not request.searchable:
+            self.reply_text("no_artist_named", language)
+            return
+        # What the person called the artist, not the sentence around it.
+        query = request.names[0]
         try:
             found = self.ports.spotify.search_artist(resolution.search_as)
         except SpotifyRefusedError as refusal:

@@ -97,6 +97,28 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Did you mean one of these?",
         "ko": "혹시 이 중에 찾는 아티스트가 있나요?",
     },
+    "greeting": {
+        "en": 'Hi! Tell me an artist you like, or ask for "artists like Drake", and I\'ll '
+        'find similar ones. You can also ask for "songs like California Love".',
+        "ko": '안녕하세요! 좋아하는 아티스트를 알려 주시거나 "아이유 같은 가수"처럼 물어보시면 '
+        "비슷한 아티스트를 찾아드릴게요.",
+    },
+    "thanks": {
+        "en": "You're welcome! Send me another artist whenever you like.",
+        "ko": "천만에요! 다른 아티스트도 언제든 보내 주세요.",
+    },
+    "help": {
+        "en": 'I find artists similar to the ones you like. Send a name ("aespa"), or ask '
+        '"artists like Radiohead" or "songs like California Love".',
+        "ko": '좋아하는 아티스트와 비슷한 아티스트를 찾아드려요. "에스파"처럼 이름을 보내거나 '
+        '"아이유 같은 가수", "봄날 같은 노래"처럼 물어보세요.',
+    },
+    "no_artist_named": {
+        "en": "I couldn't find an artist's name in that. Send me a name, like aespa or Drake, "
+        'or ask for "artists like Queen".',
+        "ko": '메시지에서 아티스트 이름을 찾지 못했어요. "에스파"처럼 이름을 보내거나 "아이유 '
+        '같은 가수"처럼 물어보세요.',
+    },
     "type_a_name": {
         "en": "Send me the name of an artist you like, and I'll find similar ones. You can "
         'also ask for "songs like California Love".',

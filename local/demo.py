@@ -51,6 +51,11 @@ def _converse(stack: LocalStack, out: Out) -> None:
     out("— Hangul: answered in Korean, looked up under the artist's Spotify name")
     _expect_carousel(_exchange(user, "에스파", out, replies=3), "aespa")
     _expect_carousel(_exchange(user, "방탄소년단", out, replies=1), "BTS")
+    out("— sentences, as people write them: the bot finds the artist inside")
+    _expect_carousel(
+        _exchange(user, "can you recommend bands like metallica?", out, replies=1), "Metallica"
+    )
+    _expect_carousel(_exchange(user, "아이유랑 비슷한 가수 추천해줘", out, replies=1), "IU")
     out("— an ambiguous name: the bot asks back, and the user taps an answer")
     [question] = _exchange(user, "williams", out, replies=1)
     options = question["message"].get("quick_replies", [])

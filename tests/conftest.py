@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from tests.summary import ACCURACY_LINES
+
 # Property tests try a modest number of examples in an order fixed by each test, so `make
 # test` stays fast and a failure in CI shows up the same way on any machine; no per-example
 # deadline, which a loaded CI runner would trip. HYPOTHESIS_PROFILE=thorough searches wider
@@ -33,3 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if layer is None:
             raise pytest.UsageError(f"{item.nodeid} lives outside tests/{{{','.join(_LAYERS)}}}")
         item.add_marker(getattr(pytest.mark, layer))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if ACCURACY_LINES:
+        terminalreporter.section("messages understood")
+        for line in ACCURACY_LINES:
+            terminalreporter.write_line(line)

@@ -219,3 +219,56 @@ def test_a_postback_of_an_older_client_without_mid_is_answered_once(
     replies = messenger_user.replies(at_least=2, timeout_seconds=2)
     assert len(replies) == 1
     assert _titles(replies[0])[0] == "2Pac"
+
+
+def test_a_sentence_miss_is_looked_up_and_pushed_like_a_bare_name(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # When a user asks in a sentence for an artist the bot does not know yet
+    assert messenger_user.say("can you recommend bands like drake?").status_code == 200
+    # Then they hear the artist is being looked up, by its name, not the sentence
+    looking, found, pushed = messenger_user.replies(at_least=3, timeout_seconds=60)
+    assert _texts([looking])[0].startswith("I don't know Drake yet.")
+    # And the answer comes on its own once the pipeline fetched Drake
+    assert _texts([found])[0].startswith("Found Drake!")
+    assert _titles(pushed)[0] == "Drake"
+
+
+def test_artists_like_and_songs_like_are_told_apart(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given 2Pac and similar rappers are known
+    clean_stack.ingest(list(RAPPERS), name="cases-artists-or-songs")
+    # When the user asks for artists like 2pac, then for songs like one of his songs
+    assert messenger_user.say("any artists similar to 2pac pls").status_code == 200
+    [artists] = messenger_user.replies(at_least=1)
+    assert messenger_user.say("songs like california love").status_code == 200
+    intro, songs = messenger_user.replies(at_least=2)
+    # Then the first is 2Pac's carousel of artists, the second songs of similar rappers
+    assert _titles(artists)[0] == "2Pac"
+    assert "California Love" in _texts([intro])[0]
+    assert all(
+        "similar to 2Pac" in element["subtitle"]
+        for element in songs["body"]["message"]["attachment"]["payload"]["elements"]
+    )
+
+
+def test_small_talk_gets_a_friendly_reply_in_the_users_language_and_no_lookup(
+    clean_stack: LocalStack,
+) -> None:
+    # Given a user writing in English and one writing in Korean
+    english = clean_stack.messenger_user("2400000000000301")
+    korean = clean_stack.messenger_user("2400000000000302")
+    executions = execution_count(clean_stack)
+    # When they greet the bot, and write a sentence that names no artist
+    assert english.say("hi!").status_code == 200
+    assert korean.say("안녕하세요").status_code == 200
+    [hello] = _texts(english.replies(at_least=1))
+    [annyeong] = _texts(korean.replies(at_least=1))
+    assert english.say("what's the weather like today").status_code == 200
+    [no_artist] = _texts(english.replies(at_least=1))
+    # Then each hears what the bot does, in their language, and nothing is looked up
+    assert hello.startswith("Hi!")
+    assert annyeong.startswith("안녕하세요!")
+    assert no_artist.startswith("I couldn't find an artist's name in that.")
+    assert execution_count(clean_stack) == executions
