@@ -143,7 +143,7 @@ _ENGLISH_REQUESTS = tuple(
         r"(?:.*?\b)?i\s+(?:really\s+|just\s+|totally\s+)?(?:love|like|adore|enjoy|dig)\s+"
         r"(?P<name>.+)",
         r"(?:.*?\b)?(?:big\s+|huge\s+)?fan\s+of\s+(?P<name>.+)",
-        # "recommend me something for a twice fan": rare; "recommend aespa"
+        # "recommend aespa", "could you suggest me IU"
         r"(?:can\s+you\s+|could\s+you\s+|please\s+|pls\s+)?(?:recommend|suggest)\s+(?:me\s+)?"
         r"(?P<name>.+)",
         # "more twice", "more IU please"
@@ -198,7 +198,9 @@ def _named_in(phrase: str) -> ArtistsLike:
         if normalize_name(name) and name.casefold() != trimmed.casefold():
             return ArtistsLike(_split(name), trimmed)
     name = _clean(trimmed)
-    return ArtistsLike(_split(name if normalize_name(name) else trimmed), trimmed, False)
+    return ArtistsLike(
+        _split(name if normalize_name(name) else trimmed), trimmed, request_form=False
+    )
 
 
 def _clean(name: str) -> str:
