@@ -39,7 +39,9 @@ from adapters.messenger import GRAPH_API_VERSION
 from local.background_server import BackgroundHttpServer
 
 _log = logging.getLogger(__name__)
-
+# How often who wrote is read off a pipe between window checks, in batches: the pipe holds a
+# thousand writers, a tenth of a second a few dozen.
+_WRITERS_HEARD_EVERY_SECONDS = 0.1
 
 _TEXT_LIMIT = 2000
 _ELEMENTS_LIMIT = 10
@@ -214,7 +216,6 @@ class GraphSink(BackgroundHttpServer):
         ).start()
 
     def _keep_hearing_writers(self) -> None:
-        # Heard in batches: a pipe holds a thousand writers, a tenth of a second a few dozen.
         while self._hear_writers(wait=True):
             time.sleep(_WRITERS_HEARD_EVERY_SECONDS)
 
@@ -371,7 +372,6 @@ class _Encoded:
 
 # Each test-only POST path, by the control it stands for.
 _WROTE_PATH: Final = "/users/wrote"
-_WRITERS_HEARD_EVERY_SECONDS = 0.1
 _CONTROLS: Final = {
     _WROTE_PATH: "wrote",
     "/faults/recipients": "recipients",

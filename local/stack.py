@@ -327,7 +327,3 @@ def _start(
     return LocalStack(
         endpoints, resources, aws, spotify, graph, pipe, catalog, state_dir, exit_stack
     )
-
-
-def _status(event: dict[str, Any], context: object) -> dict[str, int]:
-    return lambda_dispatch.status_body()

@@ -74,13 +74,14 @@ class WebhookProcess:
             _serve_lambda_service,
             (settings, status_answers),
             settings.drain_seconds + _STOP_MARGIN_SECONDS,
+            handed_over=(status_answers,),
         )
         self._webhook = _Spawned(
             "sixpotify-webhook",
             _serve_webhook,
             (settings, status_queries, child_writers),
             _STOP_MARGIN_SECONDS,
-            handed_over=(child_writers, status_queries, status_answers),
+            handed_over=(child_writers, status_queries),
         )
         self.url = ""
 
