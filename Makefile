@@ -16,6 +16,12 @@ SYNTH_OUT := cdk.out
 CDK := NPM_CONFIG_UPDATE_NOTIFIER=false CDK_DISABLE_CLI_TELEMETRY=true \
 	CDK_DISABLE_VERSION_CHECK=true npx --no -- aws-cdk
 
+# The web chat's browser test drives Debian's Chromium, with a font that has Hangul; installed
+# when missing (CI starts as root on a fresh machine).
+BROWSER := /usr/bin/chromium /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+# apt-get needs root: a developer who is not gets asked through sudo.
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+
 # jsii (behind aws-cdk-lib) prints a banner about Node.js 20's end of life on every start.
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -28,6 +34,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+$(BROWSER):
+	$(AS_ROOT) apt-get update -qq
+	$(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -60,7 +70,7 @@ synth: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m stacks.asset_sizes $(addprefix $(SYNTH_OUT)/,$(STAGES))
 
 # With coverage of domain, adapters and handlers ([tool.coverage] in pyproject.toml).
-test: lint synth
+test: lint synth $(BROWSER)
 	$(BIN)/pytest --cov
 
 unit: $(STAMP)
@@ -72,7 +82,7 @@ integration: $(STAMP)
 infra: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest -m infra
 
-e2e: $(STAMP)
+e2e: $(STAMP) $(BROWSER)
 	$(BIN)/pytest -m e2e
 
 # The reliability suite (docs/reliability.md), minutes long, so not part of `make test`:

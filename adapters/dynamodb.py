@@ -1,4 +1,5 @@
-"""DynamoDB: genres by artist, users waiting for an artist, and Messenger message IDs seen."""
+"""DynamoDB: genres by artist, users waiting for an artist, Messenger message IDs seen, and
+each user's last answer."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from domain.models import Waiter
+from domain.models import LastAnswer, Waiter
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 WAITER_TTL = timedelta(days=2)
 PROCESSED_MESSAGE_TTL = timedelta(days=7)
+# Longer than the domain follows a last answer (a day): the TTL only clears what is no longer
+# followed, which DynamoDB does within a day or two of the time, never before it.
+LAST_ANSWER_TTL = timedelta(days=2)
 
 
 class DynamoGenreStore:
@@ -39,18 +44,18 @@ class DynamoWaiterStore:
 
     def add(self, waiter: Waiter) -> None:
         expires_at = int((waiter.requested_at + WAITER_TTL).timestamp())
-        self._client.put_item(
-            TableName=self._table,
-            Item={
-                "artist_id": {"S": waiter.artist_id},
-                "user_id": {"S": waiter.user_id},
-                "query": {"S": waiter.query},
-                "requested_at": {"S": _sortable(waiter.requested_at)},
-                "wants": {"S": waiter.wants},
-                "language": {"S": waiter.language},
-                "expires_at": {"N": str(expires_at)},
-            },
-        )
+        item: dict[str, AttributeValueTypeDef] = {
+            "artist_id": {"S": waiter.artist_id},
+            "user_id": {"S": waiter.user_id},
+            "query": {"S": waiter.query},
+            "requested_at": {"S": _sortable(waiter.requested_at)},
+            "wants": {"S": waiter.wants},
+            "language": {"S": waiter.language},
+            "expires_at": {"N": str(expires_at)},
+        }
+        if waiter.message_id is not None:
+            item["message_id"] = {"S": waiter.message_id}
+        self._client.put_item(TableName=self._table, Item=item)
 
     def waiting_for(self, artist_id: str) -> list[Waiter]:
         waiters: list[Waiter] = []
@@ -84,13 +89,46 @@ class DynamoWaiterStore:
         )
 
 
+class DynamoConversationMemory:
+    """One item per user, replaced by each answer."""
+
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def recall(self, user_id: str) -> LastAnswer | None:
+        item = self._client.get_item(
+            TableName=self._table, Key={"user_id": {"S": user_id}}, ConsistentRead=True
+        ).get("Item")
+        return None if item is None else LastAnswer.model_validate(_plain_item(item))
+
+    def remember(self, user_id: str, answer: LastAnswer) -> None:
+        expires_at = int((answer.answered_at + LAST_ANSWER_TTL).timestamp())
+        self._client.put_item(
+            TableName=self._table,
+            Item={
+                "user_id": {"S": user_id},
+                "artist_id": {"S": answer.artist_id},
+                "wants": {"S": answer.wants},
+                "page": {"N": str(answer.page)},
+                "answered_at": {"S": _sortable(answer.answered_at)},
+                "expires_at": {"N": str(expires_at)},
+            },
+        )
+
+
 def _sortable(moment: datetime) -> str:
     """The moment as a string that sorts as the moments do: UTC, every field at full width."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _waiter(item: Mapping[str, Any]) -> Waiter:
-    return Waiter.model_validate({name: _plain(value) for name, value in item.items()})
+    return Waiter.model_validate(_plain_item(item))
+
+
+def _plain_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's attributes as plain values; the models ignore those they do not hold."""
+    return {name: _plain(value) for name, value in item.items()}
 
 
 def _plain(value: Mapping[str, Any]) -> Any:

@@ -8,66 +8,37 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from adapters.s3_lake import TABLES_PREFIX
+from contracts.lake import LAKE_TABLES, TABLES_PREFIX, Column, ColumnType
 from domain.models import FetchedArtist
 
-# Required fields are what the domain models always carry; Development Mode apps get no
-# popularity or followers, and Spotify leaves some artists without images.
-ARTISTS_SCHEMA = pa.schema(
-    [
-        pa.field("id", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=False),
-        pa.field("popularity", pa.int16()),
-        pa.field("followers", pa.int64()),
-        pa.field("image_url", pa.string()),
-        pa.field("spotify_url", pa.string(), nullable=False),
-        pa.field(
-            "genres", pa.list_(pa.field("element", pa.string(), nullable=False)), nullable=False
-        ),
-        pa.field("fetched_on", pa.date32(), nullable=False),
-    ]
-)
-
-TOP_TRACKS_SCHEMA = pa.schema(
-    [
-        pa.field("artist_id", pa.string(), nullable=False),
-        pa.field("rank", pa.int16(), nullable=False),
-        pa.field("track_id", pa.string(), nullable=False),
-        pa.field("name", pa.string(), nullable=False),
-        pa.field("popularity", pa.int16()),
-        pa.field("spotify_url", pa.string(), nullable=False),
-    ]
-)
-
-AUDIO_FEATURES_SCHEMA = pa.schema(
-    [
-        pa.field("track_id", pa.string(), nullable=False),
-        pa.field("artist_id", pa.string(), nullable=False),
-        pa.field("danceability", pa.float64(), nullable=False),
-        pa.field("energy", pa.float64(), nullable=False),
-        pa.field("key", pa.int8(), nullable=False),
-        pa.field("loudness", pa.float64(), nullable=False),
-        pa.field("mode", pa.int8(), nullable=False),
-        pa.field("speechiness", pa.float64(), nullable=False),
-        pa.field("acousticness", pa.float64(), nullable=False),
-        pa.field("instrumentalness", pa.float64(), nullable=False),
-        pa.field("liveness", pa.float64(), nullable=False),
-        pa.field("valence", pa.float64(), nullable=False),
-        pa.field("tempo", pa.float64(), nullable=False),
-        pa.field("duration_ms", pa.int32(), nullable=False),
-        pa.field("time_signature", pa.int8(), nullable=False),
-    ]
-)
-
-TABLE_SCHEMAS = {
-    "artists": ARTISTS_SCHEMA,
-    "top_tracks": TOP_TRACKS_SCHEMA,
-    "audio_features": AUDIO_FEATURES_SCHEMA,
+# Parquet stores each at the width the Glue catalog declares (stacks/glue_columns.py).
+_ARROW_TYPES: Final[dict[ColumnType, pa.DataType]] = {
+    "string": pa.string(),
+    "int8": pa.int8(),
+    "int16": pa.int16(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "date": pa.date32(),
+    "strings": pa.list_(pa.field("element", pa.string(), nullable=False)),
 }
+
+
+def _schema(columns: Sequence[Column]) -> pa.Schema:
+    return pa.schema(
+        [pa.field(c.name, _ARROW_TYPES[c.type], nullable=not c.required) for c in columns]
+    )
+
+
+TABLE_SCHEMAS: Final = {name: _schema(columns) for name, columns in LAKE_TABLES.items()}
+ARTISTS_SCHEMA: Final = TABLE_SCHEMAS["artists"]
+TOP_TRACKS_SCHEMA: Final = TABLE_SCHEMAS["top_tracks"]
+AUDIO_FEATURES_SCHEMA: Final = TABLE_SCHEMAS["audio_features"]
 
 # Fixed writer settings: together with sorted rows and a pinned pyarrow they make the bytes a
 # function of the data alone, so a replayed batch rewrites identical objects.

@@ -14,12 +14,14 @@ from typing import Any, Final, Literal
 import requests
 from pydantic import SecretStr
 
+from adapters.emf_metrics import UNMEASURED
 from domain.errors import (
     MessengerDeliveryError,
     MessengerUnavailableError,
     RecipientUnreachableError,
 )
 from domain.models import Button, Card, CarouselReply, Reply, TextReply
+from domain.ports import Measurements
 
 # The Graph API version every send goes to (docs/deploy.md, "Graph API version"): v26.0 was
 # released on 2026-07-29; v21.0, used before, ends on 2027-01-21. One constant for the
@@ -92,8 +94,11 @@ class GraphMessenger:
         page_access_token: SecretStr,
         timeout_seconds: float = 5,
         messaging_type: MessagingType = "RESPONSE",
+        *,
+        measurements: Measurements = UNMEASURED,
     ) -> None:
         self._session = session
+        self._measurements = measurements
         self._messaging_type = messaging_type
         self._messages_url = f"{api_url.rstrip('/')}/me/messages"
         self._page_access_token = page_access_token
@@ -107,7 +112,12 @@ class GraphMessenger:
             logging.getLogger(name).addFilter(_REDACT_ACCESS_TOKEN)
 
     def send(self, user_id: str, reply: Reply) -> None:
-        self._post(reply_payload(user_id, reply, self._messaging_type))
+        try:
+            self._post(reply_payload(user_id, reply, self._messaging_type))
+        except MessengerDeliveryError:
+            self._measurements.send_failed()
+            raise
+        self._measurements.answer_sent()
 
     def show_typing(self, user_id: str) -> None:
         self._post(typing_on_payload(user_id))

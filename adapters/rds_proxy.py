@@ -6,12 +6,14 @@ from typing import Any, Final
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contracts.database import PROXY_TARGET_POLL_SECONDS, PROXY_TARGET_WAIT_SECONDS
 from domain.errors import ProxyNotReadyError
 from domain.readiness import TargetHealth, TargetWait
 
-# A new proxy's target registers in a few minutes, rarely more; ten minutes leaves room and
-# still ends within the migration function's fifteen (stacks/schema_migrations.py).
-PROXY_TARGET_WAIT: Final = TargetWait(limit_seconds=600, interval_seconds=15)
+# How long a new proxy's target may take to register (contracts/database.py).
+PROXY_TARGET_WAIT: Final = TargetWait(
+    limit_seconds=PROXY_TARGET_WAIT_SECONDS, interval_seconds=PROXY_TARGET_POLL_SECONDS
+)
 
 
 class RdsProxyTargets:

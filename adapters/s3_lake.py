@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from contracts.lake import RAW_ARTISTS_PREFIX
 from domain.models import FetchedArtist
 
 if TYPE_CHECKING:
@@ -15,8 +16,6 @@ if TYPE_CHECKING:
 
     from adapters.lake_tables import LakeTable
 
-RAW_ARTISTS_PREFIX = "raw/spotify/artists"
-TABLES_PREFIX = "tables"
 PARQUET_CONTENT_TYPE = "application/vnd.apache.parquet"
 
 

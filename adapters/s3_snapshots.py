@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from contracts.lake import SIMILARITY_SNAPSHOT_PREFIX
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-SNAPSHOT_PREFIX: Final = "similarity/snapshots"
-
 
 def snapshot_key(generation: int) -> str:
-    return f"{SNAPSHOT_PREFIX}/generation={int(generation)}.npz"
+    return f"{SIMILARITY_SNAPSHOT_PREFIX}/generation={int(generation)}.npz"
 
 
 class S3Snapshots:

@@ -13,13 +13,12 @@ Functions receive the secrets' ARNs, never their values, and read each once per 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-# Meta only echoes the verify token back, so the deployment may generate it.
-VERIFY_TOKEN_FIELD: Final = "verifyToken"  # noqa: S105  # a field's name, not a value
+from contracts.secrets import VERIFY_TOKEN_FIELD
 
 
 class ApplicationSecretsError(RuntimeError):
@@ -78,10 +77,6 @@ class GeneratedSecrets(_SecretDocument):
 
     verify_token: SecretStr = Field(validation_alias=VERIFY_TOKEN_FIELD)
 
-
-# The documents' field names, for whatever creates the secrets or documents them.
-APPLICATION_SECRET_FIELDS: Final = ApplicationSecrets.document_fields()
-GENERATED_SECRET_FIELDS: Final = GeneratedSecrets.document_fields()
 
 _Document = TypeVar("_Document", bound=_SecretDocument)
 

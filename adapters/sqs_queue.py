@@ -16,8 +16,12 @@ class SqsWorkQueue:
         self._client = client
         self._queue_url = queue_url
 
-    def enqueue(self, artist_id: str, requested_at: datetime) -> None:
-        request = ArtistRequest(artist_id=artist_id, requested_at=requested_at)
+    def enqueue(
+        self, artist_id: str, requested_at: datetime, message_id: str | None = None
+    ) -> None:
+        request = ArtistRequest(
+            artist_id=artist_id, requested_at=requested_at, message_id=message_id
+        )
         self._client.send_message(QueueUrl=self._queue_url, MessageBody=request.model_dump_json())
 
     def enqueue_lookup(self, lookup: LookupRequest, delay_seconds: int = 0) -> None:

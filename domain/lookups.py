@@ -62,7 +62,13 @@ def resolve_lookups(
             continue
         match = _resolve(request, now, ports, patient)
         if match is not None:
-            to_fetch.append(ArtistRequest(artist_id=match, requested_at=request.requested_at))
+            to_fetch.append(
+                ArtistRequest(
+                    artist_id=match,
+                    requested_at=request.requested_at,
+                    message_id=request.message_id,
+                )
+            )
     return to_fetch
 
 

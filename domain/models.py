@@ -134,6 +134,19 @@ class Waiter(_Frozen):
     requested_at: datetime
     wants: Wants = "artists"
     language: Language = "en"
+    # The Messenger message that asked, which the logs follow until the answer is pushed.
+    message_id: str | None = None
+
+
+class LastAnswer(_Frozen):
+    """What the bot last showed a user, which "more like that" and "songs instead" follow:
+    the artist it was about, artists or songs, and how many pages of them (1: the first
+    answer; each "more" shows the next)."""
+
+    artist_id: str
+    wants: Wants
+    page: int = Field(default=1, ge=1)
+    answered_at: datetime
 
 
 class _Incoming(_Frozen):
@@ -228,6 +241,8 @@ class ArtistRequest(_Frozen):
 
     artist_id: str
     requested_at: datetime
+    # The Messenger message of the user who asked first, which the ingest workflow logs.
+    message_id: str | None = None
 
 
 class LookupRequest(_Frozen):
@@ -238,6 +253,8 @@ class LookupRequest(_Frozen):
     query: str
     wants: Wants
     requested_at: datetime
+    # The Messenger message of the user who asked first, which the ingest workflow logs.
+    message_id: str | None = None
 
     @property
     def waiter_key(self) -> str:

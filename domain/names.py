@@ -2,7 +2,7 @@
 share enough of its letters to be what the person meant.
 
 The trigram functions here are the definition the PostgreSQL name index mirrors
-(adapters/postgres/migrations/0002_name_index.sql): change one, change the other.
+(contracts/migrations/0002_name_index.sql): change one, change the other.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from domain.names import normalize_name
 from domain.ports import (
     ArtistRepository,
     ArtistTombstones,
+    ConversationMemory,
+    Measurements,
     Messenger,
     SpotifyCatalog,
     TrackCatalog,
@@ -39,6 +41,9 @@ RETRY_BUDGET_SECONDS: Final = 20.0
 # The `event` of the log line for each waiter given up on (its `reason` says why), which the
 # monitoring stack's metric filter counts.
 WAITER_GIVEN_UP_EVENT: Final = "waiter_given_up"
+# The field of a line about one waiter that names the Messenger message they asked in: the same
+# field the functions' logs follow a message by (handlers/observability.py).
+MESSAGE_ID_FIELD: Final = "message_id"
 GiveUpReason = Literal["artist_gone", "recipient_unreachable", "window_closed"]
 
 
@@ -53,6 +58,9 @@ class NotifyPorts:
     # Whether songs can be offered: they come from top tracks, which Spotify may refuse.
     spotify: SpotifyCatalog
     sleep: Callable[[float], None]
+    # Where a pushed answer is remembered, for "more like that" to follow.
+    memory: ConversationMemory
+    measurements: Measurements
 
 
 def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts) -> int:
@@ -69,7 +77,9 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
     known = {artist.id: artist for artist in ports.repository.get_artists(artist_ids)}
     gone = ports.tombstones.tombstoned([i for i in artist_ids if i not in known])
     patient = PatientMessenger(ports.messenger, ports.sleep)
-    answering = RecommendationPorts(ports.repository, ports.tracks, patient)
+    answering = RecommendationPorts(
+        ports.repository, ports.tracks, patient, ports.memory, answered_at=now
+    )
     answered = 0
     undelivered: list[MessengerDeliveryError] = []
     for artist_id in dict.fromkeys(artist_ids):
@@ -91,6 +101,12 @@ def notify_waiters(artist_ids: Sequence[str], now: datetime, ports: NotifyPorts)
                 give_up(waiter, "artist_gone", ports.waiters)
             else:
                 ports.waiters.remove(waiter)
+            logger.info(
+                "Answered a user waiting for %s",
+                artist_id,
+                extra={MESSAGE_ID_FIELD: waiter.message_id, "artist_id": artist_id},
+            )
+            ports.measurements.answer_pushed(now - waiter.requested_at)
             answered += 1
     if undelivered:
         raise _still_waiting(undelivered)
@@ -149,7 +165,12 @@ def give_up(waiter: Waiter, reason: GiveUpReason, waiters: WaiterStore) -> None:
         "Gave up on a user waiting for %s: %s",
         waiter.artist_id,
         reason,
-        extra={"event": WAITER_GIVEN_UP_EVENT, "reason": reason, "artist_id": waiter.artist_id},
+        extra={
+            "event": WAITER_GIVEN_UP_EVENT,
+            "reason": reason,
+            "artist_id": waiter.artist_id,
+            MESSAGE_ID_FIELD: waiter.message_id,
+        },
     )
     waiters.remove(waiter)
 

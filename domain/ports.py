@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.models import (
@@ -13,6 +13,7 @@ from domain.models import (
     FetchedArtist,
     FetchOutcome,
     IncomingEvent,
+    LastAnswer,
     LookupRequest,
     NameCandidate,
     Neighbour,
@@ -181,6 +182,11 @@ class NameIndex(Protocol):
         """
         ...
 
+    def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+        """The names whose normalized key is one of keys, as candidates() gives them, in
+        one query: where else in a sentence an artist may be named."""
+        ...
+
 
 class TrackCatalog(Protocol):
     """Tracks the bot has stored (the top tracks of known artists)."""
@@ -243,6 +249,19 @@ class WaiterStore(Protocol):
     def remove(self, waiter: Waiter) -> None: ...
 
 
+class ConversationMemory(Protocol):
+    """What each user was last answered with, kept outside the function's process so that
+    "more like that" follows it on any instance, after any restart."""
+
+    def recall(self, user_id: str) -> LastAnswer | None:
+        """The user's last answer, if one is remembered (however old: the domain judges)."""
+        ...
+
+    def remember(self, user_id: str, answer: LastAnswer) -> None:
+        """Make answer the user's last one, in place of any before."""
+        ...
+
+
 class ProcessedMessages(Protocol):
     def first_delivery(self, message_id: str) -> bool:
         """True the first time a Messenger message ID is seen, False on redelivery."""
@@ -254,7 +273,9 @@ class ProcessedMessages(Protocol):
 
 
 class WorkQueue(Protocol):
-    def enqueue(self, artist_id: str, requested_at: datetime) -> None: ...
+    def enqueue(
+        self, artist_id: str, requested_at: datetime, message_id: str | None = None
+    ) -> None: ...
 
     def enqueue_lookup(self, lookup: LookupRequest, delay_seconds: int = 0) -> None:
         """Queue a search Spotify refused, to be tried again after delay_seconds, which the
@@ -273,6 +294,32 @@ class Messenger(Protocol):
 
     def show_typing(self, user_id: str) -> None:
         """The typing indicator, until the next message or 20 seconds pass."""
+        ...
+
+
+class Measurements(Protocol):
+    """What the operator's metrics count (adapters/emf_metrics.py)."""
+
+    def answer_sent(self) -> None:
+        """A message the Send API took: a reply, or an answer the bot pushed."""
+        ...
+
+    def send_failed(self) -> None:
+        """A message the Send API did not take."""
+        ...
+
+    def miss_queued(self) -> None:
+        """A user asked about an artist the bot had to look up, and waits for the answer."""
+        ...
+
+    def answer_pushed(self, waited: timedelta) -> None:
+        """A waiting user was answered, `waited` after they asked."""
+        ...
+
+    def spotify_called(self) -> None: ...
+
+    def spotify_rate_limited(self) -> None:
+        """Spotify answered a call with 429."""
         ...
 
 

@@ -93,6 +93,26 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "about how they sound.",
         "ko": "아직 {name}와(과) 비슷한 아티스트를 몰라요. 음악 정보가 부족해요.",
     },
+    "more_artists": {
+        "en": "More artists like {name}:",
+        "ko": "{name}와(과) 비슷한 아티스트를 더 보여드릴게요:",
+    },
+    "more_songs": {
+        "en": "More songs from artists similar to {name}:",
+        "ko": "{name}와(과) 비슷한 아티스트들의 곡을 더 보여드릴게요:",
+    },
+    "no_more": {
+        "en": "That's every artist like {name} I know for now. Send me another artist to "
+        "explore further.",
+        "ko": "{name}와(과) 비슷한 아티스트는 지금은 여기까지예요. 다른 아티스트를 보내 주시면 "
+        "더 찾아드릴게요.",
+    },
+    "nothing_before": {
+        "en": "Tell me an artist first, like aespa or Drake, and I'll find similar ones. "
+        'Then ask for "more like that" or "songs instead".',
+        "ko": "먼저 에스파나 아이유처럼 아티스트를 알려 주세요. 비슷한 아티스트를 찾아드린 뒤 "
+        '"다른 거"나 "노래로"라고 하시면 이어서 보여드릴게요.',
+    },
     "did_you_mean": {
         "en": "Did you mean one of these?",
         "ko": "혹시 이 중에 찾는 아티스트가 있나요?",
@@ -134,6 +154,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "more_like_this": {"en": "More like this", "ko": "비슷한 아티스트 더 보기"},
     "songs_like": {"en": "Songs like {name}", "ko": "{name} 같은 노래"},
     "more_like": {"en": "More like {name}", "ko": "{name} 같은 아티스트"},
+    "show_more": {"en": "Show more", "ko": "더 보기"},
+    "more_songs_button": {"en": "More songs", "ko": "노래 더 보기"},
+    "artists_like": {"en": "Artists like {name}", "ko": "{name} 같은 가수"},
     "no_genres": {"en": "No genres on Spotify yet", "ko": "아직 장르 정보가 없어요"},
 }
 
@@ -154,29 +177,82 @@ def _is_hangul(char: str) -> bool:
 
 
 def recommendation(
-    artist: Artist, similar: Sequence[Artist], language: Language, *, songs_offered: bool
+    artist: Artist,
+    similar: Sequence[Artist],
+    language: Language,
+    *,
+    songs_offered: bool,
+    more_offered: bool = False,
 ) -> CarouselReply:
     """The artist's own card first, then the most similar artists, best first; quick replies
-    to ask for songs like the artist (only when songs_offered: songs come from top tracks),
-    or for more like the closest one."""
+    to see more like the artist (only when more_offered), to ask for songs like it (only when
+    songs_offered: songs come from top tracks), or for artists like the closest one."""
     cards = [artist_card(a, language) for a in [artist, *similar][:CAROUSEL_LIMIT]]
-    quick = []
-    if songs_offered:
-        quick.append(
-            QuickReply(
-                title=clip(say("songs_like", language, name=artist.name), QUICK_REPLY_TITLE_LIMIT),
-                payload=payloads.songs_like(artist.id, language),
-            )
-        )
+    quick = _artist_follow_ups(artist, 2, language, songs_offered, more_offered)
     if similar:
         closest = similar[0]
         quick.append(
-            QuickReply(
-                title=clip(say("more_like", language, name=closest.name), QUICK_REPLY_TITLE_LIMIT),
-                payload=payloads.show_artist(closest.id, language),
+            _quick_reply(
+                say("more_like", language, name=closest.name),
+                payloads.show_artist(closest.id, language),
             )
         )
     return CarouselReply(cards=tuple(cards), quick_replies=tuple(quick))
+
+
+def more_artists(
+    seed: Artist,
+    page_artists: Sequence[Artist],
+    page: int,
+    language: Language,
+    *,
+    songs_offered: bool,
+    more_offered: bool,
+) -> CarouselReply:
+    """A further page of artists like seed (page 2 and on): their cards, and quick replies
+    to go on paging (only when more_offered) or to ask for songs like the seed."""
+    return CarouselReply(
+        cards=tuple(artist_card(a, language) for a in page_artists[:CAROUSEL_LIMIT]),
+        quick_replies=tuple(
+            _artist_follow_ups(seed, page + 1, language, songs_offered, more_offered)
+        ),
+    )
+
+
+def song_follow_ups(
+    seed: Artist, page: int, language: Language, *, more_offered: bool
+) -> tuple[QuickReply, ...]:
+    """Under songs like seed's: more songs (only when more_offered), or artists like seed."""
+    more = _quick_reply(
+        say("more_songs_button", language), payloads.songs_like(seed.id, language, page + 1)
+    )
+    artists = _quick_reply(
+        say("artists_like", language, name=seed.name), payloads.show_artist(seed.id, language)
+    )
+    return (more, artists) if more_offered else (artists,)
+
+
+def _artist_follow_ups(
+    seed: Artist, next_page: int, language: Language, songs_offered: bool, more_offered: bool
+) -> list[QuickReply]:
+    quick = []
+    if more_offered:
+        quick.append(
+            _quick_reply(
+                say("show_more", language), payloads.show_artist(seed.id, language, next_page)
+            )
+        )
+    if songs_offered:
+        quick.append(
+            _quick_reply(
+                say("songs_like", language, name=seed.name), payloads.songs_like(seed.id, language)
+            )
+        )
+    return quick
+
+
+def _quick_reply(title: str, payload: str) -> QuickReply:
+    return QuickReply(title=clip(title, QUICK_REPLY_TITLE_LIMIT), payload=payload)
 
 
 def artist_card(artist: Artist, language: Language) -> Card:
@@ -204,9 +280,11 @@ def did_you_mean(options: Sequence[NameCandidate], language: Language) -> TextRe
     return TextReply(
         text=say("did_you_mean", language),
         quick_replies=tuple(
-            QuickReply(
-                title=clip(option.artist_name, QUICK_REPLY_TITLE_LIMIT),
-                payload=payloads.show_artist(option.artist_id, language),
+            _quick_reply(
+                option.artist_name,
+                payloads.show_artist(option.artist_id, language)
+                if option.artist_id
+                else payloads.look_up(option.artist_name, language),
             )
             for option in options
         ),

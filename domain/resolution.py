@@ -7,7 +7,7 @@ the typed key; everything after that is scoring here, in memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from domain.models import NameCandidate
@@ -66,7 +66,9 @@ class Found:
 
 @dataclass(frozen=True)
 class Ambiguous:
-    """Stored artists about equally close to what was typed, best first: ask which one."""
+    """Artists about equally close to what was typed, best first: ask which one. An option
+    without an artist_id is one the bot knows only by the name it ships ("X or Y" with Y not
+    stored yet): taking it looks the name up."""
 
     options: tuple[NameCandidate, ...]
 
@@ -74,9 +76,11 @@ class Ambiguous:
 @dataclass(frozen=True)
 class Unknown:
     """No stored artist is close enough; search_as is what to ask Spotify for: the canonical
-    name when a shipped name says who was meant ("aespa" for "에스파"), else the query."""
+    name when a shipped name says who was meant ("aespa" for "에스파"; `shipped`), else the
+    query."""
 
     search_as: str
+    shipped: bool = False
 
 
 Resolution = Found | Ambiguous | Unknown
@@ -88,7 +92,19 @@ def resolve(query: str, index: NameIndex) -> Resolution:
     key = normalize_name(cleaned)
     if not key:
         return Unknown(search_as=cleaned)
-    candidates = index.candidates(key, CANDIDATE_LIMIT)
+    return _resolution(cleaned, key, index.candidates(key, CANDIDATE_LIMIT))
+
+
+def resolve_exactly(query: str, names: Sequence[NameCandidate]) -> Resolution | None:
+    """What `query` names when it is exactly one of `names` (what NameIndex.exact answered
+    for several keys at once), as `resolve` would find it; None when it is none of them."""
+    cleaned = " ".join(query.split())
+    key = normalize_name(cleaned)
+    exact = [name for name in names if name.key == key]
+    return _resolution(cleaned, key, exact) if key and exact else None
+
+
+def _resolution(cleaned: str, key: str, candidates: Sequence[NameCandidate]) -> Resolution:
     # Only a stored name or alias typed as it is scores EXACT_SCORE, which no spelling
     # comparison of the others can reach: with one at hand they need not be compared.
     exact = [candidate for candidate in candidates if candidate.key == key]
@@ -98,7 +114,7 @@ def resolve(query: str, index: NameIndex) -> Resolution:
         return Unknown(search_as=cleaned)
     best = answers[0]
     if not best.candidate.artist_id:
-        return Unknown(search_as=best.candidate.artist_name)
+        return Unknown(search_as=best.candidate.artist_name, shipped=True)
     if best.whole_name == EXACT_SCORE:
         return _found(best)
     contenders = [

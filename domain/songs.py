@@ -70,7 +70,7 @@ _KOREAN_NOUN = r"(?:노래|곡|음악|거|것)(?:들)?"
 _KOREAN_TAIL = r"(?:[을를은는이가도]|\s*좀)?(?:\s+[가-힣][가-힣\s]*)?"
 _KOREAN_REQUESTS = (
     re.compile(
-        rf"(?P<title>.+?)\s*(?:같은|비슷한|스타일의?|느낌의?|풍의?)\s*{_KOREAN_NOUN}{_KOREAN_TAIL}"
+        rf"(?P<title>.+?)\s*(?:같은|비슷한|스타일의?|느낌의?|느낌\s*나는|풍의?)\s*{_KOREAN_NOUN}{_KOREAN_TAIL}"
     ),
     re.compile(
         r"(?:비슷한\s*)?(?:노래|곡|음악)\s*추천(?:\s*좀)?(?:\s*해)?(?:\s*(?:줘|주세요|줄래|줄래요))?"

@@ -21,7 +21,13 @@ import boto3
 import requests
 
 from adapters.cloudformation import CustomResourceResponder
-from adapters.dynamodb import DynamoGenreStore, DynamoProcessedMessages, DynamoWaiterStore
+from adapters.dynamodb import (
+    DynamoConversationMemory,
+    DynamoGenreStore,
+    DynamoProcessedMessages,
+    DynamoWaiterStore,
+)
+from adapters.emf_metrics import UNMEASURED, EmfMeasurements
 from adapters.lambda_inbox import LambdaInbox
 from adapters.messenger import GraphMessenger, MessagingType
 from adapters.postgres.connect import (
@@ -65,10 +71,12 @@ if TYPE_CHECKING:
     from domain.ports import (
         ArtistRepository,
         ArtistTombstones,
+        ConversationMemory,
         GenreStore,
         Inbox,
         KnownArtists,
         ManifestStore,
+        Measurements,
         Messenger,
         NameIndex,
         ProcessedMessages,
@@ -217,9 +225,18 @@ class Dependencies(DatabaseDependencies[Settings]):
                     token_url=self.settings.spotify_auth_url,
                     client_id=self.application_secrets.spotify_client_id,
                     client_secret=self.application_secrets.spotify_client_secret,
-                )
+                ),
+                measurements=self.measurements,
             ),
         )
+
+    @property
+    def measurements(self) -> Measurements:
+        return self._once("measurements", self._measurements)
+
+    def _measurements(self) -> Measurements:
+        namespace = self.settings.metric_namespace
+        return UNMEASURED if namespace is None else EmfMeasurements(namespace)
 
     @property
     def names(self) -> NameIndex:
@@ -250,6 +267,7 @@ class Dependencies(DatabaseDependencies[Settings]):
             self.settings.graph_api_url,
             self.application_secrets.page_access_token,
             messaging_type=messaging_type,
+            measurements=self.measurements,
         )
 
     @property
@@ -298,6 +316,15 @@ class Dependencies(DatabaseDependencies[Settings]):
         )
 
     @property
+    def memory(self) -> ConversationMemory:
+        return self._once(
+            "memory",
+            lambda: DynamoConversationMemory(
+                self._client("dynamodb"), self.settings.last_answers_table
+            ),
+        )
+
+    @property
     def queue(self) -> WorkQueue:
         return self._once(
             "queue", lambda: SqsWorkQueue(self._client("sqs"), self.settings.requests_queue_url)
@@ -314,6 +341,8 @@ class Dependencies(DatabaseDependencies[Settings]):
             queue=self.queue,
             messenger=PatientMessenger(self.messenger, time.sleep, REPLY_RETRY_BUDGET_SECONDS),
             processed=self.processed,
+            memory=self.memory,
+            measurements=self.measurements,
         )
 
     def ingest(self) -> IngestPorts:
@@ -344,6 +373,8 @@ class Dependencies(DatabaseDependencies[Settings]):
             tombstones=self.tombstones,
             spotify=self.spotify,
             sleep=time.sleep,
+            memory=self.memory,
+            measurements=self.measurements,
         )
 
 

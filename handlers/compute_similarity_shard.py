@@ -6,10 +6,16 @@ from typing import Any
 
 from domain.rebuild import RebuildShard, compute_shard
 from handlers.composition import dependencies
+from handlers.events import ComputeShardInput
+from handlers.observability import follow_execution, logger, observed
 
 
+@observed
 def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
-    shard = RebuildShard.model_validate(event)
+    request = ComputeShardInput.model_validate(event)
+    shard = RebuildShard.model_validate(request.shard)
+    follow_execution(request.execution)
+    logger.info("Computing shard %d of generation %d", shard.shard, shard.generation)
     deps = dependencies()
     # A constant-size answer: the Map collects one per shard.
     return {"shard": shard.shard, "artists": compute_shard(shard, deps.similarity, deps.snapshots)}

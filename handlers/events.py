@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime, timedelta
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -66,6 +66,13 @@ class _SqsRecord(_Event):
     body: str
 
 
+class _InExecution(_Event):
+    """A step of the workflow, told the name of its execution for its logs to carry (a step
+    of a Map's child execution, the parent's)."""
+
+    execution: str | None = None
+
+
 class RefreshRequest(_Event):
     """A request to (re)fetch known artists, from the daily refresh or an operator."""
 
@@ -73,7 +80,7 @@ class RefreshRequest(_Event):
     as_of: datetime | None = None
 
 
-class ResolveLookupsInput(_Event):
+class ResolveLookupsInput(_InExecution):
     """What started the execution: a batch of queue records from the pipe, each an artist
     request or a lookup, or an operator's request for given artists."""
 
@@ -100,7 +107,7 @@ class ResolveLookupsOutput(_Event):
         return cls(request=records, to_fetch=len(records))
 
 
-class PlanBatchesInput(_Event):
+class PlanBatchesInput(_InExecution):
     """`request` is what started the execution, its lookups resolved: a batch of queue
     records from the pipe, or a refresh request."""
 
@@ -114,7 +121,7 @@ class PlanBatchesInput(_Event):
         return [ArtistRequest.model_validate_json(record.body) for record in self.request]
 
 
-class FetchArtistsInput(_Event):
+class FetchArtistsInput(_InExecution):
     """One attempt at a batch. ingested and not_found are what earlier attempts on the same
     batch did (before a rate limit deferred the rest); artist_ids is what is left."""
 
@@ -160,7 +167,11 @@ class RefreshOptions(_Event):
     as_of: datetime | None = None
 
 
-class PlanRefreshInput(_Event):
+class GiveUpStaleWaitersInput(_InExecution):
+    """The refresh's first step, which needs nothing but its execution's name."""
+
+
+class PlanRefreshInput(_InExecution):
     refresh: RefreshOptions
     started_at: datetime
 
@@ -169,7 +180,7 @@ class PlanRefreshInput(_Event):
         return self.refresh.as_of or self.started_at
 
 
-class ArtistIdsInput(_Event):
+class ArtistIdsInput(_InExecution):
     artist_ids: list[str]
 
 
@@ -180,14 +191,25 @@ class RebuildOptions(_Event):
     shard_size: int = Field(default=SHARD_SIZE, ge=1)
 
 
-class PrepareRebuildInput(_Event):
+class _RebuildState(_Event):
     """The execution's input as it reaches the rebuild: a rebuild request, or what the
     refresh left, which has no options."""
 
     rebuild: RebuildOptions = Field(default_factory=RebuildOptions)
 
 
-class GenerationInput(_Event):
+class PrepareRebuildInput(_InExecution):
+    input: _RebuildState
+
+
+class ComputeShardInput(_InExecution):
+    """One item of the rebuild's Map: a shard (domain.rebuild.RebuildShard, read by the one
+    function that loads NumPy)."""
+
+    shard: dict[str, Any]
+
+
+class GenerationInput(_InExecution):
     """A step of a similarity rebuild that acts on one generation."""
 
     generation: int
@@ -198,7 +220,7 @@ class _StepError(_Event):
     cause: str = Field(default="", alias="Cause")
 
 
-class AbandonRebuildInput(_Event):
+class AbandonRebuildInput(_InExecution):
     """The rebuild's generation and what a Catch recorded of the failure."""
 
     generation: int

@@ -18,10 +18,12 @@ from pydantic import ValidationError
 
 from adapters.cloudformation import CustomResourceRequest, CustomResourceResponse
 from adapters.postgres.connect import first_connection
-from adapters.postgres.migrator import apply_migrations, shipped_migrations
+from adapters.postgres.migrator import apply_migrations
+from contracts.database import shipped_migrations
 from domain.errors import ProxyNotReadyError
 from domain.readiness import wait_until_available
 from handlers.composition import MigrationDependencies, migration_dependencies
+from handlers.observability import observed
 
 _log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ _log = logging.getLogger(__name__)
 PHYSICAL_RESOURCE_ID = "sixpotify-schema"
 
 
+@observed
 def handle(event: dict[str, Any], context: object) -> None:
     try:
         request = CustomResourceRequest.model_validate(event)

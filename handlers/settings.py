@@ -119,8 +119,12 @@ class Settings(DatabaseSettings):
     genres_table: str
     waiters_table: str
     messages_table: str
+    last_answers_table: str
     requests_queue_url: str
     converse_function: str
+    # Where the functions' metrics go (adapters/emf_metrics.py): one namespace a stage. Without
+    # it none are written: the local stack run by hand, whose output is its operator's.
+    metric_namespace: str | None = None
     # The ARNs (or names) of the Secrets Manager secrets holding the operator's credentials
     # and the deployment's generated values.
     application_secret: str

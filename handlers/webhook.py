@@ -10,8 +10,10 @@ from domain.errors import InvalidSignatureError, MalformedRequestError, Verifica
 from domain.webhook import receive_webhook, verify_subscription
 from handlers.composition import dependencies
 from handlers.events import HttpApiEvent
+from handlers.observability import follow_messages, logger, observed
 
 
+@observed
 def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
     try:
         request = HttpApiEvent.model_validate(event)
@@ -28,12 +30,14 @@ def handle(event: dict[str, Any], context: object) -> dict[str, Any]:
                 deps.generated_secrets.verify_token.get_secret_value(),
             )
             return _text(200, challenge)
-        receive_webhook(
+        delivery = receive_webhook(
             request.raw_body(),
             request.headers.get("x-hub-signature-256"),
             deps.application_secrets.app_secret.get_secret_value(),
             deps.inbox,
         )
+        follow_messages(received.message_id for received in delivery.events)
+        logger.info("Handed %d events on to be answered", len(delivery.events))
     except (InvalidSignatureError, VerificationFailedError) as refused:
         return _text(403, str(refused))
     except MalformedRequestError as malformed:

@@ -82,6 +82,7 @@ class LocalResources:
     genres_table: str
     waiters_table: str
     messages_table: str
+    last_answers_table: str
     requests_queue_url: str
     dead_letter_queue_url: str
     ingest_state_machine_arn: str
@@ -222,6 +223,7 @@ class LocalAws:
         _create_table(dynamodb, names.genres_table, ["artist_id"])
         _create_table(dynamodb, names.waiters_table, ["artist_id", "user_id"])
         _create_table(dynamodb, names.messages_table, ["message_id"])
+        _create_table(dynamodb, names.last_answers_table, ["user_id"])
 
         sqs = self.client("sqs")
         dlq_url = sqs.create_queue(QueueName=names.requests_dead_letter_queue)["QueueUrl"]
@@ -266,6 +268,7 @@ class LocalAws:
             genres_table=names.genres_table,
             waiters_table=names.waiters_table,
             messages_table=names.messages_table,
+            last_answers_table=names.last_answers_table,
             requests_queue_url=queue_url,
             dead_letter_queue_url=dlq_url,
             ingest_state_machine_arn=machine_arn,

@@ -15,7 +15,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -25,6 +25,7 @@ from adapters.postgres.repository import PostgresArtistRepository
 from adapters.spotify import SpotipyCatalog, make_spotify_client
 from domain.backfill import BackfillReport, LookupPorts, Outcome, look_up, names_in, settle
 from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
+from local.progress import ProgressBar
 
 # The workflow splits an execution's IDs into Spotify batches of 50 itself; this many IDs
 # per execution keeps one failed execution from failing a whole long list.
@@ -66,24 +67,6 @@ class BackfillSources:
             spotify_client_id=details["spotify_client_id"],
             spotify_client_secret=SecretStr(details["spotify_client_secret"]),
         )
-
-
-class ProgressBar:
-    """A one-line text bar, redrawn in place with a carriage return."""
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self._stream = stream
-        self._width = width
-
-    def show(self, label: str, done: int, total: int) -> None:
-        filled = self._width * done // total if total else self._width
-        bar = "#" * filled + "-" * (self._width - filled)
-        self._stream.write(f"\r{label:<10} [{bar}] {done}/{total}")
-        self._stream.flush()
-
-    def finish(self) -> None:
-        self._stream.write("\n")
-        self._stream.flush()
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,18 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.postgres.pool import connect_pool
+from adapters.postgres.known_artists import PostgresKnownArtists
+from adapters.postgres.names import PostgresNameIndex
+from adapters.postgres.pool import ConnectionPool, connect_pool
 from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.backfill import Outcome
+from domain.models import SimilarityGeneration
+from domain.resolution import Ambiguous, Found, Unknown, resolve
 from local import lambda_dispatch
-from local.backfill import ProgressBar, backfill, connected_backfill, summary_lines
+from local.backfill import backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.graph_sink import SEND_FAILURES
@@ -27,9 +31,19 @@ from local.operations import (
     read_local_json,
 )
 from local.process_start import log_as_the_stack_does
+from local.progress import ProgressBar
+from local.refresh import RefreshSources, follow_refresh
+from local.similarity_map import (
+    DEFAULT_LABELLED,
+    NothingToDrawError,
+    draw_neighbourhood,
+    draw_space,
+)
 from local.similarity_rebuild import follow_rebuild
+from local.similarity_space import PostgresSimilaritySpace
 from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode, ServerErrors
 from local.stack import LOCAL_JSON, start_local_stack
+from local.status import needing_attention, read_figures, status_lines
 
 STATE_DIR = Path(".sixpotify")
 # Answering on both cores of a small machine: one process's interpreter lock holds every
@@ -103,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     chat = commands.add_parser("chat", help="talk to a running local stack as a Messenger user")
     chat.add_argument("--user", default="2400000000000042", help="the Messenger user ID to be")
     commands.add_parser("demo", help="start a fresh stack, play a scripted conversation, stop")
+    commands.add_parser(
+        "status",
+        help="one screen about a running local stack; exits 1 when something needs attention",
+    )
     refresh = commands.add_parser(
         "refresh", help="refetch every known artist, as the daily schedule does in AWS"
     )
@@ -147,6 +165,38 @@ def main(argv: list[str] | None = None) -> int:
     rebuild.add_argument(
         "--shard-size", type=int, help="artists per shard (default: what suits a Lambda)"
     )
+    similarity_map = commands.add_parser(
+        "map",
+        help="draw the similarity space of a running local stack as a PNG picture",
+        description=(
+            "Draw every artist of a running local stack where its embedding puts it, projected "
+            "to two dimensions and coloured by genre family; or, with --around, one artist's "
+            "neighbourhood as a graph of the serving similar-artist lists."
+        ),
+    )
+    similarity_map.add_argument(
+        "--out", type=Path, default=Path("similarity-map.png"), help="the PNG file to write"
+    )
+    similarity_map.add_argument(
+        "--around", metavar="NAME", help="an artist, named as one would to the bot"
+    )
+    similarity_map.add_argument(
+        "--neighbours", type=int, default=10, metavar="N", help="neighbours shown (default 10)"
+    )
+    similarity_map.add_argument(
+        "--second-ring",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also N neighbours of each neighbour (default 0: none)",
+    )
+    similarity_map.add_argument(
+        "--labels",
+        type=int,
+        default=DEFAULT_LABELLED,
+        metavar="N",
+        help=f"the best-known artists named on the whole map (default {DEFAULT_LABELLED})",
+    )
     dlq = commands.add_parser(
         "dlq", help="the artist requests that could not be ingested"
     ).add_subparsers(dest="action", required=True)
@@ -178,15 +228,21 @@ def main(argv: list[str] | None = None) -> int:
             webhook_process=not a.webhook_in_stack_process,
         ),
         "chat": lambda a: _chat(a.state_dir, a.user),
-        "refresh": _operate,
+        "refresh": lambda a: _refresh(a.state_dir, a.as_of),
         "replay": _operate,
         "dlq": _operate,
         "converse-failures": _converse_failures,
         "ingest": lambda a: _backfill(a.state_dir, a.names, a.max_wait),
         "similarity": lambda a: _rebuild_similarity(a.state_dir, a.shard_size),
+        "map": _draw_map,
         "demo": lambda _: _demo(),
+        "status": lambda a: _status(a.state_dir),
     }
-    return commands_run[args.command](args)
+    try:
+        return commands_run[args.command](args)
+    except NoRunningStackError as missing:
+        print(missing)
+        return 1
 
 
 def _demo() -> int:
@@ -260,7 +316,7 @@ def _local_up(
         stack.graph.slow_down(graph_delay_seconds)
         if seed:
             print("ingesting the catalog through the pipeline…", flush=True)
-            print(f"{stack.seed()} artists known", flush=True)
+            print(f"{stack.seed(progress=ProgressBar(sys.stderr))} artists known", flush=True)
         # After the seeding, which a storm would fail: the storm is for what comes next.
         if spotify_server_errors is not None:
             stack.spotify.start_server_errors(spotify_server_errors)
@@ -276,17 +332,14 @@ def _local_up(
             f"Spotify stand-in limits and faults: {stack.endpoints.spotify_control_url}",
             flush=True,
         )
+        print(f"web chat: {stack.endpoints.chat_url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stopping.wait()
     return 0
 
 
 def _chat(state_dir: Path, user_id: str) -> int:
-    try:
-        details = read_local_json(state_dir / LOCAL_JSON)
-    except NoRunningStackError as missing:
-        print(missing)
-        return 1
+    details = read_local_json(state_dir / LOCAL_JSON)
     user = ChatClient(ChatEndpoints.published(details), user_id)
     print(
         'Type an artist\'s name or "songs like <title>"; q1, b2, ... taps what an answer '
@@ -297,14 +350,8 @@ def _chat(state_dir: Path, user_id: str) -> int:
 
 
 def _operate(args: argparse.Namespace) -> int:
-    try:
-        operations = Operations.connect(StackAddresses.read(args.state_dir / LOCAL_JSON))
-    except NoRunningStackError as missing:
-        print(missing)
-        return 1
-    if args.command == "refresh":
-        print(f"started {operations.start_refresh(args.as_of)}")
-    elif args.command == "replay":
+    operations = Operations.connect(StackAddresses.read(args.state_dir / LOCAL_JSON))
+    if args.command == "replay":
         print(f"started {operations.replay(args.source)}")
     elif args.action == "list":
         letters = operations.dead_letters()
@@ -313,16 +360,39 @@ def _operate(args: argparse.Namespace) -> int:
             print(f"{letter.subject}  requested {letter.requested_at.isoformat()}  {reason}")
         print(f"{len(letters)} dead letter(s)")
     else:
-        print(f"moved {len(operations.redrive())} dead letter(s) back to the requests queue")
+        progress = ProgressBar(sys.stderr)
+        moved = operations.redrive(lambda done, total: progress.show("redriving", done, total))
+        progress.finish()
+        print(f"moved {len(moved)} dead letter(s) back to the requests queue")
     return 0
 
 
+def _refresh(state_dir: Path, as_of: datetime | None) -> int:
+    operations = Operations.connect(StackAddresses.read(state_dir / LOCAL_JSON))
+    # Whole seconds, as the execution's input carries it: the artists it refetched are those
+    # whose answer is as of then or later.
+    moment = (as_of or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    with _stack_database(state_dir) as pool:
+        known = PostgresKnownArtists(pool)
+        sources = RefreshSources(
+            refreshable=lambda: len(known.refreshable_artist_ids()),
+            fetched_since=known.fetched_since,
+            newest_generation=_newest_generation(pool),
+        )
+        report = follow_refresh(
+            operations,
+            moment,
+            sources,
+            ProgressBar(sys.stderr),
+            lambda execution_arn: print(f"started {execution_arn}", flush=True),
+        )
+    for line in report.lines():
+        print(line)
+    return 0 if report.status == "SUCCEEDED" else 1
+
+
 def _converse_failures(args: argparse.Namespace) -> int:
-    try:
-        details = read_local_json(args.state_dir / LOCAL_JSON)
-    except NoRunningStackError as missing:
-        print(missing)
-        return 1
+    details = read_local_json(args.state_dir / LOCAL_JSON)
     failures = ConverseFailures.connect(
         StackAddresses.read(args.state_dir / LOCAL_JSON), details["converse_failures_queue_url"]
     )
@@ -349,40 +419,73 @@ def _backfill(state_dir: Path, names_file: Path, longest_wait_seconds: int) -> i
     if not names_file.is_file():
         print(f"no names file at {names_file}")
         return 1
-    try:
-        with connected_backfill(state_dir / LOCAL_JSON) as (lookup_ports, workflow):
-            report = backfill(
-                names_file, lookup_ports, workflow, ProgressBar(sys.stderr), longest_wait_seconds
-            )
-    except NoRunningStackError as missing:
-        print(missing)
-        return 1
+    with connected_backfill(state_dir / LOCAL_JSON) as (lookup_ports, workflow):
+        report = backfill(
+            names_file, lookup_ports, workflow, ProgressBar(sys.stderr), longest_wait_seconds
+        )
     for line in summary_lines(report):
         print(line)
     return 1 if report.count(Outcome.FAILED) else 0
 
 
+def _status(state_dir: Path) -> int:
+    figures = read_figures(state_dir / LOCAL_JSON)
+    attention = needing_attention(figures)
+    for line in status_lines(figures, attention):
+        print(line)
+    return 1 if attention else 0
+
+
 def _rebuild_similarity(state_dir: Path, shard_size: int | None) -> int:
-    try:
-        details = read_local_json(state_dir / LOCAL_JSON)
-    except NoRunningStackError as missing:
-        print(missing)
-        return 1
     operations = Operations.connect(StackAddresses.read(state_dir / LOCAL_JSON))
-    pool = connect_pool(details["database_url"], max_connections=1)
-    try:
-        store = PostgresSimilarityStore(pool)
+    with _stack_database(state_dir) as pool:
         report = follow_rebuild(
-            operations,
-            lambda: next(iter(store.generations(1)), None),
-            ProgressBar(sys.stderr),
-            shard_size,
+            operations, _newest_generation(pool), ProgressBar(sys.stderr), shard_size
         )
-    finally:
-        pool.close()
     for line in report.lines():
         print(line)
     return 0 if report.status == "SUCCEEDED" else 1
+
+
+def _draw_map(args: argparse.Namespace) -> int:
+    with _stack_database(args.state_dir) as pool:
+        space = PostgresSimilaritySpace(pool)
+        try:
+            if args.around is None:
+                labels = draw_space(space.space(), args.out, args.labels)
+            else:
+                found = resolve(args.around, PostgresNameIndex(pool))
+                if not isinstance(found, Found):
+                    print(_not_one_artist(args.around, found), file=sys.stderr)
+                    return 1
+                neighbourhood = space.neighbourhood(
+                    found.artist_id, args.neighbours, args.second_ring
+                )
+                labels = draw_neighbourhood(neighbourhood, args.out)
+        except NothingToDrawError as empty:
+            print(empty, file=sys.stderr)
+            return 1
+    print(f"wrote {args.out} naming {len(labels)} artists")
+    return 0
+
+
+def _stack_database(state_dir: Path) -> contextlib.closing[ConnectionPool]:
+    """One connection to the running stack's database, closed when the block ends."""
+    details = read_local_json(state_dir / LOCAL_JSON)
+    return contextlib.closing(connect_pool(details["database_url"], max_connections=1))
+
+
+def _newest_generation(pool: ConnectionPool) -> Callable[[], SimilarityGeneration | None]:
+    """What says which similarity generation is the newest, as a rebuild is followed."""
+    store = PostgresSimilarityStore(pool)
+    return lambda: next(iter(store.generations(1)), None)
+
+
+def _not_one_artist(name: str, resolution: Ambiguous | Unknown) -> str:
+    if isinstance(resolution, Ambiguous):
+        options = ", ".join(option.artist_name for option in resolution.options)
+        return f"{name!r} could be several artists: {options}"
+    return f"no stored artist is named {name!r}"
 
 
 if __name__ == "__main__":

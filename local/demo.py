@@ -56,6 +56,8 @@ def _converse(stack: LocalStack, out: Out) -> None:
         _exchange(user, "can you recommend bands like metallica?", out, replies=1), "Metallica"
     )
     _expect_carousel(_exchange(user, "아이유랑 비슷한 가수 추천해줘", out, replies=1), "IU")
+    out("— a follow-up: more like the last answer, remembered outside the function")
+    _expect_cards(_exchange(user, "more like that", out, replies=2)[-1])
     out("— an ambiguous name: the bot asks back, and the user taps an answer")
     [question] = _exchange(user, "williams", out, replies=1)
     options = question["message"].get("quick_replies", [])

@@ -151,11 +151,15 @@ class Operations:
             )
         return [_dead_letter(message) for message in messages]
 
-    def redrive(self) -> list[DeadLetter]:
+    def redrive(
+        self, on_progress: Callable[[int, int], None] = lambda _done, _total: None
+    ) -> list[DeadLetter]:
         """Move every dead letter back to the requests queue as the request it was, without
-        the error, so the pipe handles it again; returns what was moved."""
+        the error, so the pipe handles it again; returns what was moved. on_progress hears
+        how many are moved out of how many after each one."""
         moved = []
-        for message in _receive_all(self._sqs, self._addresses.dead_letter_queue_url):
+        messages = _receive_all(self._sqs, self._addresses.dead_letter_queue_url)
+        for message in messages:
             letter = _dead_letter(message)
             self._sqs.send_message(
                 QueueUrl=self._addresses.requests_queue_url,
@@ -166,6 +170,7 @@ class Operations:
                 ReceiptHandle=message["ReceiptHandle"],
             )
             moved.append(letter)
+            on_progress(len(moved), len(messages))
         return moved
 
     def _start(self, prefix: str, execution_input: Any) -> str:

@@ -11,7 +11,9 @@ LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 def log_as_the_stack_does() -> None:
     """Warnings and errors on standard error as "LEVEL logger: message". A spawned process
     needs it as much as the one started from the command line: without it Python's last
-    resort prints each as a bare message, its level and its logger lost."""
+    resort prints each as a bare message, its level and its logger lost. The functions' own
+    lines are not among them: they go to standard output as JSON, as on Lambda
+    (handlers/observability.py)."""
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.models import SimilarityGeneration
-from local.backfill import ProgressBar
 from local.operations import Operations
+from local.progress import ProgressBar
 
 _POLL_SECONDS = 0.5
 
@@ -37,6 +37,51 @@ class RebuildReport:
         ]
 
 
+class NewGeneration:
+    """Watches for a generation newer than the one there was when it was made, and shows
+    that generation's shards written out of shards planned."""
+
+    def __init__(
+        self,
+        newest_generation: Callable[[], SimilarityGeneration | None],
+        progress: ProgressBar,
+    ) -> None:
+        self._newest_generation = newest_generation
+        self._progress = progress
+        self._before = newest_generation()
+        self.found: SimilarityGeneration | None = None
+
+    def look(self) -> None:
+        newest = self._newest_generation()
+        if newest is not None and (
+            self._before is None or newest.generation > self._before.generation
+        ):
+            self.found = newest
+
+    @property
+    def planned(self) -> bool:
+        """Whether the new generation is there with its shards planned."""
+        return self.found is not None and bool(self.found.shard_count)
+
+    def show(self) -> None:
+        self.look()
+        if self.found is not None and self.found.shard_count:
+            self._progress.show("shards", self.found.shards_done, self.found.shard_count)
+
+
+def follow_execution(
+    operations: Operations, execution_arn: str, show: Callable[[], None]
+) -> tuple[str, str]:
+    """Wait for the execution to end, calling show at every look; its status and, when it
+    failed, why."""
+    while True:
+        status, failure = operations.execution_outcome(execution_arn)
+        show()
+        if status != "RUNNING":
+            return status, failure
+        time.sleep(_POLL_SECONDS)
+
+
 def follow_rebuild(
     operations: Operations,
     newest_generation: Callable[[], SimilarityGeneration | None],
@@ -44,25 +89,15 @@ def follow_rebuild(
     shard_size: int | None = None,
 ) -> RebuildReport:
     """Start a rebuild and wait for it, showing shards written out of shards planned."""
-    before = newest_generation()
+    generation = NewGeneration(newest_generation, progress)
     started = time.monotonic()
     execution_arn = operations.start_rebuild(shard_size)
-    ours: SimilarityGeneration | None = None
-    while True:
-        status, failure = operations.execution_outcome(execution_arn)
-        newest = newest_generation()
-        if newest is not None and (before is None or newest.generation > before.generation):
-            ours = newest
-            if ours.shard_count:
-                progress.show("shards", ours.shards_done, ours.shard_count)
-        if status != "RUNNING":
-            break
-        time.sleep(_POLL_SECONDS)
+    status, failure = follow_execution(operations, execution_arn, generation.show)
     progress.finish()
     return RebuildReport(
         execution_arn=execution_arn,
         status=status,
         failure=failure,
-        generation=ours,
+        generation=generation.found,
         seconds=time.monotonic() - started,
     )

@@ -17,6 +17,10 @@ otherwise pass locally and fail in production:
 - `delay_seconds` slows every API answer; `inject_fault` scripts single answers (429, 5xx,
   latency) per endpoint.
 
+With `serves_pictures`, it stands in for Spotify's image CDN too, which is out of reach
+offline: an artist's image URL points at a picture it draws (`local.artist_pictures`) at
+PICTURES_PATH, while the catalog keeps the real URL.
+
 Tests set these on the object; `sixpotify local up` sets them from its flags, and anything
 else can at `control_url` (GET reads them, POST a JSON object of those to change).
 """
@@ -44,6 +48,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from local.artist_pictures import SVG_CONTENT_TYPE, artist_picture_svg
 from local.background_server import BackgroundHttpServer
 from local.catalog import Catalog, CatalogArtist, CatalogAudioFeatures, CatalogTrack
 
@@ -64,6 +69,9 @@ QUOTA_EXCEEDED_REASON = "QUOTA_EXCEEDED"
 # The exact body Spotify sends a lapsed owner is not documented; the status is what counts.
 PREMIUM_LAPSED_MESSAGE = "Active premium subscription required for the owner of the app."
 CONTROL_PATH = "/stand-in/control"
+PICTURES_PATH = "/stand-in/pictures/"
+_PICTURE = re.compile(re.escape(PICTURES_PATH) + r"(?P<id>[0-9A-Za-z]{22})\.svg")
+_JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 _MAX_SEARCH_OFFSET = 1000
 _IMAGE_SIZE = 640
 
@@ -119,8 +127,10 @@ class Fault:
 @dataclass(frozen=True)
 class _Response:
     status: int
+    # JSON, or bytes sent as they are with content_type.
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = _JSON_CONTENT_TYPE
 
 
 def _api_error(status: int, message: str) -> _Response:
@@ -221,10 +231,12 @@ class SpotifyServer(BackgroundHttpServer):
         mode: AccessMode = AccessMode.EXTENDED_QUOTA,
         token_lifetime_seconds: int = 3600,
         clock: Callable[[], float] = time.monotonic,
+        serves_pictures: bool = False,
     ) -> None:
         super().__init__(port=port)
         self.catalog = catalog
         self.mode = mode
+        self._serves_pictures = serves_pictures
         self._client_id = client_id
         self._client_secret = SecretStr(
             client_secret.get_secret_value()
@@ -365,6 +377,11 @@ class SpotifyServer(BackgroundHttpServer):
     def _handle(self, request: _Request) -> _Response:
         if request.path == CONTROL_PATH:
             return self._control(request)
+        if self._serves_pictures and request.path.startswith(PICTURES_PATH):
+            return self._picture(request.path)
+        return self._handle_api_call(request)
+
+    def _handle_api_call(self, request: _Request) -> _Response:
         route = _route(request.method, request.path)
         if route is None:
             return _api_error(404, "Service not found")
@@ -459,6 +476,19 @@ class SpotifyServer(BackgroundHttpServer):
             case Endpoint.AUDIO_FEATURE:
                 return self._audio_feature(path_id or "")
         raise AssertionError(f"no handler for {endpoint}")
+
+    def _picture(self, path: str) -> _Response:
+        """An artist's picture, as the CDN serves it: no token, outside the API's limits."""
+        matched = _PICTURE.fullmatch(path)
+        artist = self.catalog.artists.get(matched["id"]) if matched else None
+        if artist is None:
+            return _api_error(404, "Not found")
+        return _Response(
+            200,
+            artist_picture_svg(artist.id, artist.name),
+            {"Cache-Control": "max-age=86400"},
+            SVG_CONTENT_TYPE,
+        )
 
     @staticmethod
     def _fault_response(fault: Fault) -> _Response:
@@ -628,6 +658,17 @@ class SpotifyServer(BackgroundHttpServer):
 
     # Spotify's JSON shapes
 
+    def _images(self, artist: CatalogArtist) -> list[dict[str, Any]]:
+        """Spotify's images of the artist, none when Spotify has none."""
+        if artist.image_url is None:
+            return []
+        url = (
+            f"{self.base_url}{PICTURES_PATH}{artist.id}.svg"
+            if self._serves_pictures
+            else artist.image_url
+        )
+        return [{"url": url, "height": _IMAGE_SIZE, "width": _IMAGE_SIZE}]
+
     def _artist_json(self, artist: CatalogArtist) -> dict[str, Any]:
         body: dict[str, Any] = {
             "external_urls": {"spotify": artist.spotify_url},
@@ -635,7 +676,7 @@ class SpotifyServer(BackgroundHttpServer):
             "genres": list(artist.genres),
             "href": f"{self.api_url}artists/{artist.id}",
             "id": artist.id,
-            "images": _images(artist.image_url),
+            "images": self._images(artist),
             "name": artist.name,
             "popularity": artist.popularity,
             "type": "artist",
@@ -672,7 +713,7 @@ class SpotifyServer(BackgroundHttpServer):
                 "external_urls": {"spotify": f"https://open.spotify.com/album/{album.id}"},
                 "href": f"{self.api_url}albums/{album.id}",
                 "id": album.id,
-                "images": _images(artist.image_url),
+                "images": self._images(artist),
                 "is_playable": True,
                 "name": album.name,
                 "release_date": album.release_date,
@@ -792,10 +833,6 @@ def _check_ids(ids: Sequence[str], most: int) -> _Response | None:
     return None
 
 
-def _images(url: str | None) -> list[dict[str, Any]]:
-    return [{"url": url, "height": _IMAGE_SIZE, "width": _IMAGE_SIZE}] if url else []
-
-
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -840,9 +877,13 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         response = self.server.stand_in._handle(request)
-        payload = json.dumps(response.body).encode("utf-8")
+        payload = (
+            response.body
+            if isinstance(response.body, bytes)
+            else json.dumps(response.body).encode("utf-8")
+        )
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)

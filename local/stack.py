@@ -15,7 +15,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,9 @@ from typing import Any
 import psycopg2
 from pydantic import SecretStr
 
+from adapters.postgres.known_artists import PostgresKnownArtists
 from adapters.postgres.migrator import apply_migrations
+from adapters.postgres.pool import connect_pool
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import composition
 from handlers.settings import Settings
@@ -36,7 +38,9 @@ from local.graph_sink import GraphSink
 from local.pipe import LocalPipe
 from local.postgres import database_url_from_environment_or_embedded
 from local.process_start import freeze_what_starting_built
+from local.progress import ProgressBar
 from local.spotify_server import SpotifyServer
+from local.web_chat import WebChatServer
 from local.webhook_process import (
     WebhookProcess,
     WebhookProcessSettings,
@@ -82,6 +86,7 @@ class LocalEndpoints:
     requests_queue_url: str
     dead_letter_queue_url: str
     converse_failures_queue_url: str
+    chat_url: str
 
 
 @dataclass
@@ -117,16 +122,24 @@ class LocalStack:
 
     def ingest(self, artist_ids: Sequence[str], name: str, timeout_seconds: float = 300) -> Any:
         """Run the ingest workflow over these IDs, as of the execution's start, and wait."""
-        stepfunctions = self.aws.client("stepfunctions")
-        execution_arn = stepfunctions.start_execution(
+        return self.wait_for_execution(self._start_ingest(artist_ids, name), timeout_seconds)
+
+    def _start_ingest(self, artist_ids: Sequence[str], name: str) -> str:
+        execution_arn: str = self.aws.client("stepfunctions").start_execution(
             stateMachineArn=self.resources.ingest_state_machine_arn,
             name=name,
             input=json.dumps({"artist_ids": list(artist_ids)}),
         )["executionArn"]
-        return self.wait_for_execution(execution_arn, timeout_seconds)
+        return execution_arn
 
-    def wait_for_execution(self, execution_arn: str, timeout_seconds: float = 300) -> Any:
-        """The execution's output once it succeeded; ExecutionFailedError otherwise."""
+    def wait_for_execution(
+        self,
+        execution_arn: str,
+        timeout_seconds: float = 300,
+        while_running: Callable[[], None] = lambda: None,
+    ) -> Any:
+        """The execution's output once it succeeded; ExecutionFailedError otherwise.
+        while_running is called at every look while the execution runs."""
         stepfunctions = self.aws.client("stepfunctions")
         deadline = time.monotonic() + timeout_seconds
         while time.monotonic() < deadline:
@@ -139,19 +152,45 @@ class LocalStack:
                     f"{execution_arn} ended {status}: {execution.get('error')} "
                     f"{execution.get('cause', '')[:500]}"
                 )
+            while_running()
             time.sleep(0.1)
         raise ExecutionFailedError(f"{execution_arn} still running after {timeout_seconds} s")
 
-    def seed(self, held_back_names: Sequence[str] = ()) -> int:
+    def seed(self, held_back_names: Sequence[str] = (), progress: ProgressBar | None = None) -> int:
         """Ingest the catalog's artists, except the held-back ones, which stay unknown so
-        a chat about them is a miss. Returns how many were ingested."""
+        a chat about them is a miss, showing on `progress` how many are stored so far.
+        Returns how many were ingested."""
         held_back = {name.casefold() for name in held_back_names}
         artist_ids = sorted(
             artist.id
             for artist in self.catalog.artists.values()
             if artist.name.casefold() not in held_back
         )
-        self.ingest(artist_ids, name=f"seed-{int(time.time() * 1000)}")
+        execution_arn = self._start_ingest(artist_ids, name=f"seed-{int(time.time() * 1000)}")
+        if progress is None:
+            self.wait_for_execution(execution_arn)
+            return len(artist_ids)
+        # The execution stamps what it stores as of its start (its input has no as_of); the
+        # listed start is finer than that stamp, which drops the fraction of the second.
+        started_at = (
+            self.aws.client("stepfunctions")
+            .describe_execution(executionArn=execution_arn)["startDate"]
+            .replace(microsecond=0)
+        )
+        with contextlib.closing(
+            connect_pool(self.endpoints.database_url, max_connections=1)
+        ) as pool:
+            known = PostgresKnownArtists(pool)
+            self.wait_for_execution(
+                execution_arn,
+                while_running=lambda: progress.show(
+                    "seeding",
+                    min(known.fetched_since(started_at), len(artist_ids)),
+                    len(artist_ids),
+                ),
+            )
+        progress.show("seeding", len(artist_ids), len(artist_ids))
+        progress.finish()
         return len(artist_ids)
 
 
@@ -178,7 +217,8 @@ def start_local_stack(
     stack's own process, where adapters a test swaps in reach them); with webhook_process,
     the gateway, the webhook function and the Lambda service converse runs behind run in a
     process of their own too. A failed asynchronous event is tried again after each of
-    retry_waits (Lambda's own are a minute and two).
+    retry_waits (Lambda's own are a minute and two). The functions write no metrics: no
+    CloudWatch reads them here, and the output is the operator's.
     """
     with contextlib.ExitStack() as exit_stack:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -217,7 +257,8 @@ def _start(
         apply_migrations(connection)
 
     spotify_id, spotify_secret = "sixpotify-local", secrets.token_urlsafe(24)
-    spotify = SpotifyServer(catalog, spotify_id, spotify_secret)
+    # Serving the artists' pictures too: Spotify's image CDN is out of reach offline.
+    spotify = SpotifyServer(catalog, spotify_id, spotify_secret, serves_pictures=True)
     spotify.start()
     exit_stack.callback(spotify.stop)
 
@@ -254,6 +295,7 @@ def _start(
         genres_table=resources.genres_table,
         waiters_table=resources.waiters_table,
         messages_table=resources.messages_table,
+        last_answers_table=resources.last_answers_table,
         requests_queue_url=resources.requests_queue_url,
         converse_function=resources.converse_function,
         application_secret=application_secret,
@@ -304,8 +346,13 @@ def _start(
     pipe.start()
     exit_stack.callback(pipe.stop)
 
+    webhook_url = f"{gateway.url}/webhook"
+    web_chat = WebChatServer(ChatEndpoints(webhook_url, graph.sent_url, app_secret, PAGE_ID))
+    web_chat.start()
+    exit_stack.callback(web_chat.stop)
+
     endpoints = LocalEndpoints(
-        webhook_url=f"{gateway.url}/webhook",
+        webhook_url=webhook_url,
         graph_sent_url=graph.sent_url,
         spotify_url=spotify.api_url,
         spotify_token_url=spotify.token_url,
@@ -321,6 +368,7 @@ def _start(
         requests_queue_url=resources.requests_queue_url,
         dead_letter_queue_url=resources.dead_letter_queue_url,
         converse_failures_queue_url=resources.converse_failures_queue_url,
+        chat_url=web_chat.url,
     )
     freeze_what_starting_built()
     exit_stack.callback(gc.unfreeze)

@@ -18,6 +18,14 @@ WEBHOOK_LATENCY_THRESHOLD_MS: Final = 1000
 # One 429 is handled (the batch waits and retries); 429s in three periods running mean the
 # app has outgrown its quota.
 RATE_LIMITED_PERIODS: Final = 3
+# A send the Send API refuses now and then is a user who blocked the page; this many within 5
+# minutes is the page's token or permissions gone, or the Send API down: answers are lost.
+SENDS_FAILED_BURST: Final = 10
+# A user who asked about an artist the bot did not know is told the answer will come: the
+# requests pipe's batching and one ingest take a minute or two, so a p99 past this, a quarter of
+# an hour running, is answers stuck behind rate limits or failing executions.
+MISS_TO_ANSWER_SECONDS: Final = 600
+MISS_TO_ANSWER_PERIODS: Final = 3
 DEAD_LETTER_MINUTES: Final = 5
 # Spotify losing an artist now and then is its catalog changing, and is no outage: those are
 # tombstoned. A whole batch's worth at once is a list of bad IDs, or Spotify answering wrongly,
@@ -169,6 +177,23 @@ class OperationalAlarms(Construct):
             threshold=1,
             comparison=_AT_LEAST,
             periods=RATE_LIMITED_PERIODS,
+        )
+        self._alarm(
+            "sends-failed",
+            metrics.sends_failed,
+            f"The Send API refused {SENDS_FAILED_BURST} or more messages within 5 minutes: "
+            "users go unanswered",
+            threshold=SENDS_FAILED_BURST,
+            comparison=_AT_LEAST,
+        )
+        self._alarm(
+            "answers-late",
+            metrics.miss_to_answer_p99,
+            f"Users waiting for an artist the bot had to look up get their answer more than "
+            f"{MISS_TO_ANSWER_SECONDS} s after asking (p99)",
+            threshold=MISS_TO_ANSWER_SECONDS,
+            comparison=_ABOVE,
+            periods=MISS_TO_ANSWER_PERIODS,
         )
         self._alarm(
             "database-cpu",

@@ -7,8 +7,7 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
-from adapters.lake_tables import TABLE_SCHEMAS
-from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from contracts.lake import LAKE_TABLES, RAW_ARTISTS_PREFIX, TABLES_PREFIX
 from stacks.athena_workgroup import AthenaWorkgroup
 from stacks.data_stack import DataStack
 from stacks.glue_lake_tables import GlueLakeTables
@@ -35,7 +34,7 @@ class AnalyticsStack(Stack):
             bucket=data.lake_bucket,
             raw_prefix=RAW_ARTISTS_PREFIX,
             tables_prefix=TABLES_PREFIX,
-            table_schemas=TABLE_SCHEMAS,
+            table_schemas=LAKE_TABLES,
         )
         self.workgroup = AthenaWorkgroup(
             self,

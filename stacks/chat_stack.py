@@ -72,6 +72,8 @@ class ChatStack(Stack):
         ).function
         data.waiters_table.grant_write_data(self.converse)
         data.messages_table.grant_write_data(self.converse)
+        # Its own item of the user it answers, read and replaced: no query or scan of others.
+        data.last_answers_table.grant(self.converse, "dynamodb:GetItem", "dynamodb:PutItem")
         requests_queue.grant_send_messages(self.converse)
         # The webhook invokes converse asynchronously: an invocation that fails every try, or
         # grows too old, lands here instead of being dropped (the destination grants the send).

@@ -12,13 +12,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
-from adapters.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
+from contracts.lake import RAW_ARTISTS_PREFIX, SIMILARITY_SNAPSHOT_PREFIX, TABLES_PREFIX
+from contracts.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import ApplicationSecret
 from stacks.generated_secret import GeneratedSecret
 from stacks.lake_bucket import LakeBucket
-from stacks.names import SIMILARITY_SNAPSHOT_PREFIX, ResourceNames, TableKey
+from stacks.names import ResourceNames, TableKey
 from stacks.on_demand_table import OnDemandTable
 from stacks.stage_config import StageConfig
 from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX
@@ -72,6 +72,14 @@ class DataStack(Stack):
             "ProcessedMessages",
             table_name=names.messages_table,
             partition_key=TableKey.MESSAGE_ID,
+            time_to_live_attribute=TableKey.EXPIRES_AT,
+            removal_policy=removal_policy,
+        ).table
+        self.last_answers_table: dynamodb.ITable = OnDemandTable(
+            self,
+            "LastAnswers",
+            table_name=names.last_answers_table,
+            partition_key=TableKey.USER_ID,
             time_to_live_attribute=TableKey.EXPIRES_AT,
             removal_policy=removal_policy,
         ).table

@@ -38,7 +38,9 @@ def function_environment(
         EnvironmentVariable.GENRES_TABLE: data.genres_table.table_name,
         EnvironmentVariable.WAITERS_TABLE: data.waiters_table.table_name,
         EnvironmentVariable.MESSAGES_TABLE: data.messages_table.table_name,
+        EnvironmentVariable.LAST_ANSWERS_TABLE: data.last_answers_table.table_name,
         EnvironmentVariable.REQUESTS_QUEUE_URL: requests_queue.queue_url,
+        EnvironmentVariable.METRIC_NAMESPACE: ResourceNames(config.name).metric_namespace,
         # By name, not reference: the converse function's own environment names it too.
         EnvironmentVariable.CONVERSE_FUNCTION: ResourceNames(config.name).function(
             Handler.CONVERSE

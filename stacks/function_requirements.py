@@ -24,8 +24,15 @@ RUNTIME_DISTRIBUTIONS: Final = frozenset(
     {"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"}
 )
 
-# Every handler reads its event through pydantic models (handlers/events.py).
-_EVENT_MODELS: Final = frozenset({"pydantic"})
+# What a bundled distribution pulls in of the runtime's own (X-Ray's SDK requires botocore, about
+# 80 MB) is deleted from the asset after installing (stacks/lambda_code.py): the runtime's copy
+# comes first on the path anyway, and matches its boto3. urllib3 stays, in requests' version.
+UNBUNDLED_DISTRIBUTIONS: Final = RUNTIME_DISTRIBUTIONS - {"urllib3"}
+
+# Every handler reads its event through pydantic models (handlers/events.py), and logs and is
+# traced through Powertools (handlers/observability.py), whose Tracer needs X-Ray's SDK; its other
+# extras stay out.
+_EVENT_MODELS: Final = frozenset({"pydantic", "aws-lambda-powertools", "aws-xray-sdk"})
 # What handlers/composition.py imports at its top: settings, PostgreSQL (certifi holds the roots
 # RDS Proxy's certificate is checked against), Spotify's client and Messenger's.
 _COMPOSED: Final = _EVENT_MODELS | {

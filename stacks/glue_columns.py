@@ -1,24 +1,24 @@
-"""Glue (Hive) column definitions derived from the lake's Parquet schemas, so that the catalog
-can never drift from what the ingest writes."""
+"""Glue (Hive) column definitions derived from the lake's table contracts (contracts/lake.py),
+the same ones the ingest writes its Parquet from, so that the catalog can never drift from it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import pyarrow as pa
+from contracts.lake import Column, ColumnType
 
-# Parquet stores these Arrow types as the Hive type of the same width.
-_SCALAR_TYPES: Final[dict[pa.DataType, str]] = {
-    pa.string(): "string",
-    pa.bool_(): "boolean",
-    pa.int8(): "tinyint",
-    pa.int16(): "smallint",
-    pa.int32(): "int",
-    pa.int64(): "bigint",
-    pa.float32(): "float",
-    pa.float64(): "double",
-    pa.date32(): "date",
+# The Hive type Athena reads each column type's Parquet as: the same width.
+HIVE_TYPES: Final[dict[ColumnType, str]] = {
+    "string": "string",
+    "int8": "tinyint",
+    "int16": "smallint",
+    "int32": "int",
+    "int64": "bigint",
+    "float64": "double",
+    "date": "date",
+    "strings": "array<string>",
 }
 
 
@@ -41,20 +41,6 @@ RAW_ARTIST_COLUMNS: Final = (
 DAY_PARTITION: Final = GlueColumn("dt", "string")
 
 
-class UnsupportedColumnTypeError(ValueError):
-    """A schema uses an Arrow type that has no Hive counterpart here."""
-
-
-def hive_type(arrow_type: pa.DataType) -> str:
-    """`list<element: string>` -> `array<string>`, `int16` -> `smallint`, ..."""
-    if pa.types.is_list(arrow_type):
-        return f"array<{hive_type(arrow_type.value_type)}>"
-    try:
-        return _SCALAR_TYPES[arrow_type]
-    except KeyError:
-        raise UnsupportedColumnTypeError(f"no Glue column type for Arrow {arrow_type}") from None
-
-
-def glue_columns(schema: pa.Schema) -> tuple[GlueColumn, ...]:
-    """The schema's fields as Glue columns, in the schema's order."""
-    return tuple(GlueColumn(field.name, hive_type(field.type)) for field in schema)
+def glue_columns(columns: Sequence[Column]) -> tuple[GlueColumn, ...]:
+    """The table's columns as Glue columns, in the table's order."""
+    return tuple(GlueColumn(column.name, HIVE_TYPES[column.type]) for column in columns)

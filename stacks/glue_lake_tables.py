@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import pyarrow as pa
 from aws_cdk import Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from contracts.lake import Column
 from stacks.glue_columns import DAY_PARTITION, RAW_ARTIST_COLUMNS, GlueColumn, glue_columns
 
 RAW_ARTISTS_TABLE: Final = "raw_artists"
@@ -57,8 +57,8 @@ def day_projection(location: str) -> dict[str, str]:
 
 
 class GlueLakeTables(Construct):
-    """`table_schemas` maps each Parquet table under `tables_prefix` to its Arrow schema; the
-    raw JSON documents under `raw_prefix` become the table RAW_ARTISTS_TABLE."""
+    """`table_schemas` maps each Parquet table under `tables_prefix` to its columns; the raw
+    JSON documents under `raw_prefix` become the table RAW_ARTISTS_TABLE."""
 
     def __init__(
         self,
@@ -69,7 +69,7 @@ class GlueLakeTables(Construct):
         bucket: s3.IBucket,
         raw_prefix: str,
         tables_prefix: str,
-        table_schemas: Mapping[str, pa.Schema],
+        table_schemas: Mapping[str, Sequence[Column]],
     ) -> None:
         super().__init__(scope, construct_id)
         self._account = Stack.of(self).account

@@ -85,6 +85,9 @@ class HandlerFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
+            # The root logger's level, which the functions' loggers follow
+            # (handlers/observability.py).
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             environment=dict(environment),
             memory_size=memory_size,
             timeout=timeout,

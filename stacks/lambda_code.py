@@ -28,7 +28,12 @@ from aws_cdk import (
 )
 from aws_cdk import aws_lambda as lambda_
 
-from stacks.function_requirements import pinned_lines, requirements_of
+from stacks.function_requirements import (
+    UNBUNDLED_DISTRIBUTIONS,
+    canonical_name,
+    pinned_lines,
+    requirements_of,
+)
 
 REPOSITORY_ROOT: Final = Path(__file__).resolve().parent.parent
 RUNTIME: Final = lambda_.Runtime.PYTHON_3_14
@@ -37,7 +42,7 @@ ARCHITECTURE: Final = lambda_.Architecture.X86_64
 # no older tag from a newer one, so both are named: pyarrow and numpy ship manylinux_2_28
 # wheels only, the other requirements manylinux2014 ones.
 WHEEL_PLATFORMS: Final = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
-APPLICATION_PACKAGES: Final = ("domain", "adapters", "handlers")
+APPLICATION_PACKAGES: Final = ("contracts", "domain", "adapters", "handlers")
 REQUIREMENTS_FILE: Final = "requirements.txt"
 
 # Git-ignore syntax, read as an allow list: every top-level entry (tests, .venv, node_modules,
@@ -117,6 +122,27 @@ def trim_unused_files(installed: Path) -> list[Path]:
     return removed
 
 
+def drop_runtime_distributions(installed: Path) -> list[str]:
+    """Delete the UNBUNDLED_DISTRIBUTIONS a requirement pulled in under an install target,
+    every file their RECORD lists and the folders left empty; returns their names."""
+    dropped: list[str] = []
+    for dist_info in sorted(installed.glob("*.dist-info")):
+        name = canonical_name(dist_info.name.split("-", 1)[0])
+        if name not in UNBUNDLED_DISTRIBUTIONS:
+            continue
+        listed = [line.split(",", 1)[0] for line in (dist_info / "RECORD").read_text().splitlines()]
+        # A script's entry points out of the target ("../../bin/jp.py"): never followed there.
+        inside = [entry for entry in listed if entry and not entry.startswith(("..", "/"))]
+        for top_level in sorted({entry.split("/", 1)[0] for entry in inside}):
+            path = installed / top_level
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+        dropped.append(name)
+    return dropped
+
+
 def _python_version(runtime: lambda_.Runtime) -> str:
     """`python3.14` -> `3.14`: the interpreter whose wheels pip must pick."""
     return runtime.name.removeprefix("python")
@@ -184,6 +210,7 @@ class PipInstallBundling:
         # A failure raises rather than returning False: False would fall back to Docker.
         subprocess.run(self._install_command(output_dir), check=True)  # noqa: S603  # fixed argv
         trim_unused_files(Path(output_dir))
+        drop_runtime_distributions(Path(output_dir))
         for package in APPLICATION_PACKAGES:
             shutil.copytree(
                 self._source / package,

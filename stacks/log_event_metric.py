@@ -1,8 +1,9 @@
 """Metrics added up from functions' JSON log lines of one kind, and the kinds there are.
 
-Lambda's JSON log format puts logging's `extra` fields at the top level of the line, so a
-metric filter can match the `event` field (stacks/names.py, LogEvent) and read a count from
-another field without parsing the message.
+The functions' JSON lines (handlers/observability.py) put logging's `extra` fields at the top
+level of the line, so a metric filter can match the `event` field (stacks/names.py, LogEvent)
+and read a count from another field without parsing the message. What the functions count
+themselves is written as metrics directly (adapters/emf_metrics.py), not filtered from lines.
 """
 
 from __future__ import annotations
@@ -29,11 +30,6 @@ class LoggedCount:
     count_field: str | None = None
 
 
-# Spotify's 429s. Step Functions publishes no per-state metrics, so the workflow's wait for a
-# rate limit cannot be counted there; the fetch function logs each rate limit instead.
-SPOTIFY_RATE_LIMITED: Final = LoggedCount(
-    event=LogEvent.SPOTIFY_RATE_LIMITED, metric_name="SpotifyRateLimited", label="Spotify 429s"
-)
 # Artists Spotify does not have. Such an artist is tombstoned, not dead-lettered, so the
 # dead-letter queue keeps meaning an outage; this is where they show instead. A trickle is
 # Spotify's catalog changing (artists deleted or merged); a burst means a list of bad IDs.

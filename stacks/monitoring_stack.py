@@ -13,7 +13,6 @@ from stacks.chat_stack import ChatStack
 from stacks.database_stack import DatabaseStack
 from stacks.log_event_metric import (
     ARTISTS_NOT_FOUND,
-    SPOTIFY_RATE_LIMITED,
     WAITERS_GIVEN_UP,
     WEBHOOK_ITEMS_SKIPPED,
     LogEventMetric,
@@ -42,7 +41,7 @@ class MonitoringStack(Stack):
         self.alarm_topic = AlarmTopic(
             self, "AlarmTopic", topic_name=names.alarm_topic, email=config.alarm_email
         ).topic
-        throttling, not_found, given_up, skipped = (
+        not_found, given_up, skipped = (
             LogEventMetric(
                 self,
                 construct_id,
@@ -51,13 +50,13 @@ class MonitoringStack(Stack):
                 counted=counted,
             )
             for construct_id, log_groups, counted in (
-                ("SpotifyThrottling", [pipeline.fetch_artists_logs], SPOTIFY_RATE_LIMITED),
                 ("ArtistsNotFound", [pipeline.fetch_artists_logs], ARTISTS_NOT_FOUND),
                 ("WaitersGivenUp", pipeline.waiter_logs, WAITERS_GIVEN_UP),
                 ("WebhookItemsSkipped", [chat.webhook_logs], WEBHOOK_ITEMS_SKIPPED),
             )
         )
         metrics = operational_metrics(
+            namespace=names.metric_namespace,
             api=chat.api.api,
             webhook=chat.webhook,
             converse=chat.converse,
@@ -66,7 +65,6 @@ class MonitoringStack(Stack):
             dead_letter_queue=pipeline.dead_letter_queue,
             refresh_dead_letter_queue=pipeline.refresh_dead_letter_queue,
             fetch_artists=pipeline.fetch_artists,
-            spotify_rate_limited=throttling.metric,
             artists_not_found=not_found.metric,
             waiters_given_up=given_up.metric,
             webhook_items_skipped=skipped.metric,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from adapters.spotify import RATE_LIMITED_EVENT
 from domain.ingest import ARTISTS_NOT_FOUND_COUNT, ARTISTS_NOT_FOUND_EVENT
 from domain.notify import WAITER_GIVEN_UP_EVENT
 from domain.webhook import WEBHOOK_ITEM_SKIPPED_EVENT
@@ -54,8 +53,10 @@ class EnvironmentVariable:
     GENRES_TABLE: Final = "SIXPOTIFY_GENRES_TABLE"
     WAITERS_TABLE: Final = "SIXPOTIFY_WAITERS_TABLE"
     MESSAGES_TABLE: Final = "SIXPOTIFY_MESSAGES_TABLE"
+    LAST_ANSWERS_TABLE: Final = "SIXPOTIFY_LAST_ANSWERS_TABLE"
     REQUESTS_QUEUE_URL: Final = "SIXPOTIFY_REQUESTS_QUEUE_URL"
     CONVERSE_FUNCTION: Final = "SIXPOTIFY_CONVERSE_FUNCTION"
+    METRIC_NAMESPACE: Final = "SIXPOTIFY_METRIC_NAMESPACE"
 
 
 # The database and the role the functions log in as, through RDS Proxy.
@@ -74,17 +75,11 @@ class TableKey:
 
 WEBHOOK_PATH: Final = "/webhook"
 
-# Where a similarity rebuild keeps its feature snapshots in the lake bucket. The same value as
-# SNAPSHOT_PREFIX in adapters/s3_snapshots.py (a test holds them equal), repeated because that
-# module loads NumPy, which synthesis has no use for.
-SIMILARITY_SNAPSHOT_PREFIX: Final = "similarity/snapshots"
-
 
 class LogEvent:
     """Values of the `event` field that functions log (as `extra`) for metric filters to count."""
 
     FIELD: Final = "event"
-    SPOTIFY_RATE_LIMITED: Final = RATE_LIMITED_EVENT
     ARTISTS_NOT_FOUND: Final = ARTISTS_NOT_FOUND_EVENT
     # The field of an ARTISTS_NOT_FOUND line that says how many artists it stands for.
     ARTIST_COUNT: Final = ARTISTS_NOT_FOUND_COUNT
@@ -172,7 +167,8 @@ class ResourceNames:
 
     @property
     def metric_namespace(self) -> str:
-        """Where the custom metrics derived from the functions' logs go: one per stage."""
+        """Where the stage's own metrics go: those the functions write (adapters/emf_metrics.py)
+        and those counted from their log lines (stacks/log_event_metric.py)."""
         return f"{PROJECT}/{self.stage}"
 
     def alarm(self, what: str) -> str:
@@ -190,6 +186,10 @@ class ResourceNames:
     @property
     def messages_table(self) -> str:
         return self._named("processed-messages")
+
+    @property
+    def last_answers_table(self) -> str:
+        return self._named("last-answers")
 
     @property
     def requests_queue(self) -> str:

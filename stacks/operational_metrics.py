@@ -12,6 +12,8 @@ from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 
+from contracts.metrics import MetricName
+
 PERIOD = Duration.minutes(5)
 QUEUE_PERIOD = Duration.minutes(1)
 
@@ -33,6 +35,12 @@ class OperationalMetrics:
     ingest_aborted: cloudwatch.IMetric
     dead_letter_depth: cloudwatch.IMetric
     refresh_dead_letter_depth: cloudwatch.IMetric
+    answers_sent: cloudwatch.IMetric
+    sends_failed: cloudwatch.IMetric
+    misses_queued: cloudwatch.IMetric
+    miss_to_answer_p50: cloudwatch.IMetric
+    miss_to_answer_p99: cloudwatch.IMetric
+    spotify_calls: cloudwatch.IMetric
     spotify_rate_limited: cloudwatch.IMetric
     artists_not_found: cloudwatch.IMetric
     waiters_given_up: cloudwatch.IMetric
@@ -46,6 +54,7 @@ class OperationalMetrics:
 
 def operational_metrics(
     *,
+    namespace: str,
     api: apigwv2.IHttpApi,
     webhook: lambda_.IFunction,
     converse: lambda_.IFunction,
@@ -54,13 +63,22 @@ def operational_metrics(
     dead_letter_queue: sqs.IQueue,
     refresh_dead_letter_queue: sqs.IQueue,
     fetch_artists: lambda_.IFunction,
-    spotify_rate_limited: cloudwatch.IMetric,
     artists_not_found: cloudwatch.IMetric,
     waiters_given_up: cloudwatch.IMetric,
     webhook_items_skipped: cloudwatch.IMetric,
     database: rds.IDatabaseInstance,
 ) -> OperationalMetrics:
     total = cloudwatch.Stats.SUM
+
+    def written(name: str, label: str, statistic: str = total) -> cloudwatch.IMetric:
+        """A metric the functions write (adapters/emf_metrics.py), summed over all of them."""
+        return cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=name,
+            statistic=statistic,
+            period=PERIOD,
+            label=label,
+        )
 
     def depth(queue: sqs.IQueue, label: str) -> cloudwatch.IMetric:
         return queue.metric_approximate_number_of_messages_visible(
@@ -96,7 +114,17 @@ def operational_metrics(
         ingest_aborted=ingest.metric_aborted(statistic=total, period=PERIOD, label="aborted"),
         dead_letter_depth=depth(dead_letter_queue, "dead letters"),
         refresh_dead_letter_depth=depth(refresh_dead_letter_queue, "refresh dead letters"),
-        spotify_rate_limited=spotify_rate_limited,
+        answers_sent=written(MetricName.ANSWERS_SENT, "answers sent"),
+        sends_failed=written(MetricName.SENDS_FAILED, "sends failed"),
+        misses_queued=written(MetricName.MISSES_QUEUED, "misses queued"),
+        miss_to_answer_p50=written(
+            MetricName.MISS_TO_ANSWER, "miss to pushed answer p50 (s)", cloudwatch.Stats.p(50)
+        ),
+        miss_to_answer_p99=written(
+            MetricName.MISS_TO_ANSWER, "miss to pushed answer p99 (s)", cloudwatch.Stats.p(99)
+        ),
+        spotify_calls=written(MetricName.SPOTIFY_CALLS, "Spotify calls"),
+        spotify_rate_limited=written(MetricName.SPOTIFY_RATE_LIMITED, "Spotify 429s"),
         artists_not_found=artists_not_found,
         waiters_given_up=waiters_given_up,
         webhook_items_skipped=webhook_items_skipped,

@@ -73,10 +73,18 @@ class OperationsDashboard(Construct):
                 [metrics.dead_letter_depth, metrics.refresh_dead_letter_depth],
             ),
             _graph(
-                "Spotify rate limits (429) and artists it does not have",
-                [metrics.spotify_rate_limited, metrics.artists_not_found],
+                "Spotify calls, rate limits (429) and artists it does not have",
+                [metrics.spotify_calls, metrics.spotify_rate_limited, metrics.artists_not_found],
             ),
             _graph("Fetch duration (ms)", [metrics.fetch_duration_p50, metrics.fetch_duration_p99]),
+        )
+        self.dashboard.add_widgets(
+            _graph("Answers sent and sends failed", [metrics.answers_sent, metrics.sends_failed]),
+            _graph("Misses queued", [metrics.misses_queued]),
+            _graph(
+                "Miss to pushed answer (s)",
+                [metrics.miss_to_answer_p50, metrics.miss_to_answer_p99],
+            ),
         )
         self.dashboard.add_widgets(
             _graph("Database CPU (%)", [metrics.database_cpu]),

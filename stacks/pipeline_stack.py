@@ -110,6 +110,7 @@ class PipelineStack(Stack):
             uses_secrets=True,
         )
         data.waiters_table.grant_read_write_data(notify_waiters.function)
+        data.last_answers_table.grant(notify_waiters.function, "dynamodb:PutItem")
         give_up_stale_waiters = self._function(
             "GiveUpStaleWaiters",
             Handler.GIVE_UP_STALE_WAITERS,

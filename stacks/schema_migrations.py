@@ -8,9 +8,13 @@ from typing import Final
 from aws_cdk import CustomResource, Duration
 from constructs import Construct
 
-from adapters.postgres.connect import CONNECT_TIMEOUT_SECONDS, PROXY_WARM_UP
-from adapters.postgres.migrator import shipped_migrations
-from adapters.rds_proxy import PROXY_TARGET_WAIT
+from contracts.database import (
+    CONNECT_TIMEOUT_SECONDS,
+    PROXY_TARGET_WAIT_SECONDS,
+    PROXY_WARM_UP_ATTEMPTS,
+    PROXY_WARM_UP_WAIT_SECONDS,
+    shipped_migrations,
+)
 from stacks.handler_function import HandlerFunction
 
 SCHEMA_RESOURCE_TYPE = "Custom::SchemaMigrations"
@@ -18,9 +22,9 @@ SCHEMA_RESOURCE_TYPE = "Custom::SchemaMigrations"
 # The longest the migration function may spend before it migrates: waiting for the proxy's
 # target (600 s), then opening its first connection (6 tries of up to 5 s, 10 s apart: 80 s).
 READY_WITHIN_SECONDS: Final = int(
-    PROXY_TARGET_WAIT.limit_seconds
-    + PROXY_WARM_UP.attempts * CONNECT_TIMEOUT_SECONDS
-    + (PROXY_WARM_UP.attempts - 1) * PROXY_WARM_UP.wait_seconds
+    PROXY_TARGET_WAIT_SECONDS
+    + PROXY_WARM_UP_ATTEMPTS * CONNECT_TIMEOUT_SECONDS
+    + (PROXY_WARM_UP_ATTEMPTS - 1) * PROXY_WARM_UP_WAIT_SECONDS
 )
 # What is left of Lambda's 15-minute ceiling for the migrations themselves, less a minute kept
 # for CloudFormation's wait below: 840 - 680 = 160 s, where today's migrations take seconds.

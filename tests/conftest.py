@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from tests.summary import ACCURACY_LINES
+from tests.summary import ACCURACY_LINES, ARTIFACT_LINES
 
 # Property tests try a modest number of examples in an order fixed by each test, so `make
 # test` stays fast and a failure in CI shows up the same way on any machine; no per-example
@@ -41,4 +41,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if ACCURACY_LINES:
         terminalreporter.section("messages understood")
         for line in ACCURACY_LINES:
+            terminalreporter.write_line(line)
+    if ARTIFACT_LINES:
+        terminalreporter.section("test artifacts")
+        for line in ARTIFACT_LINES:
             terminalreporter.write_line(line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.errors import MessengerDeliveryError, SpotifyRefusedError
@@ -14,6 +14,7 @@ from domain.models import (
     FetchedArtist,
     FetchOutcome,
     IncomingEvent,
+    LastAnswer,
     LookupRequest,
     NameCandidate,
     Neighbour,
@@ -55,6 +56,12 @@ class InMemoryArtists:
 
     def candidates(self, key: str, limit: int) -> list[NameCandidate]:
         """Every stored name: resolution scores them all, which a small world can afford."""
+        return self._names()
+
+    def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+        return [candidate for candidate in self._names() if candidate.key in keys]
+
+    def _names(self) -> list[NameCandidate]:
         names = [(normalize_name(a.name), a) for a in self.artists.values()]
         names += [(alias, self.artists[i]) for alias, i in self.aliases.items()]
         return [
@@ -206,12 +213,28 @@ class InMemoryProcessed:
 
 
 @dataclass
+class InMemoryConversationMemory:
+    last: dict[str, LastAnswer] = field(default_factory=dict)
+
+    def recall(self, user_id: str) -> LastAnswer | None:
+        return self.last.get(user_id)
+
+    def remember(self, user_id: str, answer: LastAnswer) -> None:
+        self.last[user_id] = answer
+
+
+@dataclass
 class RecordingQueue:
     enqueued: list[tuple[str, datetime]] = field(default_factory=list)
     lookups: list[tuple[LookupRequest, int]] = field(default_factory=list)
+    # The Messenger message each of `enqueued` was asked in.
+    enqueued_message_ids: list[str | None] = field(default_factory=list)
 
-    def enqueue(self, artist_id: str, requested_at: datetime) -> None:
+    def enqueue(
+        self, artist_id: str, requested_at: datetime, message_id: str | None = None
+    ) -> None:
         self.enqueued.append((artist_id, requested_at))
+        self.enqueued_message_ids.append(message_id)
 
     def enqueue_lookup(self, lookup: LookupRequest, delay_seconds: int = 0) -> None:
         self.lookups.append((lookup, delay_seconds))
@@ -344,3 +367,33 @@ class SteppedClock:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+
+@dataclass
+class RecordingMeasurements:
+    """domain.ports.Measurements that keeps what it was told."""
+
+    answers_sent: int = 0
+    sends_failed: int = 0
+    misses_queued: int = 0
+    waits_answered: list[timedelta] = field(default_factory=list)
+    spotify_calls: int = 0
+    spotify_rate_limits: int = 0
+
+    def answer_sent(self) -> None:
+        self.answers_sent += 1
+
+    def send_failed(self) -> None:
+        self.sends_failed += 1
+
+    def miss_queued(self) -> None:
+        self.misses_queued += 1
+
+    def answer_pushed(self, waited: timedelta) -> None:
+        self.waits_answered.append(waited)
+
+    def spotify_called(self) -> None:
+        self.spotify_calls += 1
+
+    def spotify_rate_limited(self) -> None:
+        self.spotify_rate_limits += 1

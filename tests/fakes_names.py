@@ -4,7 +4,7 @@ to fill it with."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,9 @@ class InMemoryNameIndex:
         shipped: Iterable[ShippedName] = (),
     ) -> None:
         self._by_trigram: dict[str, list[NameCandidate]] = {}
+        self._by_key: dict[str, list[NameCandidate]] = {}
         for name in known_names(artists, aliases or {}, shipped):
+            self._by_key.setdefault(name.key, []).append(name)
             for trigram in name_trigrams(name.key):
                 self._by_trigram.setdefault(trigram, []).append(name)
 
@@ -56,6 +58,9 @@ class InMemoryNameIndex:
         # Only names sharing a trigram can rank; the rest would cost a scan for nothing.
         sharing = (name for t in name_trigrams(key) for name in self._by_trigram.get(t, ()))
         return rank_candidates(key, sharing, limit)
+
+    def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+        return [name for key in dict.fromkeys(keys) for name in self._by_key.get(key, ())]
 
 
 def known_names(

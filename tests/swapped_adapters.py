@@ -24,6 +24,7 @@ _ADAPTERS = (
     "genres",
     "waiters",
     "processed",
+    "memory",
     "queue",
     "inbox",
     "messenger",
@@ -41,6 +42,31 @@ def handlers_using(**replacements: object) -> Iterator[None]:
     original = composition.dependencies()
     shared = {name: getattr(original, name) for name in _ADAPTERS}
     composition.use(composition.Dependencies(original.settings, shared | replacements))
+    try:
+        yield
+    finally:
+        composition.use(original)
+
+
+@contextlib.contextmanager
+def restarted_functions() -> Iterator[None]:
+    """Every handler of this process starts cold for the block: a new composition root
+    from the same settings, with nothing the old one held in memory."""
+    original = composition.dependencies()
+    composition.use(composition.Dependencies(original.settings))
+    try:
+        yield
+    finally:
+        composition.use(original)
+
+
+@contextlib.contextmanager
+def functions_measuring(metric_namespace: str) -> Iterator[None]:
+    """Every handler of this process starts cold for the block, writing its metrics under
+    `metric_namespace` to standard output, as on Lambda."""
+    original = composition.dependencies()
+    measuring = original.settings.model_copy(update={"metric_namespace": metric_namespace})
+    composition.use(composition.Dependencies(measuring))
     try:
         yield
     finally:

@@ -15,11 +15,16 @@ import certifi
 import psycopg2
 from psycopg2.extensions import connection, parse_dsn
 
+from contracts.database import (
+    CONNECT_TIMEOUT_SECONDS,
+    PROXY_WARM_UP_ATTEMPTS,
+    PROXY_WARM_UP_WAIT_SECONDS,
+)
+
 Connector = Callable[[], connection]
 
 # Long enough for a TLS handshake through RDS Proxy, short enough to fail well inside a
 # Lambda's deadline when the database cannot be reached.
-CONNECT_TIMEOUT_SECONDS = 5
 
 
 def url_connector(url: str, *, connect: Callable[..., connection] = psycopg2.connect) -> Connector:
@@ -82,9 +87,8 @@ class Patience:
 
 
 # The schema migrations connect once the new proxy's target is AVAILABLE (domain/readiness.py);
-# its endpoint may still refuse the first tries for a moment: try for about a minute and a half
-# (six tries of up to CONNECT_TIMEOUT_SECONDS, ten seconds apart).
-PROXY_WARM_UP = Patience(attempts=6, wait_seconds=10)
+# its endpoint may still refuse the first tries for a moment (contracts/database.py).
+PROXY_WARM_UP = Patience(attempts=PROXY_WARM_UP_ATTEMPTS, wait_seconds=PROXY_WARM_UP_WAIT_SECONDS)
 
 
 def first_connection(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from adapters.postgres.pool import ConnectionPool
 
 
@@ -25,3 +27,11 @@ class PostgresKnownArtists:
                 """
             )
             return [artist_id for (artist_id,) in cursor.fetchall()]
+
+    def fetched_since(self, moment: datetime) -> int:
+        """How many stored artists hold an answer Spotify gave at `moment` or later: how far
+        an ingest or a refresh as of `moment` has come."""
+        with self._pool.transaction() as cursor:
+            cursor.execute("SELECT count(*) FROM artists WHERE fetched_at >= %s", (moment,))
+            (count,) = cursor.fetchone()
+            return int(count)

@@ -1,40 +1,21 @@
 """Brings a PostgreSQL database up to the schema this code expects.
 
-Migrations are the numbered ``.sql`` files shipped in ``adapters/postgres/migrations``;
-a file's name without ``.sql`` is its version, and versions apply in name order.
+Migrations are the numbered ``.sql`` files shipped in ``contracts/migrations``
+(contracts/database.py); a file's name without ``.sql`` is its version, and versions apply in
+name order.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
+
+from contracts.database import Migration, shipped_migrations
 
 # Every process applying migrations takes this one lock, so they apply one at a time. Any
 # fixed bigint nothing else locks would do; this one spells the product's name.
 _MIGRATION_LOCK_KEY = int.from_bytes(b"sixpotfy", "big")
-
-_MIGRATION_FILE = re.compile(r"^(?P<version>\d{4}_[a-z0-9_]+)\.sql$")
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: str
-    sql: str
-
-
-def shipped_migrations() -> list[Migration]:
-    """The migrations packaged with this code, oldest first."""
-    directory = files("adapters.postgres").joinpath("migrations")
-    migrations = []
-    for entry in directory.iterdir():
-        match = _MIGRATION_FILE.match(entry.name)
-        if match is not None:
-            migrations.append(Migration(match["version"], entry.read_text(encoding="utf-8")))
-    return sorted(migrations, key=lambda migration: migration.version)
 
 
 def apply_migrations(connection: Any, migrations: list[Migration] | None = None) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from adapters.postgres.pool import ConnectionPool
 from domain.models import NameCandidate
 
@@ -46,6 +48,29 @@ LIMIT %(limit)s
 """
 
 
+# The names stored under any of the keys: the same four kinds as above, each by its index.
+_EXACT = """
+SELECT a.normalized_name, a.id, a.name, a.popularity
+FROM artists a
+WHERE a.normalized_name = ANY (%(keys)s)
+UNION
+SELECT al.alias, a.id, a.name, a.popularity
+FROM artist_aliases al
+JOIN artists a ON a.id = al.artist_id
+WHERE al.alias = ANY (%(keys)s)
+UNION
+SELECT s.key, a.id, a.name, a.popularity
+FROM shipped_names s
+JOIN artists a ON a.normalized_name = s.canonical_key
+WHERE s.key = ANY (%(keys)s)
+UNION
+SELECT s.key, NULL, s.canonical_name, NULL
+FROM shipped_names s
+WHERE s.key = ANY (%(keys)s)
+  AND NOT EXISTS (SELECT 1 FROM artists a WHERE a.normalized_name = s.canonical_key)
+"""
+
+
 class PostgresNameIndex:
     """domain.ports.NameIndex over the name_trigrams table and a psycopg2 connection pool.
 
@@ -61,8 +86,16 @@ class PostgresNameIndex:
         shipped name whose artist is not stored yet comes with an empty artist_id."""
         if limit <= 0:
             return []
+        return self._names(_CANDIDATES, {"key": key, "limit": limit})
+
+    def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+        if not keys:
+            return []
+        return self._names(_EXACT, {"keys": list(keys)})
+
+    def _names(self, query: str, parameters: Mapping[str, object]) -> list[NameCandidate]:
         with self._pool.transaction() as cursor:
-            cursor.execute(_CANDIDATES, {"key": key, "limit": limit})
+            cursor.execute(query, parameters)
             rows = cursor.fetchall()
         return [
             NameCandidate(

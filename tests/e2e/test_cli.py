@@ -18,6 +18,7 @@ REQUIRED_KEYS = {
     "verify_token",
     "app_secret",
     "page_id",
+    "chat_url",
 }
 
 
@@ -74,6 +75,8 @@ def test_local_up_publishes_its_endpoints_and_chat_talks_to_it(tmp_path: Path) -
         assert details.keys() >= REQUIRED_KEYS
         assert local_json.stat().st_mode & 0o077 == 0
         assert requests.get(details["graph_sent_url"], timeout=5).json() == []
+        # And it serves the web chat's page
+        assert "Sixpotify" in requests.get(details["chat_url"], timeout=5).text
         # And its Spotify stand-in plays a Development Mode app: no batch artist lookups
         token = requests.post(
             details["spotify_token_url"],

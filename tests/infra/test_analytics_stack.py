@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from adapters.lake_tables import TABLE_SCHEMAS
-from adapters.s3_lake import RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from contracts.lake import LAKE_TABLES, RAW_ARTISTS_PREFIX, TABLES_PREFIX
 from stacks.glue_columns import RAW_ARTIST_COLUMNS, glue_columns
 from stacks.glue_lake_tables import RAW_ARTISTS_TABLE
 from tests.infra.synthesis import Synthesized
@@ -48,7 +47,7 @@ def _lake_bucket_id(synthesized: Synthesized) -> str:
     return buckets[0]
 
 
-@pytest.mark.parametrize("table_name", sorted(TABLE_SCHEMAS))
+@pytest.mark.parametrize("table_name", sorted(LAKE_TABLES))
 def test_each_parquet_table_has_the_schemas_columns(
     synthesized: Synthesized, table_name: str
 ) -> None:
@@ -62,7 +61,7 @@ def test_each_parquet_table_has_the_schemas_columns(
 
     # Then they are the Arrow schema's fields converted, and Parquet is the format
     assert columns == [
-        (column.name, column.type) for column in glue_columns(TABLE_SCHEMAS[table_name])
+        (column.name, column.type) for column in glue_columns(LAKE_TABLES[table_name])
     ]
     assert table_input["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"].endswith(
         "ParquetHiveSerDe"
@@ -85,7 +84,7 @@ def test_the_raw_table_reads_json_documents(synthesized: Synthesized) -> None:
 @pytest.mark.parametrize(
     ("table_name", "prefix"),
     [(RAW_ARTISTS_TABLE, RAW_ARTISTS_PREFIX)]
-    + [(name, f"{TABLES_PREFIX}/{name}") for name in sorted(TABLE_SCHEMAS)],
+    + [(name, f"{TABLES_PREFIX}/{name}") for name in sorted(LAKE_TABLES)],
 )
 def test_each_table_projects_day_partitions_under_its_prefix_of_the_lake_bucket(
     synthesized: Synthesized, table_name: str, prefix: str
@@ -121,7 +120,7 @@ def test_the_tables_live_in_the_stages_database(synthesized: Synthesized) -> Non
 
     # Then one database holds the raw table and every Parquet table
     assert len(databases) == 1
-    template.resource_count_is("AWS::Glue::Table", len(TABLE_SCHEMAS) + 1)
+    template.resource_count_is("AWS::Glue::Table", len(LAKE_TABLES) + 1)
     template.all_resources_properties(
         "AWS::Glue::Table", {"DatabaseName": synthesized.names.lake_database}
     )

@@ -11,10 +11,10 @@ import pytest
 from aws_cdk import App, RemovalPolicy, Stack
 from aws_cdk.assertions import Match, Template
 
-from adapters.secrets import APPLICATION_SECRET_FIELDS, GENERATED_SECRET_FIELDS
+from contracts.lake import SIMILARITY_SNAPSHOT_PREFIX
+from contracts.secrets import APPLICATION_SECRET_FIELDS, GENERATED_SECRET_FIELDS
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import FIELDS_OUTPUT, ApplicationSecret
-from stacks.names import SIMILARITY_SNAPSHOT_PREFIX
 from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import resources_of_type
@@ -116,6 +116,7 @@ def test_files_of_refreshes_and_rebuilds_expire_from_the_lake_after_a_month(
         ("genres", [("artist_id", "HASH")], None),
         ("waiters", [("artist_id", "HASH"), ("user_id", "RANGE")], "expires_at"),
         ("messages", [("message_id", "HASH")], "expires_at"),
+        ("last_answers", [("user_id", "HASH")], "expires_at"),
     ],
 )
 def test_tables_are_on_demand_recoverable_and_keyed_as_the_adapters_expect(

@@ -7,7 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
-from adapters.postgres.migrator import shipped_migrations
+from contracts.database import shipped_migrations
 from stacks.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler
 from stacks.schema_migrations import (
     READY_WITHIN_SECONDS,

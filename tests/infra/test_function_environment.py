@@ -103,3 +103,17 @@ def test_environment_names_both_secrets_and_holds_no_secret_value(
     }
     assert "{{resolve:" not in text
     assert EnvironmentVariable.DATABASE_URL not in variables
+
+
+@pytest.mark.parametrize("handler", APPLICATION_HANDLERS)
+def test_environment_names_the_stages_metric_namespace(
+    synthesized: Synthesized, handler: str
+) -> None:
+    # Given the function's environment
+    variables = environment_of(synthesized, handler)
+
+    # When the variable its metrics are written under is read
+    namespace = variables[EnvironmentVariable.METRIC_NAMESPACE]
+
+    # Then it is the stage's namespace, which the alarms and the dashboard read
+    assert namespace == synthesized.names.metric_namespace

@@ -1,69 +1,64 @@
-"""Glue columns come from the Parquet schemas the ingest writes, never from a second copy."""
+"""Glue columns come from the lake's table contracts the ingest writes from, never from a
+second copy, at the width the Parquet writer stores."""
 
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 import pyarrow as pa
 import pytest
 
 from adapters.lake_tables import TABLE_SCHEMAS
-from stacks.glue_columns import (
-    RAW_ARTIST_COLUMNS,
-    GlueColumn,
-    UnsupportedColumnTypeError,
-    glue_columns,
-    hive_type,
-)
+from contracts.lake import LAKE_TABLES, ColumnType
+from stacks.glue_columns import HIVE_TYPES, RAW_ARTIST_COLUMNS, GlueColumn, glue_columns
 from tests.infra.synthesis import REPOSITORY_ROOT
 
-
-@pytest.mark.parametrize(
-    ("arrow_type", "expected"),
-    [
-        (pa.string(), "string"),
-        (pa.int8(), "tinyint"),
-        (pa.int16(), "smallint"),
-        (pa.int32(), "int"),
-        (pa.int64(), "bigint"),
-        (pa.float64(), "double"),
-        (pa.date32(), "date"),
-        (pa.list_(pa.field("element", pa.string(), nullable=False)), "array<string>"),
-        (pa.list_(pa.list_(pa.int16())), "array<array<smallint>>"),
-    ],
-)
-def test_arrow_types_become_hive_types_of_the_same_width(
-    arrow_type: pa.DataType, expected: str
-) -> None:
-    # Given an Arrow type the lake may use
-    # When it is converted
-    converted = hive_type(arrow_type)
-
-    # Then it is the Hive type Athena reads Parquet with
-    assert converted == expected
+# The Hive type Athena reads Parquet of each Arrow type with.
+_HIVE_OF_ARROW = {
+    pa.string(): "string",
+    pa.int8(): "tinyint",
+    pa.int16(): "smallint",
+    pa.int32(): "int",
+    pa.int64(): "bigint",
+    pa.float64(): "double",
+    pa.date32(): "date",
+}
 
 
-def test_a_type_without_a_counterpart_is_refused() -> None:
-    # Given a schema with a timestamp, which the lake does not use
-    schema = pa.schema([pa.field("seen_at", pa.timestamp("us"))])
+def _hive_of_arrow(arrow_type: pa.DataType) -> str:
+    if pa.types.is_list(arrow_type):
+        return f"array<{_hive_of_arrow(arrow_type.value_type)}>"
+    return _HIVE_OF_ARROW[arrow_type]
 
-    # When it is converted
-    with pytest.raises(UnsupportedColumnTypeError) as raised:
-        glue_columns(schema)
 
-    # Then the error names the type
-    assert "timestamp" in str(raised.value)
+@pytest.mark.parametrize("table_name", sorted(LAKE_TABLES))
+def test_each_column_is_declared_at_the_width_the_writer_stores(table_name: str) -> None:
+    # Given a table's columns as the catalog declares them and as the writer's schema has them
+    declared = glue_columns(LAKE_TABLES[table_name])
+    written = TABLE_SCHEMAS[table_name]
+
+    # When each written Arrow type is read as the Hive type of the same width
+    read_as = tuple(GlueColumn(field.name, _hive_of_arrow(field.type)) for field in written)
+
+    # Then the catalog declares exactly those columns, in the same order
+    assert declared == read_as
+
+
+def test_every_column_type_has_a_hive_type() -> None:
+    # Given every column type a table may use / Then each has its Hive type
+    assert set(HIVE_TYPES) == set(get_args(ColumnType))
 
 
 def test_columns_keep_the_schema_order_and_names() -> None:
-    # Given the artists schema
-    schema = TABLE_SCHEMAS["artists"]
+    # Given the artists table
+    columns = LAKE_TABLES["artists"]
 
     # When it is converted
-    columns = glue_columns(schema)
+    glue = glue_columns(columns)
 
     # Then the columns are the fields, in order, as docs/lake.md declares them
-    assert columns == (
+    assert glue == (
         GlueColumn("id", "string"),
         GlueColumn("name", "string"),
         GlueColumn("popularity", "smallint"),

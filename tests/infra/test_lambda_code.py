@@ -15,7 +15,13 @@ from stacks.function_requirements import (
     pinned_lines,
     requirements_of,
 )
-from stacks.lambda_code import ARCHITECTURE, RUNTIME, application_code, trim_unused_files
+from stacks.lambda_code import (
+    ARCHITECTURE,
+    RUNTIME,
+    application_code,
+    drop_runtime_distributions,
+    trim_unused_files,
+)
 from stacks.names import Handler
 from tests.infra.synthesis import REPOSITORY_ROOT
 
@@ -32,6 +38,8 @@ def test_the_ingest_step_installs_pyarrow_and_the_composition_root_at_their_pins
     # Then they are lines of the file, one per distribution, pyarrow among them and NumPy not
     assert set(picked) <= lines_of_the_file
     assert [line.split("==")[0] for line in picked] == [
+        "aws-lambda-powertools",
+        "aws-xray-sdk",
         "certifi",
         "psycopg2-binary",
         "pyarrow",
@@ -143,3 +151,42 @@ def test_bundling_drops_the_parts_of_pyarrow_no_function_loads(tmp_path: Path) -
     assert all((tmp_path / name).exists() for name in kept)
     assert not any((tmp_path / name).exists() for name in dropped)
     assert not (tmp_path / "pyarrow" / "include").exists()
+
+
+def _installed(target: Path, distribution: str, files: list[str]) -> None:
+    """A distribution as pip leaves it under a target: its files and a RECORD listing them."""
+    dist_info = f"{distribution}.dist-info"
+    for name in files:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text("x")
+    (target / dist_info).mkdir()
+    record = [f"{name},sha256=x,1" for name in files] + [f"{dist_info}/RECORD,,"]
+    (target / dist_info / "RECORD").write_text("\n".join(record) + "\n")
+
+
+def test_what_the_runtime_has_is_dropped_from_the_bundle_and_urllib3_kept(
+    tmp_path: Path,
+) -> None:
+    # Given an install target where X-Ray's SDK pulled in botocore, and requests urllib3
+    _installed(tmp_path, "aws_xray_sdk-2.15.0", ["aws_xray_sdk/__init__.py"])
+    _installed(tmp_path, "botocore-1.44.8", ["botocore/__init__.py", "botocore/data/s3.json"])
+    _installed(tmp_path, "six-1.17.0", ["six.py"])
+    _installed(tmp_path / "target", "jmespath-1.1.0", ["jmespath/__init__.py", "../bin/jp.py"])
+    beside_the_target = tmp_path / "bin" / "jp.py"
+    _installed(tmp_path, "urllib3-2.8.0", ["urllib3/__init__.py"])
+    # When the runtime's distributions are dropped, there and in a target with a script
+    dropped = drop_runtime_distributions(tmp_path)
+    dropped_in_target = drop_runtime_distributions(tmp_path / "target")
+    # Then botocore, six and jmespath are gone, files and metadata, the rest stays, and
+    # nothing outside a target is touched
+    assert (dropped, dropped_in_target) == (["botocore", "six"], ["jmespath"])
+    assert list((tmp_path / "target").iterdir()) == []
+    assert beside_the_target.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "aws_xray_sdk",
+        "aws_xray_sdk-2.15.0.dist-info",
+        "bin",
+        "target",
+        "urllib3",
+        "urllib3-2.8.0.dist-info",
+    ]

@@ -12,10 +12,10 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
+from contracts.metrics import MetricName
 from stacks.alarm_topic import AlarmTopic
 from stacks.log_event_metric import (
     ARTISTS_NOT_FOUND,
-    SPOTIFY_RATE_LIMITED,
     WAITERS_GIVEN_UP,
     WEBHOOK_ITEMS_SKIPPED,
 )
@@ -193,33 +193,65 @@ def test_the_latency_alarm_reads_the_99th_percentile(synthesized: Synthesized) -
     assert statistic == "p99"
 
 
-def test_spotify_rate_limits_are_counted_from_the_fetch_functions_log(
+@dataclass(frozen=True)
+class MeasuredAlarm:
+    metric: str
+    statistic: str
+    comparison: str
+    periods: int
+
+
+@pytest.mark.parametrize(
+    ("short_name", "expected"),
+    [
+        (
+            "spotify-rate-limited",
+            MeasuredAlarm(MetricName.SPOTIFY_RATE_LIMITED, "Sum", AT_LEAST, 3),
+        ),
+        ("sends-failed", MeasuredAlarm(MetricName.SENDS_FAILED, "Sum", AT_LEAST, 1)),
+        ("answers-late", MeasuredAlarm(MetricName.MISS_TO_ANSWER, "p99", GREATER, 3)),
+    ],
+)
+def test_alarms_on_what_the_functions_measure_read_their_metrics_across_functions(
+    synthesized: Synthesized, short_name: str, expected: MeasuredAlarm
+) -> None:
+    # Given the alarm of that name
+    alarm = _alarm(synthesized, short_name)
+
+    # When its metric is read
+    stat = _metric_stat(alarm)
+
+    # Then it is the functions' own metric (adapters/emf_metrics.py) in the stage's namespace,
+    # with no dimension, so that every function's measurements add up in it
+    assert stat["Metric"] == {
+        "Namespace": synthesized.names.metric_namespace,
+        "MetricName": expected.metric,
+    }
+    assert stat["Stat"] == expected.statistic
+    assert (alarm["ComparisonOperator"], alarm["EvaluationPeriods"]) == (
+        expected.comparison,
+        expected.periods,
+    )
+
+
+def test_no_metric_filter_counts_what_the_functions_measure_themselves(
     synthesized: Synthesized,
 ) -> None:
-    # Given the monitoring template's metric filter for rate limits
-    properties = _metric_filter(synthesized, SPOTIFY_RATE_LIMITED.metric_name)
-
-    # When its log group and the alarm on its metric are looked up
-    log_group = _log_group_name(synthesized, properties)
-    alarm = _alarm(synthesized, "spotify-rate-limited")
-
-    # Then the filter counts each rate-limit event of the fetch function's own log group
-    assert (
-        properties["FilterPattern"]
-        == f'{{ $.{LogEvent.FIELD} = "{LogEvent.SPOTIFY_RATE_LIMITED}" }}'
+    # Given the metrics the functions write as EMF
+    written = (
+        MetricName.ANSWERS_SENT,
+        MetricName.SENDS_FAILED,
+        MetricName.MISSES_QUEUED,
+        MetricName.MISS_TO_ANSWER,
+        MetricName.SPOTIFY_CALLS,
+        MetricName.SPOTIFY_RATE_LIMITED,
     )
-    assert log_group == "/aws/lambda/" + synthesized.names.function("handlers.fetch_artists.handle")
-    (transformation,) = properties["MetricTransformations"]
-    assert transformation["MetricNamespace"] == synthesized.names.metric_namespace
-    assert transformation["MetricValue"] == "1"
-    # And sustained rate limiting raises an alarm on that metric
-    rate_limits = _metric_stat(alarm)["Metric"]
-    assert (rate_limits["Namespace"], rate_limits["MetricName"]) == (
-        synthesized.names.metric_namespace,
-        SPOTIFY_RATE_LIMITED.metric_name,
-    )
-    assert alarm["ComparisonOperator"] == AT_LEAST
-    assert alarm["EvaluationPeriods"] == 3
+
+    # When the monitoring stack's metric filters are looked up by what they publish
+    filters = [name for name in written if _metric_filters(synthesized, name)]
+
+    # Then none publishes one of them too, which would count it twice
+    assert filters == []
 
 
 def _metric_filter(synthesized: Synthesized, metric_name: str) -> dict[str, Any]:
@@ -368,7 +400,7 @@ def test_every_alarm_notifies_the_encrypted_tls_only_topic(synthesized: Synthesi
     ]
 
     # Then each alarm notifies the topic when it fires and when it clears
-    assert len(actions) == 17
+    assert len(actions) == 19
     assert all(fired == cleared == [{"Ref": topic_id}] for fired, cleared in actions)
     # And the topic is encrypted with a rotated key that CloudWatch may use, and TLS only
     topic = Template.from_json(dict(template))
@@ -439,8 +471,11 @@ def test_the_dashboard_shows_chat_ingest_and_the_database_at_a_glance(
         "Converse errors",
         "Ingest executions",
         "Dead-letter queue depth",
-        "Spotify rate limits",
+        "Spotify calls, rate limits",
         "Fetch duration",
+        "Answers sent and sends failed",
+        "Misses queued",
+        "Miss to pushed answer",
         "Database CPU",
         "Database free storage",
         "Database connections",
@@ -452,7 +487,12 @@ def test_the_dashboard_shows_chat_ingest_and_the_database_at_a_glance(
         "ExecutionsSucceeded",
         "ExecutionsFailed",
         "AsyncEventAge",
-        SPOTIFY_RATE_LIMITED.metric_name,
+        MetricName.SPOTIFY_RATE_LIMITED,
+        MetricName.SPOTIFY_CALLS,
+        MetricName.ANSWERS_SENT,
+        MetricName.SENDS_FAILED,
+        MetricName.MISSES_QUEUED,
+        MetricName.MISS_TO_ANSWER,
         ARTISTS_NOT_FOUND.metric_name,
         WAITERS_GIVEN_UP.metric_name,
     ):

@@ -346,7 +346,8 @@ def test_code_asset_holds_the_application_packages_and_nothing_else(
     entries = {entry.name for entry in asset.iterdir()}
 
     # Then it is the packages the handlers import plus the requirements, without caches
-    assert entries == {"domain", "adapters", "handlers", "requirements.txt"}
+    assert entries == {"contracts", "domain", "adapters", "handlers", "requirements.txt"}
+    assert (asset / "contracts" / "migrations" / "0001_initial.sql").is_file()
     assert (asset / "handlers" / "fetch_artists.py").is_file()
     assert not list(asset.rglob("__pycache__"))
 

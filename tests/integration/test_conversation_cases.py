@@ -11,7 +11,10 @@ from local.chat import ChatClient, messenger_event, postback_event, sign
 from local.spotify_server import Endpoint, Fault
 from local.stack import LocalStack
 from tests.stack_probes import execution_count
+from tests.swapped_adapters import restarted_functions
 
+RAPPER_2PAC = "1ZwdS5xdxEREPySFridCfh"
+KOREAN_IU = "gk0425vd9JBUKOlUa10zTd"
 RAPPERS = {
     "1ZwdS5xdxEREPySFridCfh": "2Pac",
     "3q7HBObVc0L8jNeTe5Gofh": "50 Cent",
@@ -272,3 +275,74 @@ def test_small_talk_gets_a_friendly_reply_in_the_users_language_and_no_lookup(
     assert annyeong.startswith("안녕하세요!")
     assert no_artist.startswith("I couldn't find an artist's name in that.")
     assert execution_count(clean_stack) == executions
+
+
+def _quick_replies(reply: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(q["title"], q["payload"]) for q in reply["body"]["message"].get("quick_replies", [])]
+
+
+def _shown_2pac(stack: LocalStack, user: ChatClient, text: str, ingest: str) -> dict[str, Any]:
+    """Two dozen of the catalog's rappers known, and the user shown 2Pac's carousel."""
+    rappers = [
+        artist.id
+        for artist in stack.catalog.artists.values()
+        if not artist.generated and any("rap" in genre for genre in artist.genres)
+    ]
+    stack.ingest(rappers[:24], name=ingest)
+    assert user.say(text).status_code == 200
+    [carousel] = user.replies(at_least=1)
+    assert _titles(carousel)[0] == "2Pac"
+    return carousel
+
+
+def test_more_like_that_after_a_carousel_pages_on_after_the_function_restarts(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given a user shown 2Pac's carousel
+    first = _shown_2pac(clean_stack, messenger_user, "2pac", "cases-more-like-that")
+    # When the function starts cold, nothing in its memory, and the user asks for more
+    with restarted_functions():
+        assert messenger_user.say("more like that").status_code == 200
+        intro, more = messenger_user.replies(at_least=2)
+    # Then the next artists like 2Pac come, none of those already shown
+    assert _texts([intro])[0] == "More artists like 2Pac:"
+    assert _titles(more)
+    assert not set(_titles(first)) & set(_titles(more))
+    assert ("Songs like 2Pac", payloads.songs_like(RAPPER_2PAC, "en")) in _quick_replies(more)
+
+
+def test_songs_instead_and_a_tap_after_a_restart_follow_the_last_answer(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given a user shown 2Pac's carousel with its "Show more" quick reply
+    first = _shown_2pac(clean_stack, messenger_user, "artists like 2pac", "cases-songs-instead")
+    show_more = dict(_quick_replies(first))["Show more"]
+    # When the user asks for songs instead
+    assert messenger_user.say("songs instead").status_code == 200
+    intro, songs = messenger_user.replies(at_least=2)
+    # Then they get songs of artists like 2Pac
+    assert "2Pac" in _texts([intro])[0]
+    assert len(_titles(songs)) >= 3
+    # And tapping the older "Show more" after a restart still shows the second page
+    with restarted_functions():
+        assert messenger_user.tap_quick_reply("Show more", show_more).status_code == 200
+        _, more = messenger_user.replies(at_least=2)
+    assert not set(_titles(first)) & set(_titles(more))
+
+
+def test_two_names_one_not_stored_yet_are_both_offered_and_the_tap_looks_it_up(
+    clean_stack: LocalStack, messenger_user: ChatClient
+) -> None:
+    # Given IU stored, and TAEYEON known only by the names the product ships
+    clean_stack.ingest([KOREAN_IU], name="cases-two-names")
+    # When a user asks for one or the other
+    assert messenger_user.say("아이유 아니면 태연").status_code == 200
+    [question] = messenger_user.replies(at_least=1)
+    options = dict(_quick_replies(question))
+    # Then both are offered, and tapping TAEYEON looks her up and answers once she is fetched
+    assert set(options) == {"IU", "TAEYEON"}
+    assert messenger_user.tap_quick_reply("TAEYEON", options["TAEYEON"]).status_code == 200
+    looking, found, pushed = messenger_user.replies(at_least=3, timeout_seconds=60)
+    assert "TAEYEON" in _texts([looking])[0]
+    assert _texts([found])[0].startswith("TAEYEON을(를) 찾았어요!")
+    assert _titles(pushed)[0] == "TAEYEON"

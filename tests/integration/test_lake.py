@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from adapters.lake_tables import TABLE_SCHEMAS, table_key
-from adapters.s3_lake import TABLES_PREFIX
+from contracts.lake import TABLES_PREFIX
 from local.stack import LocalStack
 from tests.stack_probes import lake_objects
 

@@ -20,6 +20,7 @@ from domain.errors import (
 from domain.models import Button, Card, CarouselReply, TextReply
 from local.gateway import LocalGateway
 from local.graph_sink import GraphSink
+from tests.fakes import RecordingMeasurements
 from tests.fixtures.graph import PAGE_ACCESS_TOKEN
 
 USER_ID = "2718281828"
@@ -128,6 +129,27 @@ def test_a_button_without_its_url_is_refused_by_the_send_api(
     # When
     with pytest.raises(MessengerDeliveryError, match=r"\[url\] is required"):
         graph_messenger.send(USER_ID, CarouselReply(cards=(card,)))
+
+
+def test_each_message_taken_or_refused_is_measured(
+    session: requests.Session, clean_graph_sink: GraphSink
+) -> None:
+    # Given a measured messenger with the page's token, and one with a wrong token
+    measurements = RecordingMeasurements()
+    taken = GraphMessenger(
+        session, clean_graph_sink.api_url, SecretStr(PAGE_ACCESS_TOKEN), measurements=measurements
+    )
+    refused = GraphMessenger(
+        session, clean_graph_sink.api_url, SecretStr("wrong-token"), measurements=measurements
+    )
+
+    # When each sends an answer
+    taken.send(USER_ID, TextReply(text="hello"))
+    with pytest.raises(GraphDeliveryError):
+        refused.send(USER_ID, TextReply(text="hello"))
+
+    # Then one answer is counted sent, and one send failed
+    assert (measurements.answers_sent, measurements.sends_failed) == (1, 1)
 
 
 def test_a_wrong_token_is_refused_without_showing_either_token(

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from adapters.cloudformation import CustomResourceAnswerError
 from adapters.postgres.connect import Patience
-from adapters.postgres.migrator import shipped_migrations
+from contracts.database import shipped_migrations
 from domain.readiness import ProxyTargets, TargetHealth
 from handlers import composition, migrate_database
 from handlers.composition import DatabaseDependencies, MigrationDependencies

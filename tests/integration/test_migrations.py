@@ -9,7 +9,8 @@ import psycopg2
 import pytest
 from psycopg2 import errors
 
-from adapters.postgres.migrator import Migration, apply_migrations, shipped_migrations
+from adapters.postgres.migrator import apply_migrations
+from contracts.database import Migration, shipped_migrations
 
 EXPECTED_TABLES = {
     "schema_migrations",

@@ -106,6 +106,28 @@ def test_postgres_candidates_and_resolutions_match_the_domain_computation(
     assert resolved_in_postgres == resolved_in_memory
 
 
+def test_exact_names_are_those_stored_under_the_keys_in_one_query(
+    artist_repository: PostgresArtistRepository, name_index: PostgresNameIndex
+) -> None:
+    # Given the catalog stored, an alias people taught the bot, and the shipped names
+    store = catalog_store()
+    _store(artist_repository, store)
+    artist_repository.add_alias("drizzy", store[0].id, "user")
+    in_memory = InMemoryNameIndex(store, {"drizzy": store[0].id}, catalog_shipped_names())
+    keys = ["drizzy", "nick drake", "drake", "에스파", "샤이니", "no such artist", ""]
+
+    # When the keys are looked up exactly in PostgreSQL and in memory
+    def names(index: PostgresNameIndex | InMemoryNameIndex) -> set[NameCandidate]:
+        return {name.model_copy(update={"popularity": None}) for name in index.exact(keys)}
+
+    postgres, expected = names(name_index), names(in_memory)
+
+    # Then both hold the same names: stored, aliased, and shipped with or without an artist
+    assert postgres == expected
+    assert {name.key for name in postgres} == {"drizzy", "nick drake", "drake", "에스파", "샤이니"}
+    assert name_index.exact([]) == []
+
+
 def test_candidates_of_one_key_come_in_the_domain_order(
     artist_repository: PostgresArtistRepository, name_index: PostgresNameIndex
 ) -> None:
@@ -240,11 +262,11 @@ def test_a_shipped_name_finds_its_artist_once_the_artist_is_stored(
     _store(artist_repository, [StoredArtist("aespa-id", "aespa", popularity=80)])
 
     # Then the Hangul name finds it with no Spotify search, and so does a typo of an alias
-    assert before == Unknown(search_as="aespa")
+    assert before == Unknown(search_as="aespa", shipped=True)
     assert resolve("에스파", name_index) == Found(
         artist_id="aespa-id", artist_name="aespa", key="에스파", confidence=1.0, exact=True
     )
-    assert resolve("Bangtan Boyz", name_index) == Unknown(search_as="BTS")
+    assert resolve("Bangtan Boyz", name_index) == Unknown(search_as="BTS", shipped=True)
 
 
 def test_shipped_names_are_the_catalogs_korean_names(database_url: str) -> None:

@@ -133,9 +133,12 @@ def test_dlq_redrive_sends_dead_letters_back_through_the_pipe(
     )
 
     # When an operator redrives the dead-letter queue
-    printed = sixpotify(state_dir, capsys, "dlq", "redrive")
+    assert cli.main(["--state-dir", str(state_dir), "dlq", "redrive"]) == 0
+    printed, progress = capsys.readouterr()
 
-    # Then it is empty, and the pipe ingests Drake again
+    # Then its progress is a plain line on stderr, which is no terminal here
+    assert progress == "redriving: 1/1\n"
+    # And it is empty, and the pipe ingests Drake again
     assert "moved 1 dead letter(s)" in printed
     assert "0 dead letter(s)" in sixpotify(state_dir, capsys, "dlq", "list")
     deadline = time.monotonic() + 30
@@ -143,6 +146,29 @@ def test_dlq_redrive_sends_dead_letters_back_through_the_pipe(
         assert time.monotonic() < deadline, "the redriven request was never ingested"
         time.sleep(0.2)
     assert [row[0] for row in table_rows(clean_stack, "artists")] == [DRAKE]
+
+
+def test_refresh_waits_showing_the_artists_refetched_and_the_rebuild_then_reports(
+    clean_stack: LocalStack, state_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given two known artists
+    _ingest(clean_stack, "before-refresh", [DRAKE, FIFTY_CENT])
+
+    # When an operator refreshes them
+    assert cli.main(["--state-dir", str(state_dir), "refresh"]) == 0
+    printed, progress = capsys.readouterr()
+
+    # Then it says what it started and that it succeeded, once it ended
+    [started, succeeded, execution] = printed.splitlines()
+    assert started.startswith("started ")
+    assert "refresh-" in started
+    assert succeeded.startswith("refresh succeeded in ")
+    assert execution == f"execution {started.removeprefix('started ')}"
+    # And showed, in plain lines, the artists refetched and then the rebuild's shards
+    lines = progress.splitlines()
+    assert lines[0].startswith("artists: ")
+    assert "artists: 2/2" in lines
+    assert lines[-1] == "shards: 1/1"
 
 
 def test_a_crash_between_the_lake_and_postgresql_is_repaired_by_a_replay(

@@ -9,8 +9,9 @@ from typing import Any
 import psycopg2
 import pytest
 
-from adapters.postgres.connect import CONNECT_TIMEOUT_SECONDS, url_connector
+from adapters.postgres.connect import url_connector
 from adapters.postgres.pool import ConnectionPool
+from contracts.database import CONNECT_TIMEOUT_SECONDS
 from domain.errors import DatabaseUnavailableError
 
 

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from adapters.secrets import (
-    APPLICATION_SECRET_FIELDS,
-    GENERATED_SECRET_FIELDS,
+    ApplicationSecrets,
     ApplicationSecretsError,
+    GeneratedSecrets,
     read_application_secrets,
     read_generated_secrets,
 )
+from contracts.secrets import APPLICATION_SECRET_FIELDS, GENERATED_SECRET_FIELDS
 from handlers import composition
 from local.stack import LocalStack
 from stacks.names import ResourceNames
@@ -42,15 +43,11 @@ def a_secret(client: Any, document: object) -> str:
 
 
 def test_the_documents_have_one_field_per_credential_and_generated_value() -> None:
-    # Then the operator fills these fields, the deployment generates the other, and the docs
-    # list them all
-    assert APPLICATION_SECRET_FIELDS == (
-        "spotifyClientId",
-        "spotifyClientSecret",
-        "pageAccessToken",
-        "appSecret",
-    )
-    assert GENERATED_SECRET_FIELDS == ("verifyToken",)
+    # Given the fields the stacks create the secrets with
+    # When the adapter's documents list the fields they read
+    # Then they are the same: the operator fills these, the deployment generates the other
+    assert ApplicationSecrets.document_fields() == APPLICATION_SECRET_FIELDS == tuple(FILLED)
+    assert GeneratedSecrets.document_fields() == GENERATED_SECRET_FIELDS == ("verifyToken",)
 
 
 def test_a_filled_secret_is_read_whole_and_kept_out_of_repr(secretsmanager: Any) -> None:

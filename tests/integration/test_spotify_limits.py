@@ -28,12 +28,14 @@ from local.catalog import Catalog
 from local.spotify_server import AccessMode, Endpoint, Fault, SpotifyServer
 from tests.fakes import (
     InMemoryArtists,
+    InMemoryConversationMemory,
     InMemoryGenres,
     InMemoryProcessed,
     InMemoryTombstones,
     InMemoryTracks,
     InMemoryWaiters,
     RecordingLake,
+    RecordingMeasurements,
     RecordingMessenger,
     RecordingQueue,
     artist,
@@ -492,6 +494,8 @@ def conversation_ports(adapter: SpotipyCatalog) -> ConversationPorts:
         queue=RecordingQueue(),
         messenger=RecordingMessenger(),
         processed=InMemoryProcessed(),
+        memory=InMemoryConversationMemory(),
+        measurements=RecordingMeasurements(),
     )
 
 

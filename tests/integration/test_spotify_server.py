@@ -790,3 +790,38 @@ def test_an_app_created_after_2024_11_is_refused_audio_features_only(
     assert [artists.status_code, top_tracks.status_code] == [200, 200]
     assert artists.json()["artists"][0]["popularity"] == 100
     assert "popularity" in top_tracks.json()["tracks"][0]
+
+
+# Pictures, in place of Spotify's image CDN
+
+
+def test_a_stand_in_serving_pictures_points_artist_images_at_pictures_it_draws(
+    spotify_catalog: Catalog,
+) -> None:
+    # Given a stand-in that serves pictures, and a token
+    with SpotifyServer(
+        spotify_catalog, SPOTIFY_TEST_CLIENT_ID, SPOTIFY_TEST_CLIENT_SECRET, serves_pictures=True
+    ) as server:
+        token = request_token(
+            server, data={"grant_type": "client_credentials"}, auth=(SPOTIFY_TEST_CLIENT_ID, SECRET)
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+
+        # When Drake is fetched, and his image's URL is opened without a token
+        drake = get(server, f"artists/{DRAKE_ID}", auth).json()
+        [image] = drake["images"]
+        picture = requests.get(image["url"], timeout=5)
+
+        # Then the image is a picture of the stand-in's, with Drake's initial
+        assert image["url"] == f"{server.base_url}/stand-in/pictures/{DRAKE_ID}.svg"
+        assert picture.status_code == 200
+        assert picture.headers["Content-Type"] == "image/svg+xml"
+        assert ">D</text>" in picture.text
+        # And the picture of an artist the catalog does not hold is not found
+        missing = requests.get(f"{server.base_url}/stand-in/pictures/{UNKNOWN_ID}.svg", timeout=5)
+        assert missing.status_code == 404
+        # And an artist Spotify has no image of still has none
+        aespa = next(a for a in spotify_catalog.artists.values() if a.name == "aespa")
+        assert get(server, f"artists/{aespa.id}", auth).json()["images"] == []
+        # And the catalog keeps Spotify's own URL
+        assert str(spotify_catalog.artists[DRAKE_ID].image_url).startswith("https://i.scdn.co/")

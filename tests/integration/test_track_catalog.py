@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 import psycopg2
 import pytest
 
-from adapters.postgres.migrator import apply_migrations, shipped_migrations
+from adapters.postgres.migrator import apply_migrations
 from adapters.postgres.repository import PostgresArtistRepository
 from adapters.postgres.tracks import PostgresTrackCatalog
+from contracts.database import shipped_migrations
 from domain.models import Artist, FetchedArtist, Track
 from domain.songs import normalize_title
 from local.catalog import Catalog

@@ -3,7 +3,6 @@ once the workflow ran."""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 
@@ -18,7 +17,7 @@ from domain.backfill import (
 )
 from domain.errors import SpotifyRateLimitedError, SpotifyUnavailableError
 from domain.models import Artist
-from local.backfill import ProgressBar, WorkflowIngest, summary_lines
+from local.backfill import WorkflowIngest, summary_lines
 from local.operations import Operations, StackAddresses
 from tests.fakes import FakeSpotify, InMemoryArtists, artist
 
@@ -240,20 +239,6 @@ def test_summary_lines_name_what_needs_a_look_then_count_each_outcome() -> None:
         "failed             1",
         "total              4",
     ]
-
-
-def test_the_progress_bar_redraws_one_line() -> None:
-    # Given a bar on a text stream
-    stream = io.StringIO()
-    bar = ProgressBar(stream, width=10)
-
-    # When it shows two steps of four and finishes
-    bar.show("searching", 1, 4)
-    bar.show("searching", 2, 4)
-    bar.finish()
-
-    # Then each step redraws the line from its start, and the line ends once
-    assert stream.getvalue() == ("\rsearching  [##--------] 1/4\rsearching  [#####-----] 2/4\n")
 
 
 @dataclass

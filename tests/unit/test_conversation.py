@@ -32,9 +32,11 @@ from domain.models import (
 from tests.fakes import (
     FakeSpotify,
     InMemoryArtists,
+    InMemoryConversationMemory,
     InMemoryProcessed,
     InMemoryTracks,
     InMemoryWaiters,
+    RecordingMeasurements,
     RecordingMessenger,
     RecordingQueue,
     artist,
@@ -75,6 +77,8 @@ class World:
     queue: RecordingQueue = field(default_factory=RecordingQueue)
     messenger: RecordingMessenger = field(default_factory=RecordingMessenger)
     processed: InMemoryProcessed = field(default_factory=InMemoryProcessed)
+    memory: InMemoryConversationMemory = field(default_factory=InMemoryConversationMemory)
+    measurements: RecordingMeasurements = field(default_factory=RecordingMeasurements)
 
     def receive(self, event: IncomingEvent) -> None:
         ports = ConversationPorts(
@@ -86,6 +90,8 @@ class World:
             queue=self.queue,
             messenger=self.messenger,
             processed=self.processed,
+            memory=self.memory,
+            measurements=self.measurements,
         )
         converse(event, NOW, ports)
 
@@ -394,6 +400,31 @@ def test_a_song_title_spotify_refuses_to_search_waits_for_songs(world: World) ->
     assert reply.text == replies.say("spotify_busy_songs", "en", title="Hotline Bling")
 
 
+def test_a_miss_carries_the_message_it_came_in_to_the_queue_and_the_waiter(
+    world: World,
+) -> None:
+    # Given Drake is not known yet / When a user asks for him in message "m_drake"
+    world.says("drake", mid="m_drake")
+    # Then the queued request and the waiter both name the message, for the logs to follow,
+    # and the miss is counted
+    assert world.queue.enqueued_message_ids == ["m_drake"]
+    [waiter] = world.waiters.waiting_for(DRAKE.id)
+    assert waiter.message_id == "m_drake"
+    assert world.measurements.misses_queued == 1
+
+
+def test_a_refused_search_carries_the_message_it_came_in_to_the_lookup(world: World) -> None:
+    # Given Spotify refuses every search / When a user asks in message "m_refused"
+    world.spotify.search_refusal = SpotifyPremiumLapsedError("HTTP 403")
+    world.says("Drake", mid="m_refused")
+    # Then the queued lookup and the user waiting under it name the message, and the miss
+    # is counted
+    [(lookup, _)] = world.queue.lookups
+    [waiter] = world.waiters.waiting_for(lookup.waiter_key)
+    assert (lookup.message_id, waiter.message_id) == ("m_refused", "m_refused")
+    assert world.measurements.misses_queued == 1
+
+
 def test_a_waiter_is_kept_from_when_the_user_wrote_not_from_when_it_was_worked_out(
     world: World,
 ) -> None:
@@ -417,3 +448,171 @@ def test_a_message_stamped_ahead_of_the_clock_waits_from_now(world: World) -> No
     # Then the window is not stretched past now
     [waiter] = world.waiters.waiting_for(DRAKE.id)
     assert waiter.requested_at == NOW
+
+
+RAPPERS = [artist(f"rapper{n:02}", f"Rapper {n:02}", "hip hop") for n in range(20)]
+
+
+@pytest.fixture
+def paged_world() -> World:
+    """2Pac with ten similar rappers, the closest of whom has ten of its own; tracks for all."""
+    world = World()
+    world.repository.artists.update({a.id: a for a in RAPPERS})
+    world.spotify.catalog.update({a.id: a for a in RAPPERS})
+    for owner, listed in ((TUPAC, RAPPERS[:10]), (RAPPERS[0], [TUPAC, *RAPPERS[10:19]])):
+        world.repository.neighbours[owner.id] = [
+            Neighbour(artist_id=owner.id, similar_id=a.id, rank=rank, score=1 / rank)
+            for rank, a in enumerate(listed, start=1)
+        ]
+    world.tracks.tracks += [track(f"song-{a.id}", a.id, f"Song of {a.name}") for a in RAPPERS]
+    return world
+
+
+def test_more_like_that_after_a_carousel_shows_the_next_artists_like_it(
+    paged_world: World,
+) -> None:
+    # Given the user was shown 2Pac and his nine closest
+    paged_world.says("2pac")
+    # When they ask for more like that
+    paged_world.says("more like that")
+    # Then they see the next ones like 2Pac, none of those already shown, with a way on
+    first, intro, more = paged_world.replies()
+    assert isinstance(intro, TextReply)
+    assert intro.text == "More artists like 2Pac:"
+    assert isinstance(first, CarouselReply)
+    assert isinstance(more, CarouselReply)
+    assert [c.title for c in more.cards] == ["Rapper 09", *(a.name for a in RAPPERS[10:18])]
+    assert not {c.title for c in first.cards} & {c.title for c in more.cards}
+    assert more.quick_replies[0].payload == payloads.show_artist(TUPAC.id, "en", page=3)
+
+
+def test_another_after_the_last_page_says_there_are_no_more(paged_world: World) -> None:
+    # Given the user paged through every rapper like 2Pac
+    paged_world.says("2pac")
+    paged_world.says("more")
+    paged_world.says("another")
+    assert paged_world.carousel_titles()[-1] == ["Rapper 18"]
+    # When they ask for another
+    paged_world.says("another one")
+    # Then they hear that was every artist like 2Pac the bot knows
+    last = paged_world.replies()[-1]
+    assert isinstance(last, TextReply)
+    assert last.text == replies.say("no_more", "en", name="2Pac")
+
+
+def test_songs_instead_answers_with_songs_like_the_last_artist(paged_world: World) -> None:
+    # Given the user was shown artists like 2Pac
+    paged_world.says("2pac")
+    # When they ask for songs instead
+    paged_world.says("songs instead?")
+    # Then they get songs of the rappers like 2Pac, with more songs and artists a tap away
+    intro, songs = paged_world.replies()[1:]
+    assert isinstance(intro, TextReply)
+    assert "2Pac" in intro.text
+    assert isinstance(songs, CarouselReply)
+    assert songs.cards[0].title == "Song of Rapper 00"
+    assert [q.payload for q in songs.quick_replies] == [
+        payloads.songs_like(TUPAC.id, "en", page=2),
+        payloads.show_artist(TUPAC.id, "en"),
+    ]
+
+
+def test_more_after_songs_is_more_songs_and_artists_instead_goes_back(
+    paged_world: World,
+) -> None:
+    # Given the user asked for songs like 2Pac
+    paged_world.taps(payloads.songs_like(TUPAC.id, "en"))
+    # When they ask for more, then for artists instead
+    paged_world.says("more")
+    paged_world.says("artists instead")
+    # Then the second page of songs comes from the next rappers, then 2Pac's carousel
+    more_songs = paged_world.carousel_titles()[1]
+    assert more_songs[0] == "Song of Rapper 09"
+    assert paged_world.carousel_titles()[2][0] == "2Pac"
+
+
+def test_a_korean_follow_up_is_answered_in_korean(paged_world: World) -> None:
+    # Given a Korean conversation about 2Pac / When the user asks for another
+    paged_world.says("2pac 같은 가수")
+    paged_world.says("다른 거")
+    # Then the next page is introduced in Korean
+    intro = paged_world.replies()[1]
+    assert isinstance(intro, TextReply)
+    assert intro.text == replies.say("more_artists", "ko", name="2Pac")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("more like that", "en"), ("more like him", "en"), ("그거랑 비슷한 가수", "ko")],
+)
+def test_a_follow_up_with_nothing_shown_before_gets_a_hint(
+    world: World, text: str, language: Language
+) -> None:
+    # Given a user the bot never answered / When they ask for more like what they saw
+    world.says(text)
+    # Then they are told to name an artist first, in their language, and nothing is looked up
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert reply.text == replies.say("nothing_before", language)
+    assert world.spotify.searches == []
+
+
+def test_a_follow_up_that_may_name_an_artist_looks_it_up_when_nothing_was_shown(
+    world: World,
+) -> None:
+    # Given a user the bot never answered / When they ask for "more like HIM"
+    world.says("more like HIM")
+    # Then HIM is searched for as a name, not taken for the last answer
+    assert world.spotify.searches == ["HIM"]
+
+
+def test_a_follow_up_a_day_later_starts_over(paged_world: World) -> None:
+    # Given the user was shown 2Pac over a day ago
+    paged_world.receive(
+        IncomingText(
+            user_id="user-1", message_id="m_old", text="2pac", sent_at=NOW - timedelta(hours=25)
+        )
+    )
+    # When they ask for more now
+    paged_world.says("more")
+    # Then the old answer is not followed: they are asked for an artist
+    last = paged_world.replies()[-1]
+    assert isinstance(last, TextReply)
+    assert last.text == replies.say("nothing_before", "en")
+
+
+def test_the_show_more_tap_pages_on_with_nothing_remembered(paged_world: World) -> None:
+    # Given the first carousel offers "Show more" / When it is tapped, nothing remembered
+    paged_world.says("2pac")
+    [first] = paged_world.replies()
+    assert isinstance(first, CarouselReply)
+    show_more = first.quick_replies[0]
+    paged_world.memory.last.clear()
+    paged_world.taps(show_more.payload)
+    # Then the tap alone says which page: the second page of artists like 2Pac
+    assert show_more.title == "Show more"
+    assert paged_world.carousel_titles()[1][0] == "Rapper 09"
+
+
+def test_each_user_follows_their_own_last_answer(paged_world: World) -> None:
+    # Given two users asked about different artists
+    paged_world.says("2pac", user_id="user-1")
+    paged_world.says("future", user_id="user-2")
+    # When the second asks for songs instead
+    paged_world.says("songs instead", user_id="user-2")
+    # Then their answer is about Future, not 2Pac
+    last_to_second = [reply for user, reply in paged_world.messenger.sent if user == "user-2"][-1]
+    assert isinstance(last_to_second, TextReply)
+    assert last_to_second.text == replies.say("no_similar_yet", "en", name="Future")
+    assert paged_world.memory.last["user-1"].artist_id == TUPAC.id
+
+
+def test_tapping_an_option_known_only_by_name_looks_the_name_up(world: World) -> None:
+    # Given an option offered by name, Drake not stored / When the user taps it
+    world.taps(payloads.look_up("Drake", "en"))
+    # Then Spotify is searched for the name, and the user waits for Drake like any miss
+    assert world.spotify.searches == ["Drake"]
+    assert world.queue.enqueued == [(DRAKE.id, NOW)]
+    [reply] = world.replies()
+    assert isinstance(reply, TextReply)
+    assert reply.text.startswith("I don't know Drake yet.")

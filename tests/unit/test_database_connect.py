@@ -12,11 +12,11 @@ import psycopg2
 import pytest
 
 from adapters.postgres.connect import (
-    CONNECT_TIMEOUT_SECONDS,
     Patience,
     first_connection,
     iam_token_connector,
 )
+from contracts.database import CONNECT_TIMEOUT_SECONDS
 
 PROXY_HOST = "sixpotify-dev-postgres-proxy.proxy-c0ffee.eu-west-1.rds.amazonaws.com"
 

@@ -9,7 +9,7 @@ from domain.errors import (
     MessengerUnavailableError,
     RecipientUnreachableError,
 )
-from domain.models import CarouselReply, Neighbour, TextReply, Waiter
+from domain.models import CarouselReply, LastAnswer, Neighbour, TextReply, Waiter
 from domain.notify import (
     RETRY_BUDGET_SECONDS,
     WAITER_GIVEN_UP_EVENT,
@@ -22,9 +22,11 @@ from tests.fakes import (
     FailingMessenger,
     FakeSpotify,
     InMemoryArtists,
+    InMemoryConversationMemory,
     InMemoryTombstones,
     InMemoryTracks,
     InMemoryWaiters,
+    RecordingMeasurements,
     artist,
     track,
 )
@@ -42,6 +44,8 @@ class World:
     tombstones: InMemoryTombstones = field(default_factory=InMemoryTombstones)
     spotify: FakeSpotify = field(default_factory=FakeSpotify)
     slept: list[float] = field(default_factory=list)
+    memory: InMemoryConversationMemory = field(default_factory=InMemoryConversationMemory)
+    measurements: RecordingMeasurements = field(default_factory=RecordingMeasurements)
 
     def notify(self, artist_ids: list[str]) -> int:
         tracks = InMemoryTracks(tracks=[track("mask-off", FUTURE.id, "Mask Off")])
@@ -53,6 +57,8 @@ class World:
             self.tombstones,
             self.spotify,
             self.slept.append,
+            self.memory,
+            self.measurements,
         )
         return notify_waiters(artist_ids, NOW, ports)
 
@@ -100,6 +106,30 @@ def test_every_waiter_is_answered_once_in_their_language() -> None:
     assert isinstance(songs[-1], CarouselReply)
     assert [c.title for c in songs[-1].cards] == ["Mask Off"]
     assert world.waiters.waiting_for(DRAKE.id) == []
+
+
+def test_each_pushed_answer_is_measured_from_when_its_user_asked() -> None:
+    # Given users who asked 5 s and 90 s ago
+    world = _world(_waiter("quick"), _waiter("slow", requested_at=NOW - timedelta(seconds=90)))
+    # When Drake has been ingested
+    world.notify([DRAKE.id])
+    # Then each answer's wait is measured
+    assert sorted(world.measurements.waits_answered) == [
+        timedelta(seconds=5),
+        timedelta(seconds=90),
+    ]
+
+
+def test_a_pushed_answer_is_remembered_for_more_like_that() -> None:
+    # Given a user waiting for artists and one waiting for songs
+    world = _world(_waiter("artists-user"), _waiter("songs-user", wants="songs"))
+    # When Drake has been ingested and both are answered
+    world.notify([DRAKE.id])
+    # Then each answer is what a "more like that" from that user follows
+    assert world.memory.last["artists-user"] == LastAnswer(
+        artist_id=DRAKE.id, wants="artists", page=1, answered_at=NOW
+    )
+    assert world.memory.last["songs-user"].wants == "songs"
 
 
 def test_what_the_waiter_typed_becomes_an_alias() -> None:

@@ -8,7 +8,9 @@ from domain.replies import (
     TITLE_LIMIT,
     did_you_mean,
     language_of,
+    more_artists,
     recommendation,
+    song_follow_ups,
 )
 from tests.fakes import artist
 
@@ -55,15 +57,19 @@ def test_songs_are_not_offered_when_they_cannot_be_found() -> None:
 
 
 def test_did_you_mean_offers_each_option_as_a_quick_reply() -> None:
+    # Given two stored artists and one the bot knows only by the name it ships
     options = [
         NameCandidate(key="nick drake", artist_id="n", artist_name="Nick Drake"),
         NameCandidate(key="drake", artist_id="d", artist_name="Drake"),
+        NameCandidate(key="taeyeon", artist_id="", artist_name="TAEYEON"),
     ]
+    # When the bot asks back / Then each stored one is shown by ID, the other looked up by name
     reply = did_you_mean(options, "en")
     assert reply.text == "Did you mean one of these?"
     assert [(q.title, q.payload) for q in reply.quick_replies] == [
         ("Nick Drake", payloads.show_artist("n", "en")),
         ("Drake", payloads.show_artist("d", "en")),
+        ("TAEYEON", payloads.look_up("TAEYEON", "en")),
     ]
 
 
@@ -73,3 +79,26 @@ def test_hangul_anywhere_means_korean() -> None:
     assert language_of("ㅋㅋ") == "ko"
     assert language_of("Beyoncé") == "en"
     assert language_of("Ｄｒａｋｅ") == "en"
+
+
+def test_later_pages_and_songs_offer_the_next_page_and_the_other_kind() -> None:
+    # Given an artist with a long Korean name and a full second page of similar artists
+    seed = artist("seed", "아주 아주 긴 이름의 밴드와 그 친구들", "k-indie")
+    page = [artist(f"s{i}", f"Similar {i}", "k-indie") for i in range(9)]
+    # When the second page and the songs' follow-ups are built in Korean
+    more = more_artists(seed, page, 2, "ko", songs_offered=True, more_offered=True)
+    songs = song_follow_ups(seed, 2, "ko", more_offered=True)
+    last_songs = song_follow_ups(seed, 3, "ko", more_offered=False)
+    # Then the second page offers the third and songs, the songs the next songs and artists,
+    # each title within Messenger's limit; past the last page no "more" is offered
+    assert [c.title for c in more.cards] == [a.name for a in page]
+    assert [q.payload for q in more.quick_replies] == [
+        payloads.show_artist("seed", "ko", page=3),
+        payloads.songs_like("seed", "ko"),
+    ]
+    assert [q.payload for q in songs] == [
+        payloads.songs_like("seed", "ko", page=3),
+        payloads.show_artist("seed", "ko"),
+    ]
+    assert [q.payload for q in last_songs] == [payloads.show_artist("seed", "ko")]
+    assert all(len(q.title) <= QUICK_REPLY_TITLE_LIMIT for q in (*more.quick_replies, *songs))

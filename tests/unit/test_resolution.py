@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -202,6 +203,9 @@ class CountingIndex:
         self.asked.append((key, limit))
         return self.inner.candidates(key, limit)
 
+    def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+        return self.inner.exact(keys)
+
 
 def test_a_resolution_asks_the_index_once_for_a_bounded_number_of_candidates() -> None:
     # Given an index that counts queries
@@ -255,7 +259,7 @@ def test_a_shipped_name_finds_its_artist_only_once_the_artist_is_stored() -> Non
     after = InMemoryNameIndex(stored_artists("Drake", "aespa"), shipped=shipped)
     found = resolve("에스파", after)
     # Then Spotify is first searched for the name aespa goes by, then the stored artist found
-    assert unknown == Unknown(search_as="aespa")
+    assert unknown == Unknown(search_as="aespa", shipped=True)
     assert found == Found(
         artist_id=artist_id_for("aespa"),
         artist_name="aespa",
@@ -403,6 +407,9 @@ def test_resolution_works_on_whatever_an_index_returns_in_any_order() -> None:
                 NameCandidate(key="metallica", artist_id="metallica", artist_name="Metallica"),
                 NameCandidate(key="drake", artist_id="drake", artist_name="Drake"),
             ]
+
+        def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+            return [name for name in self.candidates("", 0) if name.key in keys]
 
     # When a typo is resolved
     resolution = resolve("drak", EveryName())

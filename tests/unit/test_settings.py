@@ -28,8 +28,10 @@ APPLICATION = {
     "SIXPOTIFY_GENRES_TABLE": "genres",
     "SIXPOTIFY_WAITERS_TABLE": "waiters",
     "SIXPOTIFY_MESSAGES_TABLE": "messages",
+    "SIXPOTIFY_LAST_ANSWERS_TABLE": "last-answers",
     "SIXPOTIFY_REQUESTS_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/requests",
     "SIXPOTIFY_CONVERSE_FUNCTION": "sixpotify-dev-converse",
+    "SIXPOTIFY_METRIC_NAMESPACE": "sixpotify/dev",
     "SIXPOTIFY_APPLICATION_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:app",
     "SIXPOTIFY_GENERATED_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:generated",
 }

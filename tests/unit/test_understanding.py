@@ -4,12 +4,21 @@ two artists, nonsense. Accuracy over the table is printed at the end of the run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
+from domain.models import NameCandidate
 from domain.resolution import Ambiguous, Found, Unknown
-from domain.understanding import ArtistsLike, SmallTalk, SongsLike, resolve_request, understand
+from domain.understanding import (
+    ArtistsLike,
+    FollowUp,
+    SmallTalk,
+    SongsLike,
+    resolve_request,
+    understand,
+)
 from tests.fakes_names import InMemoryNameIndex, catalog_shipped_names, catalog_store
 from tests.summary import ACCURACY_LINES
 
@@ -22,7 +31,8 @@ REQUIRED_ACCURACY = 0.95
 class Outcome:
     """What the bot does with a message: "artist" (that one's carousel), "among" (asks back
     among several), "search" (asks Spotify for a name), "no_artist" (says it found no name),
-    "songs" (songs like a title), or a small-talk reply ("greeting", "thanks", "help")."""
+    "songs" (songs like a title), "follow" (more of the last answer, or its songs or artists
+    instead), or a small-talk reply ("greeting", "thanks", "help")."""
 
     kind: str
     value: str = ""
@@ -46,6 +56,11 @@ def songs(title: str) -> Outcome:
 
 def talk(kind: str) -> Outcome:
     return Outcome(kind)
+
+
+def follow(wants: str) -> Outcome:
+    """A follow-up to the last answer: "more" of it, or its "songs" or "artists" instead."""
+    return Outcome("follow", wants)
 
 
 NO_ARTIST = Outcome("no_artist")
@@ -219,6 +234,120 @@ TABLE: list[tuple[str, Outcome]] = [
     ("is this thing working", NO_ARTIST),
     ("i had a really long day at work and i am tired", NO_ARTIST),
     ("asdfghjkl", search("asdfghjkl")),
+    # Follow-ups to what was last shown
+    ("more like that", follow("more")),
+    ("more please!", follow("more")),
+    ("다른 거", follow("more")),
+    ("더 보여줘", follow("more")),
+    ("songs instead?", follow("songs")),
+    ("노래로 추천해줘", follow("songs")),
+    ("artists like them", follow("artists")),
+    ("그거랑 비슷한 가수", follow("artists")),
+    # Messages written apart from the patterns, by someone who had not read them
+    # English, written apart: asking for artists like a catalog artist, phrased many ways
+    ("who sounds like Led Zeppelin?", artist("Led Zeppelin")),
+    ("i've had amy winehouse on repeat all week, who else should i try", artist("Amy Winehouse")),
+    ("anything in the vein of Nick Drake?", artist("Nick Drake")),
+    ("recommend me some bands like Yes", artist("Yes")),
+    ("looking for stuff similar to Queen 👑", artist("Queen")),
+    ("bands like heart?", artist("Heart")),
+    ("I'm really into Genesis lately, who else should I check out", artist("Genesis")),
+    ("big Take That fan here, give me boy bands like them", artist("Take That")),
+    (
+        "my dad loves creedence clearwater revival, what else would he like?",
+        artist("Creedence Clearwater Revival"),
+    ),
+    ("need new music. huge fan of kendrick lamar", artist("Kendrick Lamar")),
+    ("what should i listen to after the cure", artist("The Cure")),
+    ("give me artists like Prince pls", artist("Prince")),
+    ("similar artists to Florence + The Machine?", artist("Florence + The Machine")),
+    ("bands like motley crue", artist("Mötley Crüe")),
+    ("something like bjork, weird and pretty", artist("Björk")),
+    # English, written apart: bare names typed casually
+    ("queen!!", artist("Queen")),
+    ("pink floyd?", artist("Pink Floyd")),
+    ("metallica 🤘", artist("Metallica")),
+    ("Eminem", artist("Eminem")),
+    ("abba ❤️", artist("ABBA")),
+    # English, written apart: songs like a song title (catalog top tracks)
+    ("songs like Dancing Queen", songs("Dancing Queen")),
+    ("any tracks similar to Dear Mama?", songs("Dear Mama")),
+    ("i want songs that sound like in da club", songs("in da club")),
+    ("songs like Dream On pls", songs("Dream On")),
+    # English, written apart: two artists
+    ("eagles or steely dan", among("Eagles", "Steely Dan")),
+    ("something like Nas or Common", among("Nas", "Common")),
+    ("madonna or cher?", among("Madonna", "Cher")),
+    # English, written apart: artists not in the catalog, looked up on Spotify
+    ("bands like muse", search("muse")),
+    ("rappers similar to Future?", search("Future")),
+    ("fleetwood mac", search("fleetwood mac")),
+    # English, written apart: small talk
+    ("how does this work", talk("help")),
+    # English, written apart: follow-ups after a carousel
+    ("more like that", follow("more")),
+    ("another one", follow("more")),
+    ("show me more", follow("more")),
+    ("songs instead?", follow("songs")),
+    ("what about songs", follow("songs")),
+    ("artists instead", follow("artists")),
+    ("can you show me artists instead of songs", follow("artists")),
+    # English, written apart: no artist at all
+    ("what's the weather", NO_ARTIST),
+    ("lol ok whatever", NO_ARTIST),
+    ("i'm bored", NO_ARTIST),
+    # Korean, written apart: asking for artists like a catalog artist
+    ("에스파 노래 많이 듣는데 비슷한 가수 있어?", artist("aespa")),
+    ("아이유 같은 가수 추천해줘", artist("IU")),
+    ("요즘 뉴진스만 듣는 중ㅋㅋ 비슷한 그룹 추천 좀", search("NewJeans")),
+    ("방탄소년단이랑 비슷한 그룹 뭐 있어?", artist("BTS")),
+    ("혁오 느낌 나는 밴드 있나요?", search("HYUKOH")),
+    ("잔나비같은 밴드 추천 plz", search("JANNABI")),
+    ("Queen 같은 밴드 알려줘", artist("Queen")),
+    ("엄마가 임영웅 노래 좋아하시는데 비슷한 가수 있을까요?", search("Lim Young Woong")),
+    ("악뮤 비슷한 가수 ㄱㄱ", search("AKMU")),
+    ("Yes 같은 프로그레시브 록 밴드 추천해 주세요", artist("Yes")),
+    ("Heart 비슷한 밴드 있어?", artist("Heart")),
+    ("김광석 좋아하는데 비슷한 포크 가수 누구 있어요?", search("Kim Kwang Seok")),
+    ("요즘 여자아이들에 빠졌어요 🥰 비슷한 그룹?", search("(G)I-DLE")),
+    ("Take That 같은 옛날 보이밴드 또 없나", artist("Take That")),
+    ("있지 비슷한 그룹 추천해줘", search("ITZY")),
+    # Korean, written apart: bare names typed casually
+    ("아이브", search("IVE")),
+    ("세븐틴💎", search("SEVENTEEN")),
+    ("태연?", search("TAEYEON")),
+    ("싸이", search("PSY")),
+    ("블랙핑크!!", search("BLACKPINK")),
+    ("txt", search("TOMORROW X TOGETHER")),
+    # Korean, written apart: songs like a song title (catalog top tracks)
+    ("Dancing Queen 같은 노래 추천해줘", songs("Dancing Queen")),
+    ("Mamma Mia 같은 노래 더 듣고 싶어", songs("Mamma Mia")),
+    ("Candy Shop 비슷한 곡 있어?", songs("Candy Shop")),
+    ("School's Out 느낌 나는 노래 찾아줘", songs("School's Out")),
+    # Korean, written apart: two artists
+    ("아이유 아니면 태연", among("IU", "TAEYEON")),
+    ("빅뱅이나 투애니원 같은 거", among("BIGBANG", "2NE1")),
+    ("트와이스나 레드벨벳 비슷한 걸로 추천해줘", among("TWICE", "Red Velvet")),
+    # Korean, written apart: artists not in the catalog, looked up on Spotify
+    ("데이식스 같은 밴드 있어?", search("데이식스")),
+    ("검정치마 좋아하는데 비슷한 거 추천해줘", search("검정치마")),
+    # Korean, written apart: small talk
+    ("ㅎㅇㅎㅇ", talk("greeting")),
+    ("고마워요 ㅎㅎ", talk("thanks")),
+    ("이거 어떻게 쓰는 거야?", talk("help")),
+    ("뭐 할 수 있어?", talk("help")),
+    # Korean, written apart: follow-ups after a carousel
+    ("다른 거", follow("more")),
+    ("더 보여줘", follow("more")),
+    ("다른 가수도", follow("more")),
+    ("노래로 추천해줘", follow("songs")),
+    ("가수로 보여줘", follow("artists")),
+    ("노래 말고 가수 추천해줘", follow("artists")),
+    # Korean, written apart: no artist at all
+    ("ㅁㄴㅇㄹ", NO_ARTIST),
+    ("오늘 날씨 어때?", NO_ARTIST),
+    ("근데 있지 나 오늘 너무 피곤해", NO_ARTIST),
+    ("배고프다ㅠㅠ", NO_ARTIST),
 ]
 
 
@@ -229,6 +358,8 @@ def outcome_of(message: str) -> Outcome:
         return talk(request.kind)
     if isinstance(request, SongsLike):
         return songs(request.title)
+    if isinstance(request, FollowUp):
+        return follow(request.wants or "more")
     return _artists_outcome(request)
 
 
@@ -241,7 +372,7 @@ def _artists_outcome(request: ArtistsLike) -> Outcome:
     assert isinstance(resolution, Unknown)
     if request.or_song:
         return songs(request.names[0])
-    return search(resolution.search_as) if request.searchable else NO_ARTIST
+    return search(resolution.search_as) if request.searchable or resolution.shipped else NO_ARTIST
 
 
 def test_the_table_holds_enough_messages_in_both_languages() -> None:
@@ -285,3 +416,84 @@ def test_a_request_names_the_artist_and_keeps_the_whole_message(
     # Then it names the artist, and keeps the message, which may be a name itself
     assert isinstance(request, ArtistsLike)
     assert (request.names, request.whole) == (names, message)
+
+
+def test_two_artists_named_in_different_clauses_are_asked_back_between() -> None:
+    # Given a request whose name is two, each in a clause of its own
+    request = understand("bands like queen, abba, that kind of thing")
+    # When it is resolved against the catalog
+    assert isinstance(request, ArtistsLike)
+    resolution = resolve_request(request, CATALOG_INDEX)
+    # Then the bot asks which one was meant rather than picking one
+    assert isinstance(resolution, Ambiguous)
+    assert {option.artist_name for option in resolution.options} == {"Queen", "ABBA"}
+
+
+def test_a_longer_name_holding_a_shorter_one_is_the_one_meant() -> None:
+    # Given a sentence in which "nick drake" is found only where its clause ends
+    request = understand("anything similar to nick drake, something calm pls")
+    assert isinstance(request, ArtistsLike)
+    # When it is resolved / Then it is Nick Drake, not Drake, whose name is inside his
+    resolution = resolve_request(request, CATALOG_INDEX)
+    assert isinstance(resolution, Found)
+    assert resolution.artist_name == "Nick Drake"
+
+
+@pytest.mark.parametrize(
+    ("message", "artist_name"),
+    [
+        ("my friend loves the clash, what else would she like?", "The Clash"),
+        ("can you recommend bands like metallica?", "Metallica"),
+        ("아이유랑 비슷한 가수 추천해줘", "IU"),
+    ],
+)
+def test_a_sentence_naming_a_stored_artist_costs_one_index_query(
+    message: str, artist_name: str
+) -> None:
+    # Given an index that counts its queries, and a sentence naming a stored artist
+    index = CountingNames(CATALOG_INDEX)
+    request = understand(message)
+    assert isinstance(request, ArtistsLike)
+    # When it is resolved
+    resolution = resolve_request(request, index)
+    # Then the artist is found with one exact query for all its stretches, as a bare name is
+    # found with one query
+    assert isinstance(resolution, Found)
+    assert resolution.artist_name == artist_name
+    assert (index.fuzzy_queries, index.exact_queries) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("message", "wants"),
+    [
+        ("more like that", None),
+        ("another one pls", None),
+        ("got anything similar to that?", "artists"),
+        ("any songs like that one?", "songs"),
+        ("이거랑 비슷한 노래 더", None),
+        ("노래 말고 가수 추천해줘", "artists"),
+        ("can i get songs instead of artists", "songs"),
+    ],
+)
+def test_a_message_about_the_last_answer_is_a_follow_up(message: str, wants: str | None) -> None:
+    # When a message refers to what was last shown
+    request = understand(message)
+    # Then it follows it up, with what was asked for instead if anything
+    assert isinstance(request, FollowUp)
+    assert request.wants == wants
+
+
+class CountingNames:
+    """A name index that counts its fuzzy and exact queries."""
+
+    def __init__(self, inner: InMemoryNameIndex) -> None:
+        self.inner = inner
+        self.fuzzy_queries = self.exact_queries = 0
+
+    def candidates(self, key: str, limit: int) -> list[NameCandidate]:
+        self.fuzzy_queries += 1
+        return self.inner.candidates(key, limit)
+
+    def exact(self, keys: Sequence[str]) -> list[NameCandidate]:
+        self.exact_queries += 1
+        return self.inner.exact(keys)
