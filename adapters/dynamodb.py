@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from contracts.resources import KeyAttribute
 from domain.models import LastAnswer, Waiter
 
 if TYPE_CHECKING:
@@ -31,7 +32,10 @@ class DynamoGenreStore:
     def put_genres(self, artist_id: str, genres: Sequence[str]) -> None:
         self._client.put_item(
             TableName=self._table,
-            Item={"artist_id": {"S": artist_id}, "genres": {"L": [{"S": g} for g in genres]}},
+            Item={
+                KeyAttribute.ARTIST_ID: {"S": artist_id},
+                "genres": {"L": [{"S": g} for g in genres]},
+            },
         )
 
 
@@ -45,13 +49,13 @@ class DynamoWaiterStore:
     def add(self, waiter: Waiter) -> None:
         expires_at = int((waiter.requested_at + WAITER_TTL).timestamp())
         item: dict[str, AttributeValueTypeDef] = {
-            "artist_id": {"S": waiter.artist_id},
-            "user_id": {"S": waiter.user_id},
+            KeyAttribute.ARTIST_ID: {"S": waiter.artist_id},
+            KeyAttribute.USER_ID: {"S": waiter.user_id},
             "query": {"S": waiter.query},
             "requested_at": {"S": _sortable(waiter.requested_at)},
             "wants": {"S": waiter.wants},
             "language": {"S": waiter.language},
-            "expires_at": {"N": str(expires_at)},
+            KeyAttribute.EXPIRES_AT: {"N": str(expires_at)},
         }
         if waiter.message_id is not None:
             item["message_id"] = {"S": waiter.message_id}
@@ -62,7 +66,7 @@ class DynamoWaiterStore:
         paginator = self._client.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
-            KeyConditionExpression="artist_id = :artist",
+            KeyConditionExpression=f"{KeyAttribute.ARTIST_ID} = :artist",
             ExpressionAttributeValues={":artist": {"S": artist_id}},
             ConsistentRead=True,
         ):
@@ -85,7 +89,10 @@ class DynamoWaiterStore:
     def remove(self, waiter: Waiter) -> None:
         self._client.delete_item(
             TableName=self._table,
-            Key={"artist_id": {"S": waiter.artist_id}, "user_id": {"S": waiter.user_id}},
+            Key={
+                KeyAttribute.ARTIST_ID: {"S": waiter.artist_id},
+                KeyAttribute.USER_ID: {"S": waiter.user_id},
+            },
         )
 
 
@@ -98,7 +105,9 @@ class DynamoConversationMemory:
 
     def recall(self, user_id: str) -> LastAnswer | None:
         item = self._client.get_item(
-            TableName=self._table, Key={"user_id": {"S": user_id}}, ConsistentRead=True
+            TableName=self._table,
+            Key={KeyAttribute.USER_ID: {"S": user_id}},
+            ConsistentRead=True,
         ).get("Item")
         return None if item is None else LastAnswer.model_validate(_plain_item(item))
 
@@ -107,12 +116,12 @@ class DynamoConversationMemory:
         self._client.put_item(
             TableName=self._table,
             Item={
-                "user_id": {"S": user_id},
+                KeyAttribute.USER_ID: {"S": user_id},
                 "artist_id": {"S": answer.artist_id},
                 "wants": {"S": answer.wants},
                 "page": {"N": str(answer.page)},
                 "answered_at": {"S": _sortable(answer.answered_at)},
-                "expires_at": {"N": str(expires_at)},
+                KeyAttribute.EXPIRES_AT: {"N": str(expires_at)},
             },
         )
 
@@ -158,11 +167,11 @@ class DynamoProcessedMessages:
             self._client.put_item(
                 TableName=self._table,
                 Item={
-                    "message_id": {"S": message_id},
+                    KeyAttribute.MESSAGE_ID: {"S": message_id},
                     "claim": {"S": claim},
-                    "expires_at": {"N": str(expires_at)},
+                    KeyAttribute.EXPIRES_AT: {"N": str(expires_at)},
                 },
-                ConditionExpression="attribute_not_exists(message_id)",
+                ConditionExpression=f"attribute_not_exists({KeyAttribute.MESSAGE_ID})",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as error:
@@ -174,4 +183,6 @@ class DynamoProcessedMessages:
         return True
 
     def forget(self, message_id: str) -> None:
-        self._client.delete_item(TableName=self._table, Key={"message_id": {"S": message_id}})
+        self._client.delete_item(
+            TableName=self._table, Key={KeyAttribute.MESSAGE_ID: {"S": message_id}}
+        )

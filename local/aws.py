@@ -48,6 +48,7 @@ from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
+from contracts.resources import Queues, QueueSpec, Tables, TableSpec
 from handlers import (
     abandon_similarity_rebuild,
     compute_similarity_shard,
@@ -220,30 +221,29 @@ class LocalAws:
         lake_bucket = f"{names.ingest_state_machine}-lake"
         self.client("s3").create_bucket(Bucket=lake_bucket)
         dynamodb = self.client("dynamodb")
-        _create_table(dynamodb, names.genres_table, ["artist_id"])
-        _create_table(dynamodb, names.waiters_table, ["artist_id", "user_id"])
-        _create_table(dynamodb, names.messages_table, ["message_id"])
-        _create_table(dynamodb, names.last_answers_table, ["user_id"])
+        _create_table(dynamodb, names.genres_table, Tables.GENRES)
+        _create_table(dynamodb, names.waiters_table, Tables.WAITERS)
+        _create_table(dynamodb, names.messages_table, Tables.PROCESSED_MESSAGES)
+        _create_table(dynamodb, names.last_answers_table, Tables.LAST_ANSWERS)
 
         sqs = self.client("sqs")
-        dlq_url = sqs.create_queue(QueueName=names.requests_dead_letter_queue)["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        queue_url = sqs.create_queue(
-            QueueName=names.requests_queue,
-            Attributes={
-                "VisibilityTimeout": "60",
-                "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}
-                ),
-            },
-        )["QueueUrl"]
+        dlq_url, dlq_arn = _create_queue(sqs, names.requests_dead_letter_queue, Queues.DEAD_LETTERS)
+        queue_url, _ = _create_queue(
+            sqs,
+            names.requests_queue,
+            Queues.ARTIST_REQUESTS,
+            RedrivePolicy=json.dumps(
+                {
+                    "deadLetterTargetArn": dlq_arn,
+                    "maxReceiveCount": str(Queues.ARTIST_REQUESTS.max_receive_count),
+                }
+            ),
+        )
 
         converse_function = names.function(Handler.CONVERSE)
-        converse_failures_url = sqs.create_queue(QueueName=names.converse_failures_queue)[
-            "QueueUrl"
-        ]
+        converse_failures_url, _ = _create_queue(
+            sqs, names.converse_failures_queue, Queues.DEAD_LETTERS
+        )
         lambda_dispatch.register(local_functions(dict(INGEST_FUNCTIONS.values()), names))
         register_converse(sqs, converse_failures_url, converse_processes, names)
         definition = substitute(
@@ -418,12 +418,38 @@ def _parse_with_cached_tree(definition: str) -> tuple[EvalComponent, ParserRuleC
     return Preprocessor().visit(tree), tree
 
 
-def _create_table(client: Any, name: str, key: list[str]) -> None:
+def _create_table(client: Any, name: str, spec: TableSpec) -> None:
+    keys = spec.key_attributes
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in key],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"} for key in keys],
         KeySchema=[
-            {"AttributeName": k, "KeyType": t} for k, t in zip(key, ("HASH", "RANGE"), strict=False)
+            {"AttributeName": key, "KeyType": kind}
+            for key, kind in zip(keys, ("HASH", "RANGE"), strict=False)
         ],
     )
+    if spec.time_to_live_attribute is not None:
+        client.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={
+                "Enabled": True,
+                "AttributeName": spec.time_to_live_attribute,
+            },
+        )
+
+
+def _create_queue(sqs: Any, name: str, spec: QueueSpec, **attributes: str) -> tuple[str, str]:
+    """The queue `spec` describes, with any further attributes; returns its URL and ARN."""
+    url: str = sqs.create_queue(
+        QueueName=name,
+        Attributes={
+            "VisibilityTimeout": str(int(spec.visibility_timeout.total_seconds())),
+            "MessageRetentionPeriod": str(int(spec.retention.total_seconds())),
+            **attributes,
+        },
+    )["QueueUrl"]
+    arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return url, arn

@@ -13,12 +13,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from contracts.lake import RAW_ARTISTS_PREFIX, SIMILARITY_SNAPSHOT_PREFIX, TABLES_PREFIX
+from contracts.resources import Tables
 from contracts.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import ApplicationSecret
 from stacks.generated_secret import GeneratedSecret
 from stacks.lake_bucket import LakeBucket
-from stacks.names import ResourceNames, TableKey
+from stacks.names import ResourceNames
 from stacks.on_demand_table import OnDemandTable
 from stacks.stage_config import StageConfig
 from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX
@@ -55,32 +56,28 @@ class DataStack(Stack):
             self,
             "Genres",
             table_name=names.genres_table,
-            partition_key=TableKey.ARTIST_ID,
+            spec=Tables.GENRES,
             removal_policy=removal_policy,
         ).table
         self.waiters_table: dynamodb.ITable = OnDemandTable(
             self,
             "Waiters",
             table_name=names.waiters_table,
-            partition_key=TableKey.ARTIST_ID,
-            sort_key=TableKey.USER_ID,
-            time_to_live_attribute=TableKey.EXPIRES_AT,
+            spec=Tables.WAITERS,
             removal_policy=removal_policy,
         ).table
         self.messages_table: dynamodb.ITable = OnDemandTable(
             self,
             "ProcessedMessages",
             table_name=names.messages_table,
-            partition_key=TableKey.MESSAGE_ID,
-            time_to_live_attribute=TableKey.EXPIRES_AT,
+            spec=Tables.PROCESSED_MESSAGES,
             removal_policy=removal_policy,
         ).table
         self.last_answers_table: dynamodb.ITable = OnDemandTable(
             self,
             "LastAnswers",
             table_name=names.last_answers_table,
-            partition_key=TableKey.USER_ID,
-            time_to_live_attribute=TableKey.EXPIRES_AT,
+            spec=Tables.LAST_ANSWERS,
             removal_policy=removal_policy,
         ).table
         self.application_secret: secretsmanager.ISecret = ApplicationSecret(

@@ -6,14 +6,14 @@ from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-# SQS's longest: a dead letter outlives a holiday, and whoever reads it has time to replay it.
-RETENTION = Duration.days(14)
+from contracts.resources import Queues
 
 
 def dead_letter_queue(
     scope: Construct, construct_id: str, *, queue_name: str, fed_by: str | None = None
 ) -> sqs.Queue:
-    """Encrypted, TLS only, keeping messages RETENTION long; nothing consumes it but the operator.
+    """Encrypted, TLS only, keeping messages as long as `Queues.DEAD_LETTERS` says; nothing
+    consumes it but the operator.
 
     cdk-nag knows a queue for a dead-letter queue only when another queue's redrive policy names
     it. `fed_by` names the service that fills it otherwise, and answers that finding with it.
@@ -24,7 +24,7 @@ def dead_letter_queue(
         queue_name=queue_name,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
-        retention_period=RETENTION,
+        retention_period=Duration.seconds(Queues.DEAD_LETTERS.retention.total_seconds()),
     )
     if fed_by is not None:
         Validations.of(queue.node.find_child("Resource")).acknowledge(

@@ -64,15 +64,6 @@ DATABASE_NAME: Final = PROJECT
 DATABASE_USER: Final = PROJECT
 
 
-class TableKey:
-    """Key and time-to-live attributes of the DynamoDB tables (see adapters/dynamodb.py)."""
-
-    ARTIST_ID: Final = "artist_id"
-    USER_ID: Final = "user_id"
-    MESSAGE_ID: Final = "message_id"
-    EXPIRES_AT: Final = "expires_at"
-
-
 WEBHOOK_PATH: Final = "/webhook"
 
 
