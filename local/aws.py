@@ -68,7 +68,12 @@ from local.lambda_dispatch import LambdaHandler, LocalFunction, OnFailure
 from local.state_limits import fail_maps_whose_result_is_too_large
 from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.names import Handler, ResourceNames
-from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
+from stacks.workflow_definitions import (
+    INGEST_WORKFLOW_FILE,
+    IngestSubstitution,
+    render_definition,
+    substitute,
+)
 
 _log = logging.getLogger(__name__)
 REGION = "us-east-1"
@@ -247,7 +252,7 @@ class LocalAws:
         lambda_dispatch.register(local_functions(dict(INGEST_FUNCTIONS.values()), names))
         register_converse(sqs, converse_failures_url, converse_processes, names)
         definition = substitute(
-            INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
+            render_definition(INGEST_WORKFLOW_FILE),
             {
                 substitution: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{names.function(entry)}"
                 for substitution, (entry, _) in INGEST_FUNCTIONS.items()

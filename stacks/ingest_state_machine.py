@@ -1,4 +1,5 @@
-"""The ingest workflow: the ASL file in workflows/, deployed with its functions' ARNs filled in."""
+"""The ingest workflow: the ASL file in workflows/, rendered with the fragments it includes and
+deployed with its functions' ARNs filled in."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from stacks.workflow_definitions import INGEST_FUNCTION_SUBSTITUTIONS, IngestSubstitution
+from stacks.workflow_definitions import (
+    INGEST_FUNCTION_SUBSTITUTIONS,
+    IngestSubstitution,
+    render_definition,
+)
 
 
 class IngestStateMachine(Construct):
@@ -62,7 +67,7 @@ class IngestStateMachine(Construct):
             "StateMachine",
             state_machine_name=state_machine_name,
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_file(str(definition_file)),
+            definition_body=sfn.DefinitionBody.from_string(render_definition(definition_file)),
             definition_substitutions={
                 **{name: function.function_arn for name, function in functions.items()},
                 IngestSubstitution.DEAD_LETTER_QUEUE_URL: dead_letter_queue.queue_url,

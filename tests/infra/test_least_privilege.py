@@ -14,7 +14,7 @@ from contracts.lake import RAW_ARTISTS_PREFIX, SIMILARITY_SNAPSHOT_PREFIX, TABLE
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.handler_function import NETWORK_INTERFACE_ACTIONS
 from stacks.names import DATABASE_USER, Handler
-from stacks.workflow_definitions import INGEST_WORKFLOW_FILE
+from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, render_definition
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     INGEST_HANDLERS,
@@ -131,7 +131,7 @@ EXACT_ACTIONS = frozenset(
 
 def _refresh_results_prefix() -> str:
     """The Prefix of the refresh Map's ResultWriter in the ingest workflow."""
-    states = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    states = json.loads(render_definition(INGEST_WORKFLOW_FILE))["States"]
     prefix: str = states["RefreshArtists"]["ResultWriter"]["Parameters"]["Prefix"]
     return prefix
 
@@ -443,7 +443,7 @@ def test_state_machine_may_run_the_children_of_each_of_its_distributed_maps(
     stack = names.pipeline_stack
     (machine,) = resources_of_type(templates[stack], "AWS::StepFunctions::StateMachine").values()
     grants = grants_of_role(stack, machine["Properties"]["RoleArn"]["Fn::GetAtt"][0], templates)
-    maps = _distributed_maps(json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"])
+    maps = _distributed_maps(json.loads(render_definition(INGEST_WORKFLOW_FILE))["States"])
     prefix = "arn:aws:states:eu-west-1:<AWS::AccountId>"
 
     # When each Map's child execution ARN (the machine, the Map Run's label, an ID) is built

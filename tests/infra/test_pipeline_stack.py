@@ -13,7 +13,12 @@ from aws_cdk.assertions import Template
 
 from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS, TASK_TIMEOUT_MARGIN_SECONDS
 from stacks.names import Handler
-from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, IngestSubstitution, substitute
+from stacks.workflow_definitions import (
+    INGEST_WORKFLOW_FILE,
+    IngestSubstitution,
+    render_definition,
+    substitute,
+)
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     ResourceRef,
@@ -132,17 +137,14 @@ def test_state_machine_is_standard_logged_and_traced(synthesized: Synthesized) -
     assert properties["TracingConfiguration"] == {"Enabled": True}
 
 
-def test_deployed_definition_is_the_workflow_file_with_each_function_arn(
+def test_deployed_definition_is_the_rendered_workflow_with_each_function_arn(
     synthesized: Synthesized,
 ) -> None:
-    # Given the state machine's staged definition and its deploy-time substitutions
+    # Given the state machine's definition and its deploy-time substitutions
     names = synthesized.names
     template = synthesized.template_json(names.pipeline_stack)
     (machine,) = resources_of_type(template, "AWS::StepFunctions::StateMachine").values()
     properties = machine["Properties"]
-    staged = synthesized.staged_file(
-        names.pipeline_stack, properties["DefinitionS3Location"]["Key"]
-    )
     function_arns = {
         name: f"<{logical_id_where(template, 'AWS::Lambda::Function', 'Handler', handler)}.Arn>"
         for name, handler in SUBSTITUTED_HANDLERS.items()
@@ -152,15 +154,16 @@ def test_deployed_definition_is_the_workflow_file_with_each_function_arn(
     )
     substitutions = properties["DefinitionSubstitutions"]
 
-    # When CloudFormation's substitution is played on the staged file
+    # When CloudFormation's substitution is played on it
     deployed = substitute(
-        staged.read_text(encoding="utf-8"),
+        properties["DefinitionString"],
         {name: _rendered(value) for name, value in substitutions.items()},
     )
 
-    # Then it equals the workflow file with each function's ARN and the dead-letter queue's URL
+    # Then it equals the workflow file, with the fragments it includes, with each function's
+    # ARN and the dead-letter queue's URL
     expected = substitute(
-        INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"),
+        render_definition(INGEST_WORKFLOW_FILE),
         function_arns
         | {
             IngestSubstitution.DEAD_LETTER_QUEUE_URL: f"<{dead_letters_id}>",
@@ -215,7 +218,7 @@ def test_each_lambda_task_outwaits_its_function_and_retries_either_timeout(
         name: function_properties(template, handler)["Timeout"]
         for name, handler in SUBSTITUTED_HANDLERS.items()
     }
-    tasks = _lambda_tasks(json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"])
+    tasks = _lambda_tasks(json.loads(render_definition(INGEST_WORKFLOW_FILE))["States"])
 
     # When each task's function is read from the placeholder it invokes
     invoked = {
@@ -245,7 +248,7 @@ def _longest_wait_seconds(retrier: dict[str, Any]) -> float:
 
 def test_a_throttled_task_is_retried_for_minutes_with_jitter() -> None:
     # Given the workflow's Lambda tasks, whose functions have reserved concurrency that throttles
-    tasks = _lambda_tasks(json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"])
+    tasks = _lambda_tasks(json.loads(render_definition(INGEST_WORKFLOW_FILE))["States"])
 
     # When the retrier each task applies to a throttled invocation is found (the first that
     # names the error, as Step Functions picks it)

@@ -1,4 +1,5 @@
-"""Rendering a workflow definition the way CloudFormation's DefinitionSubstitutions does."""
+"""The ingest workflow as rendered for CDK and the local stack, and its `${...}` substitutions
+as CloudFormation's DefinitionSubstitutions fills them in."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from stacks.workflow_definitions import (
     INGEST_SUBSTITUTIONS,
     INGEST_WORKFLOW_FILE,
     REFRESH_RESULTS_PREFIX,
+    WORKFLOWS_DIRECTORY,
     UnresolvedSubstitutionError,
     placeholders,
+    render_definition,
     substitute,
 )
 
@@ -54,8 +57,8 @@ def test_substitute_names_every_placeholder_it_cannot_fill() -> None:
 
 
 def test_ingest_workflow_uses_exactly_the_declared_substitutions() -> None:
-    # Given the ingest workflow in the repository
-    text = INGEST_WORKFLOW_FILE.read_text(encoding="utf-8")
+    # Given the ingest workflow in the repository, with the fragments it includes
+    text = render_definition(INGEST_WORKFLOW_FILE)
 
     # When its placeholders are listed
     found = placeholders(text)
@@ -70,19 +73,8 @@ def test_ingest_workflow_uses_exactly_the_declared_substitutions() -> None:
     }
 
 
-def _without_prefix(value: Any, prefix: str) -> Any:
-    """The value with `prefix` dropped from the start of every string in it."""
-    if isinstance(value, dict):
-        return {_without_prefix(k, prefix): _without_prefix(v, prefix) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_prefix(item, prefix) for item in value]
-    if isinstance(value, str):
-        return value.removeprefix(prefix)
-    return value
-
-
 def _ingest_states() -> dict[str, Any]:
-    states: dict[str, Any] = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    states: dict[str, Any] = json.loads(render_definition(INGEST_WORKFLOW_FILE))["States"]
     return states
 
 
@@ -94,22 +86,33 @@ def _all_states(states: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def test_requested_and_refreshed_batches_go_through_the_same_loop() -> None:
-    # Given the ingest workflow's two Maps: requests (inline) and the refresh (distributed)
-    states = _ingest_states()
-    requested, refreshed = states["FetchArtists"], states["RefreshArtists"]
+def test_requested_and_refreshed_batches_go_through_the_one_batch_loop() -> None:
+    # Given the ingest workflow as written, and the batch loop it includes
+    written = json.loads(INGEST_WORKFLOW_FILE.read_text(encoding="utf-8"))["States"]
+    loop = json.loads((WORKFLOWS_DIRECTORY / "fetch_batch.asl.json").read_text(encoding="utf-8"))
 
-    # When the refresh's item processor is read with its state-name prefix dropped
-    refreshed_loop = _without_prefix(refreshed["ItemProcessor"]["States"], "Refresh")
+    # When the two Maps that fetch artists are read, as written and as rendered
+    requested, refreshed = written["FetchArtists"], written["RefreshArtists"]
+    rendered = _ingest_states()
 
-    # Then it is the same loop (state names must be unique across a whole state machine), but
-    # for the answer a batch ends with
-    requested_loop = requested["ItemProcessor"]["States"]
-    assert refreshed_loop.keys() == requested_loop.keys()
-    assert {name: state for name, state in refreshed_loop.items() if name != "BatchDone"} == {
-        name: state for name, state in requested_loop.items() if name != "BatchDone"
+    # Then both include the one loop, each under its own prefix, and give only the state a batch
+    # ends in; the requests' Map runs it inline and the refresh's as child executions
+    assert requested["ItemProcessor"]["StatesFrom"] == {
+        "File": "fetch_batch.asl.json",
+        "StatePrefix": "",
     }
+    assert refreshed["ItemProcessor"]["StatesFrom"] == {
+        "File": "fetch_batch.asl.json",
+        "StatePrefix": "Refresh",
+    }
+    assert requested["ItemProcessor"]["States"].keys() == {"BatchDone"}
+    assert refreshed["ItemProcessor"]["States"].keys() == {"RefreshBatchDone"}
+    for name, prefix in (("FetchArtists", ""), ("RefreshArtists", "Refresh")):
+        processor = rendered[name]["ItemProcessor"]
+        assert processor["StartAt"] == prefix + loop["StartAt"]
+        assert {prefix + state for state in loop["States"]} < processor["States"].keys()
     assert requested["ItemSelector"] == refreshed["ItemSelector"]
+    assert requested["ItemProcessor"]["ProcessorConfig"] == {"Mode": "INLINE"}
     assert refreshed["ItemProcessor"]["ProcessorConfig"] == {
         "Mode": "DISTRIBUTED",
         "ExecutionType": "STANDARD",
