@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
 
+from contracts.names import LogEvent
 from domain.models import ArtistRequest, IngestPlan, IngestSummary
 from domain.ports import ArtistRepository, ArtistTombstones, GenreStore, RawLake, SpotifyCatalog
 
@@ -16,10 +16,6 @@ logger = logging.getLogger(__name__)
 SPOTIFY_BATCH_LIMIT = 50
 # When Spotify defers IDs without saying for how long.
 DEFAULT_RETRY_AFTER_SECONDS = 60
-# The `event` of the log line saying how many artists of a batch Spotify does not have (its
-# `artist_count`, which the monitoring stack's metric filter adds up) and which (`artist_ids`).
-ARTISTS_NOT_FOUND_EVENT: Final = "artists_not_found"
-ARTISTS_NOT_FOUND_COUNT: Final = "artist_count"
 
 
 def plan_from_requests(requests: Sequence[ArtistRequest]) -> IngestPlan:
@@ -76,8 +72,9 @@ def fetch_artists(artist_ids: Sequence[str], as_of: datetime, ports: IngestPorts
                 "Spotify does not have %d artists; tombstoned",
                 len(newly_gone),
                 extra={
-                    "event": ARTISTS_NOT_FOUND_EVENT,
-                    ARTISTS_NOT_FOUND_COUNT: len(newly_gone),
+                    LogEvent.FIELD: LogEvent.ARTISTS_NOT_FOUND,
+                    # How many artists the line stands for, which a metric filter adds up.
+                    LogEvent.ARTIST_COUNT: len(newly_gone),
                     "artist_ids": newly_gone,
                 },
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
+from contracts.names import LogEvent
 from domain import replies
 from domain.conversation import RecommendationPorts, send_recommendation, send_songs
 from domain.errors import (
@@ -38,9 +39,6 @@ SEND_RETRY_DELAYS_SECONDS: Final = (0.5, 1.0, 2.0, 4.0)
 # All the waiting one run may do, well inside NotifyWaiters' 60 s timeout: once it is spent,
 # every other send is tried once, so a Send API that stays down never holds up the rest.
 RETRY_BUDGET_SECONDS: Final = 20.0
-# The `event` of the log line for each waiter given up on (its `reason` says why), which the
-# monitoring stack's metric filter counts.
-WAITER_GIVEN_UP_EVENT: Final = "waiter_given_up"
 # The field of a line about one waiter that names the Messenger message they asked in: the same
 # field the functions' logs follow a message by (handlers/observability.py).
 MESSAGE_ID_FIELD: Final = "message_id"
@@ -166,7 +164,7 @@ def give_up(waiter: Waiter, reason: GiveUpReason, waiters: WaiterStore) -> None:
         waiter.artist_id,
         reason,
         extra={
-            "event": WAITER_GIVEN_UP_EVENT,
+            LogEvent.FIELD: LogEvent.WAITER_GIVEN_UP,
             "reason": reason,
             "artist_id": waiter.artist_id,
             MESSAGE_ID_FIELD: waiter.message_id,

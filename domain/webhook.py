@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from contracts.names import LogEvent
 from domain.errors import InvalidSignatureError, VerificationFailedError
 from domain.models import IncomingAttachment, IncomingEvent, IncomingPostback, IncomingText
 from domain.ports import Inbox
@@ -58,8 +59,6 @@ SENDER_ID_PATTERN = r"^[0-9]{1,32}$"
 MAX_TIMESTAMP_MS = 10**15
 # Later stamps are taken as no time at all: Python's datetime ends with the year 9999.
 _LATEST_DATETIME_MS = int(datetime.max.replace(tzinfo=UTC).timestamp() * 1000)
-
-WEBHOOK_ITEM_SKIPPED_EVENT: Final = "webhook_item_skipped"
 
 
 def verify_subscription(
@@ -303,7 +302,7 @@ def receive_webhook(
             skipped.field or "-",
             skipped.reason,
             extra={
-                "event": WEBHOOK_ITEM_SKIPPED_EVENT,
+                LogEvent.FIELD: LogEvent.WEBHOOK_ITEM_SKIPPED,
                 "where": skipped.where,
                 "field": skipped.field,
                 "reason": skipped.reason,

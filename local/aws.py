@@ -48,6 +48,7 @@ from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
+from contracts.names import Handler, ResourceNames
 from contracts.resources import Queues, QueueSpec, Tables, TableSpec
 from handlers import (
     abandon_similarity_rebuild,
@@ -67,7 +68,6 @@ from local import lambda_dispatch
 from local.lambda_dispatch import LambdaHandler, LocalFunction, OnFailure
 from local.state_limits import fail_maps_whose_result_is_too_large
 from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
-from stacks.names import Handler, ResourceNames
 from stacks.workflow_definitions import (
     INGEST_WORKFLOW_FILE,
     IngestSubstitution,

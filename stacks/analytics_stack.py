@@ -8,10 +8,10 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from contracts.lake import LAKE_TABLES, RAW_ARTISTS_PREFIX, TABLES_PREFIX
+from contracts.names import ResourceNames
 from stacks.athena_workgroup import AthenaWorkgroup
 from stacks.data_stack import DataStack
 from stacks.glue_lake_tables import GlueLakeTables
-from stacks.names import ResourceNames
 from stacks.stage_config import StageConfig
 
 

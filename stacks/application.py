@@ -9,12 +9,12 @@ from pathlib import Path
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from contracts.names import PROJECT, ResourceNames
 from stacks.analytics_stack import AnalyticsStack
 from stacks.chat_stack import ChatStack
 from stacks.data_stack import DataStack
 from stacks.database_stack import DatabaseStack
 from stacks.monitoring_stack import MonitoringStack
-from stacks.names import PROJECT, ResourceNames
 from stacks.network_stack import NetworkStack
 from stacks.pipeline_stack import PipelineStack
 from stacks.stage_config import StageConfig

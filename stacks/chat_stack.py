@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from contracts.names import WEBHOOK_PATH, Handler, ResourceNames
 from stacks.data_stack import DataStack
 from stacks.database_stack import DatabaseStack
 from stacks.dead_letter_queue import dead_letter_queue
@@ -19,7 +20,6 @@ from stacks.function_environment import function_environment
 from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.handler_function import stage_function
 from stacks.lambda_code import FunctionCode
-from stacks.names import WEBHOOK_PATH, Handler, ResourceNames
 from stacks.stage_config import StageConfig
 from stacks.webhook_api import WebhookApi
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from stacks.names import Handler
+from contracts.names import Handler
 
 # RDS for PostgreSQL's default max_connections, LEAST({DBInstanceClassMemory/9531392}, 5000),
 # as an instance of each class reports it (SHOW max_connections). Add a class before a stage

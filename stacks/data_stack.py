@@ -13,13 +13,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from contracts.lake import RAW_ARTISTS_PREFIX, SIMILARITY_SNAPSHOT_PREFIX, TABLES_PREFIX
+from contracts.names import ResourceNames
 from contracts.resources import Tables
 from contracts.secrets import APPLICATION_SECRET_FIELDS, VERIFY_TOKEN_FIELD
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.application_secret import ApplicationSecret
 from stacks.generated_secret import GeneratedSecret
 from stacks.lake_bucket import LakeBucket
-from stacks.names import ResourceNames
 from stacks.on_demand_table import OnDemandTable
 from stacks.stage_config import StageConfig
 from stacks.workflow_definitions import REFRESH_RESULTS_PREFIX

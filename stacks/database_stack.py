@@ -7,10 +7,16 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
+from contracts.names import (
+    DATABASE_NAME,
+    DATABASE_USER,
+    EnvironmentVariable,
+    Handler,
+    ResourceNames,
+)
 from stacks.function_environment import database_environment
 from stacks.handler_function import stage_function
 from stacks.lambda_code import FunctionCode
-from stacks.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler, ResourceNames
 from stacks.network_stack import NetworkStack
 from stacks.postgres_database import PostgresDatabase
 from stacks.schema_migrations import MIGRATOR_TIMEOUT, SchemaMigrations

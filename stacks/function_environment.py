@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from aws_cdk import aws_sqs as sqs
 
+from contracts.names import (
+    DATABASE_NAME,
+    DATABASE_USER,
+    EnvironmentVariable,
+    Handler,
+    ResourceNames,
+)
 from stacks.data_stack import DataStack
-from stacks.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler, ResourceNames
 from stacks.postgres_database import POSTGRES_PORT
 from stacks.stage_config import StageConfig
 

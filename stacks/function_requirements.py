@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final
 
-from stacks.names import Handler
+from contracts.names import Handler
 
 # The Lambda Python runtime puts boto3 and its dependencies on every function's path, after the
 # function's own code. They are not bundled: the functions call long-standing APIs only (S3,

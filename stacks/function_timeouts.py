@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from stacks.names import Handler
+from contracts.names import Handler
 
 FUNCTION_TIMEOUT_SECONDS: Final[Mapping[str, int]] = MappingProxyType(
     {

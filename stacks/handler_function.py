@@ -11,8 +11,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from contracts.names import ResourceNames
 from stacks.lambda_code import ARCHITECTURE, RUNTIME, FunctionCode
-from stacks.names import ResourceNames
 from stacks.postgres_database import PostgresDatabase
 from stacks.stage_config import StageConfig
 from stacks.vpc_placement import VpcPlacement

@@ -1,7 +1,7 @@
 """Metrics added up from functions' JSON log lines of one kind, and the kinds there are.
 
 The functions' JSON lines (handlers/observability.py) put logging's `extra` fields at the top
-level of the line, so a metric filter can match the `event` field (stacks/names.py, LogEvent)
+level of the line, so a metric filter can match the `event` field (contracts/names.py, LogEvent)
 and read a count from another field without parsing the message. What the functions count
 themselves is written as metrics directly (adapters/emf_metrics.py), not filtered from lines.
 """
@@ -17,7 +17,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.names import LogEvent
+from contracts.names import LogEvent
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
+from contracts.names import ResourceNames
 from stacks.alarm_topic import AlarmTopic
 from stacks.alarms import OperationalAlarms
 from stacks.chat_stack import ChatStack
@@ -17,7 +18,6 @@ from stacks.log_event_metric import (
     WEBHOOK_ITEMS_SKIPPED,
     LogEventMetric,
 )
-from stacks.names import ResourceNames
 from stacks.operational_metrics import operational_metrics
 from stacks.operations_dashboard import OperationsDashboard
 from stacks.pipeline_stack import PipelineStack

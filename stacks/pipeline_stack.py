@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from contracts.names import Handler, ResourceNames
 from stacks.data_stack import DataStack
 from stacks.database_stack import DatabaseStack
 from stacks.function_environment import function_environment
@@ -19,7 +20,6 @@ from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS
 from stacks.handler_function import HandlerFunction, stage_function
 from stacks.ingest_state_machine import IngestStateMachine
 from stacks.lambda_code import FunctionCode
-from stacks.names import Handler, ResourceNames
 from stacks.refresh_schedule import RefreshSchedule
 from stacks.request_queue import RequestQueue
 from stacks.requests_pipe import RequestsPipe

@@ -12,8 +12,8 @@ from typing import Any
 from aws_cdk import App, cx_api
 from aws_cdk.assertions import Template
 
+from contracts.names import Handler, ResourceNames
 from stacks.application import SixpotifyStacks, build_application
-from stacks.names import Handler, ResourceNames
 from stacks.stage_config import BUNDLING_KEY, STAGE_KEY, StageConfig
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stacks.names import Handler
+from contracts.names import Handler
 
 Templates = Mapping[str, Mapping[str, Any]]
 

@@ -3,7 +3,7 @@ and sets aside the converse events that fail for good."""
 
 from __future__ import annotations
 
-from stacks.names import Handler
+from contracts.names import Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import logical_id_where, resources_of_type, tls_only_queues
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from contracts.names import Handler
 from stacks.connection_budget import (
     FIXED_SHARES,
     MAX_CONNECTIONS,
@@ -14,7 +15,6 @@ from stacks.connection_budget import (
     ConnectionBudget,
     ConnectionBudgetError,
 )
-from stacks.names import Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import resources_of_type
 

@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from contracts.database import shipped_migrations
-from stacks.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler
+from contracts.names import DATABASE_NAME, DATABASE_USER, EnvironmentVariable, Handler
 from stacks.schema_migrations import (
     READY_WITHIN_SECONDS,
     SCHEMA_RESOURCE_TYPE,

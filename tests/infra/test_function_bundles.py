@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from contracts.names import Handler
 from stacks.function_requirements import (
     HANDLER_REQUIREMENTS,
     RUNTIME_DISTRIBUTIONS,
@@ -28,7 +29,6 @@ from stacks.function_requirements import (
     requirements_of,
 )
 from stacks.lambda_code import APPLICATION_PACKAGES
-from stacks.names import Handler
 from tests.infra.synthesis import REPOSITORY_ROOT, Synthesized
 from tests.infra.template_queries import resources_of_type
 

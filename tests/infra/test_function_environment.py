@@ -9,13 +9,13 @@ import os
 
 import pytest
 
+from contracts.names import DATABASE_USER, EnvironmentVariable, Handler
 from handlers.settings import (
     DatabaseEndpoint,
     DatabaseSettings,
     load_database_settings,
     load_settings,
 )
-from stacks.names import DATABASE_USER, EnvironmentVariable, Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     INGEST_HANDLERS,

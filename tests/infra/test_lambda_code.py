@@ -10,6 +10,7 @@ import pytest
 from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_lambda as lambda_
 
+from contracts.names import Handler
 from stacks.function_requirements import (
     RequirementsError,
     pinned_lines,
@@ -22,7 +23,6 @@ from stacks.lambda_code import (
     drop_runtime_distributions,
     trim_unused_files,
 )
-from stacks.names import Handler
 from tests.infra.synthesis import REPOSITORY_ROOT
 
 REQUIREMENTS = (REPOSITORY_ROOT / "requirements.txt").read_text()

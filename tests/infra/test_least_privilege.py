@@ -11,9 +11,9 @@ import pytest
 
 from adapters.s3_snapshots import snapshot_key
 from contracts.lake import RAW_ARTISTS_PREFIX, SIMILARITY_SNAPSHOT_PREFIX, TABLES_PREFIX
+from contracts.names import DATABASE_USER, Handler
 from domain.refresh import REFRESH_MANIFEST_PREFIX
 from stacks.handler_function import NETWORK_INTERFACE_ACTIONS
-from stacks.names import DATABASE_USER, Handler
 from stacks.workflow_definitions import INGEST_WORKFLOW_FILE, render_definition
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (

@@ -13,13 +13,13 @@ from aws_cdk import App, Stack
 from aws_cdk.assertions import Match, Template
 
 from contracts.metrics import MetricName
+from contracts.names import LogEvent
 from stacks.alarm_topic import AlarmTopic
 from stacks.log_event_metric import (
     ARTISTS_NOT_FOUND,
     WAITERS_GIVEN_UP,
     WEBHOOK_ITEMS_SKIPPED,
 )
-from stacks.names import LogEvent
 from tests.infra.synthesis import REPOSITORY_ROOT, Synthesized
 from tests.infra.template_queries import ResourceRef, resolve, resources_of_type
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stacks.names import Handler
+from contracts.names import Handler
 from tests.infra.synthesis import Synthesized
 from tests.infra.template_queries import (
     INGEST_HANDLERS,

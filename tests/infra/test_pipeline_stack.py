@@ -11,8 +11,8 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
 
+from contracts.names import Handler
 from stacks.function_timeouts import FUNCTION_TIMEOUT_SECONDS, TASK_TIMEOUT_MARGIN_SECONDS
-from stacks.names import Handler
 from stacks.workflow_definitions import (
     INGEST_WORKFLOW_FILE,
     IngestSubstitution,

@@ -12,10 +12,10 @@ import pytest
 import requests
 
 from contracts.metrics import MetricName
+from contracts.names import Handler
 from handlers import composition
 from local.aws import LOCAL_STAGE
 from local.stack import LocalStack
-from stacks.names import Handler
 from tests.function_logs import function_logs
 from tests.stack_probes import stack_operations
 from tests.swapped_adapters import functions_measuring

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts.names import Handler
 from domain.errors import SpotifyUnavailableError
 from domain.models import Artist, FetchOutcome, Track, Waiter
 from domain.ports import SpotifyCatalog
@@ -21,7 +22,6 @@ from local.aws import LOCAL_STAGE, local_functions
 from local.lambda_dispatch import LocalFunction
 from local.spotify_server import Endpoint, Fault, SpotifyServer
 from local.stack import LocalStack
-from stacks.names import Handler
 from tests.stack_probes import (
     REQUESTED_AT,
     similarity_lists,

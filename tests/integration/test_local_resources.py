@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from contracts.names import ResourceNames
 from local.aws import LOCAL_STAGE
 from local.stack import LocalStack
-from stacks.names import ResourceNames
 from tests.infra.synthesis import Synthesized, synthesize
 
 TABLES = ("genres_table", "waiters_table", "messages_table", "last_answers_table")
@@ -40,8 +40,11 @@ def _template_resources(synthesized: Synthesized, kind: str) -> dict[str, Mappin
 
 
 def _named(resources: Mapping[str, Mapping[str, Any]], key: str, name: str) -> Mapping[str, Any]:
-    [properties] = [r["Properties"] for r in resources.values() if r["Properties"][key] == name]
-    return properties
+    properties: list[Mapping[str, Any]] = [
+        r["Properties"] for r in resources.values() if r["Properties"][key] == name
+    ]
+    [named] = properties
+    return named
 
 
 def _key(table: Mapping[str, Any]) -> tuple[tuple[str, str, str], ...]:

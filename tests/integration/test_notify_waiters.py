@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from contracts.names import LogEvent
 from domain.errors import DatabaseUnavailableError
 from domain.models import Waiter
-from domain.notify import WAITER_GIVEN_UP_EVENT
 from domain.ports import ArtistTombstones
 from handlers import composition
 from local.chat import ChatClient
@@ -56,7 +56,7 @@ def _given_up(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
     return [
         (record.__dict__["artist_id"], record.__dict__["reason"])
         for record in caplog.records
-        if getattr(record, "event", None) == WAITER_GIVEN_UP_EVENT
+        if getattr(record, "event", None) == LogEvent.WAITER_GIVEN_UP
     ]
 
 

@@ -17,10 +17,10 @@ from adapters.secrets import (
     read_application_secrets,
     read_generated_secrets,
 )
+from contracts.names import ResourceNames
 from contracts.secrets import APPLICATION_SECRET_FIELDS, GENERATED_SECRET_FIELDS
 from handlers import composition
 from local.stack import LocalStack
-from stacks.names import ResourceNames
 
 FILLED = {
     "spotifyClientId": "spotify-client-id",

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.names import LogEvent
 from domain.ingest import (
-    ARTISTS_NOT_FOUND_COUNT,
-    ARTISTS_NOT_FOUND_EVENT,
     IngestPorts,
     fetch_artists,
 )
@@ -42,9 +41,9 @@ def _ports(spotify: FakeSpotify, tombstones: InMemoryTombstones) -> IngestPorts:
 def _not_found_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, list[str]]]:
     """The count and the IDs of each not-found log line."""
     return [
-        (record.__dict__[ARTISTS_NOT_FOUND_COUNT], record.__dict__["artist_ids"])
+        (record.__dict__[LogEvent.ARTIST_COUNT], record.__dict__["artist_ids"])
         for record in caplog.records
-        if getattr(record, "event", None) == ARTISTS_NOT_FOUND_EVENT
+        if getattr(record, "event", None) == LogEvent.ARTISTS_NOT_FOUND
     ]
 
 

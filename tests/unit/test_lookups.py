@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.names import LogEvent
 from domain import replies
 from domain.errors import (
     MessengerUnavailableError,
@@ -13,7 +14,6 @@ from domain.errors import (
 )
 from domain.lookups import UNDELIVERED_RETRY_SECONDS, LookupPorts, resolve_lookups
 from domain.models import ArtistRequest, LookupRequest, QueuedRequest, TextReply, Waiter, Wants
-from domain.notify import WAITER_GIVEN_UP_EVENT
 from tests.fakes import (
     FailingMessenger,
     FakeSpotify,
@@ -173,7 +173,7 @@ def test_waiters_past_the_messaging_window_are_given_up_with_a_reason(
     # Then the user is given up (the page may not message them), counted, and not retried
     assert world.waiting() == []
     assert world.queue.lookups == []
-    [record] = [r for r in caplog.records if getattr(r, "event", None) == WAITER_GIVEN_UP_EVENT]
+    [record] = [r for r in caplog.records if getattr(r, "event", None) == LogEvent.WAITER_GIVEN_UP]
     assert record.__dict__["reason"] == "window_closed"
 
 

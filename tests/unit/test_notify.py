@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.names import LogEvent
 from domain import replies
 from domain.errors import (
     MessengerDeliveryError,
@@ -12,7 +13,6 @@ from domain.errors import (
 from domain.models import CarouselReply, LastAnswer, Neighbour, TextReply, Waiter
 from domain.notify import (
     RETRY_BUDGET_SECONDS,
-    WAITER_GIVEN_UP_EVENT,
     NotifyPorts,
     PatientMessenger,
     give_up_stale_waiters,
@@ -153,7 +153,7 @@ def _given_up(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
     return [
         (record.__dict__["artist_id"], record.__dict__["reason"])
         for record in caplog.records
-        if getattr(record, "event", None) == WAITER_GIVEN_UP_EVENT
+        if getattr(record, "event", None) == LogEvent.WAITER_GIVEN_UP
     ]
 
 

@@ -1,17 +1,11 @@
-"""Every name the infrastructure gives out, in one place.
-
-Standard library only: the local runtime imports these names too, so that a table, a queue or
-an environment variable is called the same on one machine as on AWS.
-"""
+"""Every name the infrastructure gives out, in one place: the stacks deploy under these names,
+the local runtime creates its resources under them, and the functions log the events the
+operator's metric filters count by them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Final
-
-from domain.ingest import ARTISTS_NOT_FOUND_COUNT, ARTISTS_NOT_FOUND_EVENT
-from domain.notify import WAITER_GIVEN_UP_EVENT
-from domain.webhook import WEBHOOK_ITEM_SKIPPED_EVENT
 
 PROJECT: Final = "sixpotify"
 
@@ -71,11 +65,14 @@ class LogEvent:
     """Values of the `event` field that functions log (as `extra`) for metric filters to count."""
 
     FIELD: Final = "event"
-    ARTISTS_NOT_FOUND: Final = ARTISTS_NOT_FOUND_EVENT
+    # Spotify has no artist of these IDs any more (domain/ingest.py).
+    ARTISTS_NOT_FOUND: Final = "artists_not_found"
     # The field of an ARTISTS_NOT_FOUND line that says how many artists it stands for.
-    ARTIST_COUNT: Final = ARTISTS_NOT_FOUND_COUNT
-    WAITER_GIVEN_UP: Final = WAITER_GIVEN_UP_EVENT
-    WEBHOOK_ITEM_SKIPPED: Final = WEBHOOK_ITEM_SKIPPED_EVENT
+    ARTIST_COUNT: Final = "artist_count"
+    # A user waited too long for an artist and was told so (domain/notify.py).
+    WAITER_GIVEN_UP: Final = "waiter_given_up"
+    # A webhook entry the bot does not handle was skipped (domain/webhook.py).
+    WEBHOOK_ITEM_SKIPPED: Final = "webhook_item_skipped"
 
 
 @dataclass(frozen=True)
