@@ -1,7 +1,8 @@
 """The composition root: the one place that turns settings into adapters.
 
 Built once per cold start and shared by every invocation of the process. Tests and the
-local stack swap in their own through `use`, never by patching modules.
+local stack swap in their own through `use`, never by patching modules; tests put a fake in
+front of the real stack by giving a root typed overrides (`Adapters` and its kin).
 
 Every function imports this module, so it imports no adapter that needs NumPy or pyarrow at
 its top: those are imported by the property that builds them. Only the functions that use
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -103,15 +105,74 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class _Overrides:
+    """Adapters a composition root uses instead of building its own: how tests put a fake
+    in front of the real stack. Fields rather than names in a mapping, so that the type
+    checker refuses a misspelt adapter or one of the wrong port, and constructing one with an
+    unknown name is a TypeError, instead of the real adapter silently standing in.
+
+    A field left None is built from the settings, as without overrides.
+    """
+
+    def given(self) -> dict[str, object]:
+        """The adapters set, under the name of the root's property that answers each."""
+        chosen = {field.name: getattr(self, field.name) for field in fields(self)}
+        return {name: adapter for name, adapter in chosen.items() if adapter is not None}
+
+
+@dataclass(frozen=True)
+class DatabaseAdapters(_Overrides):
+    """What `DatabaseDependencies` can be given instead of building."""
+
+    connector: Connector | None = None
+    proxy_targets: ProxyTargets | None = None
+
+
+@dataclass(frozen=True)
+class Adapters(DatabaseAdapters):
+    """What `Dependencies` can be given instead of building: every adapter it builds."""
+
+    application_secrets: ApplicationSecrets | None = None
+    generated_secrets: GeneratedSecrets | None = None
+    repository: ArtistRepository | None = None
+    similarity: SimilarityStore | None = None
+    snapshots: SnapshotStore | None = None
+    spotify: SpotifyCatalog | None = None
+    measurements: Measurements | None = None
+    names: NameIndex | None = None
+    tracks: TrackCatalog | None = None
+    inbox: Inbox | None = None
+    messenger: Messenger | None = None
+    proactive_messenger: Messenger | None = None
+    lake: RawLake | None = None
+    known_artists: KnownArtists | None = None
+    tombstones: ArtistTombstones | None = None
+    manifests: ManifestStore | None = None
+    genres: GenreStore | None = None
+    waiters: WaiterStore | None = None
+    processed: ProcessedMessages | None = None
+    memory: ConversationMemory | None = None
+    queue: WorkQueue | None = None
+
+
+@dataclass(frozen=True)
+class MigrationAdapters(_Overrides):
+    """What `MigrationDependencies` can be given instead of building."""
+
+    database: DatabaseDependencies[DatabaseSettings] | None = None
+    responder: CustomResourceResponder | None = None
+
+
 class _BuiltOnce:
     """Adapters built lazily, once, so each function connects only to what it uses.
 
-    `overrides` replaces adapters by name ("spotify", "messenger", ...): how tests put a
-    fake in front of the real stack.
+    Each is kept under the name of the property that answers it, which is also the name of
+    its field in the overrides: those given are answered as they are, never built.
     """
 
-    def __init__(self, overrides: Mapping[str, object] | None = None) -> None:
-        self._built: dict[str, object] = dict(overrides or {})
+    def __init__(self, overrides: _Overrides) -> None:
+        self._built: dict[str, object] = overrides.given()
         self._lock = threading.RLock()
 
     def _once(self, name: str, build: Callable[[], _Port]) -> _Port:
@@ -125,7 +186,9 @@ class _BuiltOnce:
 class DatabaseDependencies(_BuiltOnce, Generic[_Settings]):
     """What any process that talks to PostgreSQL is built from."""
 
-    def __init__(self, settings: _Settings, overrides: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self, settings: _Settings, overrides: DatabaseAdapters = DatabaseAdapters()
+    ) -> None:
         super().__init__(overrides)
         self.settings = settings
 
@@ -169,6 +232,9 @@ class DatabaseDependencies(_BuiltOnce, Generic[_Settings]):
 
 class Dependencies(DatabaseDependencies[Settings]):
     """The application functions': the stores, Spotify and Messenger."""
+
+    def __init__(self, settings: Settings, overrides: Adapters = Adapters()) -> None:
+        super().__init__(settings, overrides)
 
     @property
     def application_secrets(self) -> ApplicationSecrets:
@@ -388,7 +454,7 @@ class MigrationDependencies(_BuiltOnce):
     def __init__(
         self,
         load: Callable[[], DatabaseSettings] = load_database_settings,
-        overrides: Mapping[str, object] | None = None,
+        overrides: MigrationAdapters = MigrationAdapters(),
         *,
         patience: Patience = PROXY_WARM_UP,
         target_wait: TargetWait = PROXY_TARGET_WAIT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Iterator
 
@@ -10,38 +11,21 @@ from domain.models import Reply
 from domain.ports import Messenger
 from handlers import composition
 
-# Every adapter the handlers use, so the swapped set shares the stack's connections.
-_ADAPTERS = (
-    "repository",
-    "similarity",
-    "snapshots",
-    "names",
-    "tracks",
-    "known_artists",
-    "tombstones",
-    "manifests",
-    "lake",
-    "genres",
-    "waiters",
-    "processed",
-    "memory",
-    "queue",
-    "inbox",
-    "messenger",
-    "proactive_messenger",
-    "spotify",
-    "application_secrets",
-    "generated_secrets",
-)
-
 
 @contextlib.contextmanager
-def handlers_using(**replacements: object) -> Iterator[None]:
+def handlers_using(replacements: composition.Adapters) -> Iterator[None]:
     """Every handler of this process uses these adapters instead of the stack's own until
     the block ends."""
     original = composition.dependencies()
-    shared = {name: getattr(original, name) for name in _ADAPTERS}
-    composition.use(composition.Dependencies(original.settings, shared | replacements))
+    # Every adapter not replaced is the running root's, so the swapped set shares the
+    # stack's connections rather than opening its own.
+    shared = {
+        field.name: getattr(original, field.name)
+        for field in dataclasses.fields(replacements)
+        if getattr(replacements, field.name) is None
+    }
+    swapped = dataclasses.replace(replacements, **shared)
+    composition.use(composition.Dependencies(original.settings, swapped))
     try:
         yield
     finally:

@@ -39,7 +39,7 @@ def spotify_app_in(stack: LocalStack, mode: AccessMode) -> Iterator[SpotipyCatal
     previous = stack.spotify.mode
     stack.spotify.mode = mode
     try:
-        with handlers_using(spotify=adapter):
+        with handlers_using(composition.Adapters(spotify=adapter)):
             yield adapter
     finally:
         stack.spotify.mode = previous

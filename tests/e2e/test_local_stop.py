@@ -40,7 +40,9 @@ def stop_with_a_backlog(
         start_local_stack(Path(state_dir), database_url=database_url, drain_seconds=drain_seconds)
     )
     users = [stack.messenger_user(f"24000000000005{n:02d}") for n in range(USERS)]
-    with handlers_using(messenger=GatedMessenger(composition.dependencies().messenger, gate)):
+    with handlers_using(
+        composition.Adapters(messenger=GatedMessenger(composition.dependencies().messenger, gate))
+    ):
         accepted = [user.say("?").status_code for user in users]
         while lambda_dispatch.asynchronous_status().running < lambda_dispatch.ASYNCHRONOUS_WORKERS:
             time.sleep(0.02)

@@ -79,7 +79,7 @@ def test_a_message_failing_every_try_is_set_aside_and_a_replay_answers_it_once(
 ) -> None:
     user = clean_stack.messenger_user("2400000000000301")
     # Given the Send API refusing every send while a user writes
-    with handlers_using(messenger=DownMessenger()):
+    with handlers_using(composition.Adapters(messenger=DownMessenger())):
         assert user.say(NAMELESS).status_code == 200
         records = _failure_records(clean_stack, 1)
 
@@ -139,7 +139,7 @@ def test_a_replay_that_fails_again_leaves_the_record_on_the_queue(
 ) -> None:
     # Given a converse failure, and a Send API still down
     user = clean_stack.messenger_user("2400000000000302")
-    with handlers_using(messenger=DownMessenger()):
+    with handlers_using(composition.Adapters(messenger=DownMessenger())):
         assert user.say(NAMELESS).status_code == 200
         assert len(_failure_records(clean_stack, 1)) == 1
 
@@ -160,7 +160,9 @@ def test_draining_runs_what_runs_and_sets_aside_what_waits_never_dropping_one(
     users = [clean_stack.messenger_user(f"24000000000004{n:02d}") for n in range(10)]
     waiting = len(users) - lambda_dispatch.ASYNCHRONOUS_WORKERS
     progress: list[lambda_dispatch.AsynchronousStatus] = []
-    with handlers_using(messenger=GatedMessenger(composition.dependencies().messenger, gate)):
+    with handlers_using(
+        composition.Adapters(messenger=GatedMessenger(composition.dependencies().messenger, gate))
+    ):
         for user in users:
             assert user.say(NAMELESS).status_code == 200
         # Then the gateway's status shows the backlog, once the workers took what they can

@@ -85,7 +85,7 @@ def test_a_daily_refresh_fetches_every_known_artist_again(
 
     # When the refresh runs
     started = time.monotonic()
-    with handlers_using(spotify=spotify):
+    with handlers_using(composition.Adapters(spotify=spotify)):
         execution_arn = operations.start_refresh(REFRESH_AS_OF)
         clean_stack.wait_for_execution(execution_arn, 120)
 
@@ -160,6 +160,9 @@ class EchoingSpotify:
     def search_track(self, query: str) -> Track | None:
         raise NotImplementedError
 
+    def can_read_top_tracks(self, artist_id: str) -> bool:
+        raise NotImplementedError
+
     def fetch_artists(self, artist_ids: Sequence[str]) -> FetchOutcome:
         self.asked.append(tuple(artist_ids))
         return FetchOutcome(
@@ -194,7 +197,9 @@ def test_a_refresh_with_more_batches_than_their_id_lists_fit_in_256_kib_succeeds
     spotify = EchoingSpotify()
 
     # When the refresh runs
-    with handlers_using(spotify=spotify, lake=RecordingLake(), genres=InMemoryGenres()):
+    with handlers_using(
+        composition.Adapters(spotify=spotify, lake=RecordingLake(), genres=InMemoryGenres())
+    ):
         execution_arn = _refresh(clean_stack, REFRESH_AS_OF)
 
     # Then it succeeded, each batch a child of its own, and every artist is fetched again
@@ -218,7 +223,9 @@ def test_an_artist_spotify_no_longer_has_is_tombstoned_once_and_left_out_after(
     operations = stack_operations(clean_stack)
 
     # When the daily refresh runs
-    with handlers_using(spotify=spotify, lake=RecordingLake(), genres=InMemoryGenres()):
+    with handlers_using(
+        composition.Adapters(spotify=spotify, lake=RecordingLake(), genres=InMemoryGenres())
+    ):
         _refresh(clean_stack, REFRESH_AS_OF)
 
     # Then the missing artist is tombstoned as of the refresh, and no dead letter sounds an
@@ -228,7 +235,9 @@ def test_an_artist_spotify_no_longer_has_is_tombstoned_once_and_left_out_after(
     assert operations.dead_letters() == []
 
     # When the next day's refresh runs
-    with handlers_using(spotify=spotify, lake=RecordingLake(), genres=InMemoryGenres()):
+    with handlers_using(
+        composition.Adapters(spotify=spotify, lake=RecordingLake(), genres=InMemoryGenres())
+    ):
         _refresh(clean_stack, REFRESH_AS_OF + timedelta(days=1))
 
     # Then Spotify is not asked for it again, and still nothing is dead-lettered

@@ -143,7 +143,7 @@ def test_a_fetch_that_outlives_its_timeout_is_retried_and_the_batch_lands(
     hanging = HangingOnce(composition.dependencies().spotify, fetch_times_out_quickly + 1)
 
     # When Drake is ingested
-    with handlers_using(spotify=hanging):
+    with handlers_using(composition.Adapters(spotify=hanging)):
         execution_arn = start_requested_ingest(clean_stack, "fetch-timed-out", [DRAKE])
         clean_stack.wait_for_execution(execution_arn, 90)
 
@@ -164,7 +164,7 @@ def test_a_batch_spotify_keeps_failing_goes_to_the_dlq_and_the_rest_carries_on(
     down = SpotifyDownFor(composition.dependencies().spotify, frozenset({EMINEM}))
 
     # When they are ingested
-    with handlers_using(spotify=down):
+    with handlers_using(composition.Adapters(spotify=down)):
         output = _ingest(clean_stack, "lasting-outage", [*others, EMINEM])
 
     # Then Eminem's batch was tried four times (once, then three retries)

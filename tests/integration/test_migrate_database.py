@@ -24,7 +24,12 @@ from adapters.postgres.connect import Patience
 from contracts.database import shipped_migrations
 from domain.readiness import ProxyTargets, TargetHealth
 from handlers import composition, migrate_database
-from handlers.composition import DatabaseDependencies, MigrationDependencies
+from handlers.composition import (
+    DatabaseAdapters,
+    DatabaseDependencies,
+    MigrationAdapters,
+    MigrationDependencies,
+)
 from handlers.settings import DatabaseSettings, load_database_settings
 from local.aws import REGION
 from local.background_server import BackgroundHttpServer
@@ -114,10 +119,12 @@ def migrations_waiting_for(
 ) -> Iterator[None]:
     """The handler migrates the database at `database_url` once `targets` are all AVAILABLE,
     timing its waits on `clock`, until the block ends."""
-    database = DatabaseDependencies(settings_for(database_url)(), {"proxy_targets": targets})
+    database = DatabaseDependencies(
+        settings_for(database_url)(), DatabaseAdapters(proxy_targets=targets)
+    )
     composition.use_for_migrations(
         MigrationDependencies(
-            overrides={"database": database},
+            overrides=MigrationAdapters(database=database),
             patience=Patience(1, 0),
             clock=clock,
             sleep=clock.sleep,

@@ -233,7 +233,7 @@ def test_answers_lost_to_a_database_outage_are_sent_when_the_workflow_retries(
     lost_once = TombstonesLostOnce(composition.dependencies().tombstones)
 
     # When Drake is ingested
-    with handlers_using(tombstones=lost_once):
+    with handlers_using(composition.Adapters(tombstones=lost_once)):
         output = _ingest(clean_stack, "database-lost-once", [DRAKE])
 
     # Then the workflow tried NotifyWaiters again, and the user got one answer

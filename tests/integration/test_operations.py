@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from domain.models import FetchedArtist
+from domain.models import Artist, FetchedArtist
 from domain.ports import ArtistRepository
 from handlers import composition
 from local import cli
@@ -39,14 +39,23 @@ class CrashingOnceBeforeSaving:
     real: ArtistRepository
     crashes: list[Sequence[str]] = field(default_factory=list)
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.real, name)
+    def find_by_alias(self, normalized_name: str) -> Artist | None:
+        return self.real.find_by_alias(normalized_name)
+
+    def add_alias(self, normalized_name: str, artist_id: str, source: str) -> None:
+        self.real.add_alias(normalized_name, artist_id, source)
+
+    def get_artists(self, artist_ids: Sequence[str]) -> list[Artist]:
+        return self.real.get_artists(artist_ids)
 
     def save_fetched(self, fetched: Sequence[FetchedArtist], fetched_at: datetime) -> None:
         if not self.crashes:
             self.crashes.append([item.artist.id for item in fetched])
             raise psycopg2.OperationalError("server closed the connection unexpectedly")
         self.real.save_fetched(fetched, fetched_at)
+
+    def similar_artists(self, artist_id: str, limit: int) -> list[Artist]:
+        return self.real.similar_artists(artist_id, limit)
 
 
 def _started_arn(printed: str) -> str:
@@ -102,7 +111,7 @@ def test_dlq_list_shows_each_dead_letter_with_its_reason_and_leaves_it(
 ) -> None:
     # Given Drake went to the dead-letter queue when the database dropped its connection
     crashing = CrashingOnceBeforeSaving(composition.dependencies().repository)
-    with handlers_using(repository=crashing):
+    with handlers_using(composition.Adapters(repository=crashing)):
         _ingest(clean_stack, "dead-letter-listed", [DRAKE])
 
     # When an operator lists the dead letters twice
@@ -176,7 +185,7 @@ def test_a_crash_between_the_lake_and_postgresql_is_repaired_by_a_replay(
 ) -> None:
     # Given an ingest whose database connection drops after the lake write
     crashing = CrashingOnceBeforeSaving(composition.dependencies().repository)
-    with handlers_using(repository=crashing):
+    with handlers_using(composition.Adapters(repository=crashing)):
         first = _ingest(clean_stack, "crashed-half-way", [DRAKE])
         # Then Spotify's answer is in the lake but not in PostgreSQL, and Drake is a dead
         # letter that says why

@@ -5,11 +5,21 @@ incremental update fails."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 import pytest
 
-from domain.models import Artist, FetchedArtist, Waiter
+from domain.models import (
+    Artist,
+    FetchedArtist,
+    Neighbour,
+    SimilarityGeneration,
+    SimilarityProfile,
+    Waiter,
+)
+from domain.neighbour_search import Float32s, Ints, SearchPlan
+from domain.ports import ListsInWork
 from domain.rebuild import rebuild_in_process
 from handlers import composition
 from local.stack import ExecutionFailedError, LocalStack
@@ -60,7 +70,7 @@ def test_a_rebuild_whose_shards_fail_is_abandoned_and_the_lists_before_it_keep_s
     before = similarity_lists(clean_stack)
     # When a rebuild runs through the workflow and no shard can read the snapshot
     snapshots = InMemorySnapshots(fail_reads_after=0)
-    with handlers_using(snapshots=snapshots):
+    with handlers_using(composition.Adapters(snapshots=snapshots)):
         execution_arn = stack_operations(clean_stack).start_rebuild(shard_size=150)
         with pytest.raises(ExecutionFailedError, match="SimilarityRebuildFailed"):
             clean_stack.wait_for_execution(execution_arn, 180)
@@ -108,11 +118,48 @@ def test_the_daily_refresh_ends_with_a_rebuild_so_changed_genres_change_the_list
     assert store.generations(1)[0].state == "serving"
 
 
-class FailingSimilarity:
-    """A similarity store that cannot be written: the database refusing, say."""
+def _unavailable() -> OSError:
+    return OSError("the similarity store is unavailable")
 
-    def updating(self, generation: int | None = None) -> object:
-        raise OSError("the similarity store is unavailable")
+
+class FailingSimilarity:
+    """A similarity store that cannot be used at all: the database refusing, say."""
+
+    def updating(self, generation: int | None = None) -> AbstractContextManager[ListsInWork]:
+        raise _unavailable()
+
+    def begin_rebuild(self) -> tuple[int, list[SimilarityProfile]]:
+        raise _unavailable()
+
+    def save_rebuild_plan(
+        self,
+        generation: int,
+        *,
+        plan: SearchPlan,
+        shard_count: int,
+        artist_ids: Sequence[str],
+        vectors: Float32s,
+        cells: Ints,
+        centroids: Float32s,
+    ) -> None:
+        raise _unavailable()
+
+    def write_shard(
+        self, generation: int, shard: int, artist_ids: Sequence[str], lists: Sequence[Neighbour]
+    ) -> None:
+        raise _unavailable()
+
+    def abandon(self, generation: int, reason: str) -> None:
+        raise _unavailable()
+
+    def drop_unused(self) -> list[int]:
+        raise _unavailable()
+
+    def generation(self, generation: int) -> SimilarityGeneration | None:
+        raise _unavailable()
+
+    def generations(self, limit: int) -> list[SimilarityGeneration]:
+        raise _unavailable()
 
 
 def test_waiters_are_answered_with_what_is_known_when_similarity_fails(
@@ -126,7 +173,7 @@ def test_waiters_are_answered_with_what_is_known_when_similarity_fails(
         )
     )
     # When the ingest runs and the similarity step keeps failing
-    with handlers_using(similarity=FailingSimilarity()):
+    with handlers_using(composition.Adapters(similarity=FailingSimilarity())):
         execution_arn = start_requested_ingest(clean_stack, "similarity-down", [METALLICA])
         with pytest.raises(ExecutionFailedError, match="SimilarityFailed"):
             clean_stack.wait_for_execution(execution_arn, 120)
