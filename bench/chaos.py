@@ -27,7 +27,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from local.aws import REGION
 from local.catalog import load_catalog
 from local.chat import messenger_event, sign
 from local.hostile_bodies import FUZZ_USER, badly_signed, hostile_bodies
+from local.published import LOCAL_JSON, PublishedStack
 from local.stack import POSTGRES_DATA_DIR
 
 WEBHOOK_P99_TARGET_MS = 50.0
@@ -140,7 +141,7 @@ class RunningStack:
             raise
 
     def _published(self) -> dict[str, Any]:
-        local_json = self.state_dir / "local.json"
+        local_json = self.state_dir / LOCAL_JSON
         deadline = time.monotonic() + _READY_TIMEOUT_S
         while not local_json.exists():
             if self._process.poll() is not None:
@@ -148,8 +149,7 @@ class RunningStack:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"local up not ready in {_READY_TIMEOUT_S:.0f} s")
             time.sleep(0.2)
-        details: dict[str, Any] = json.loads(local_json.read_text(encoding="utf-8"))
-        return details
+        return asdict(PublishedStack.read(local_json))
 
     def _secret_values(self) -> dict[str, str]:
         """The secrets as the functions read them: local.json does not carry the page token."""

@@ -229,6 +229,11 @@ class DatabaseDependencies(_BuiltOnce, Generic[_Settings]):
     def _pool(self) -> ConnectionPool:
         return self._once("pool", lambda: ConnectionPool(self.connector))
 
+    def close(self) -> None:
+        """Close the database connections: a command on one machine ends and closes them,
+        where a function's last as long as its execution environment."""
+        self._pool.close()
+
 
 class Dependencies(DatabaseDependencies[Settings]):
     """The application functions': the stores, Spotify and Messenger."""

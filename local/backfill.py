@@ -7,25 +7,20 @@ to the ingest workflow as `{"artist_ids": [...]}` executions, one batch at a tim
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
-from adapters.postgres.names import PostgresNameIndex
-from adapters.postgres.pool import connect_pool
-from adapters.postgres.repository import PostgresArtistRepository
-from adapters.spotify import SpotipyCatalog, make_spotify_client
 from domain.backfill import BackfillReport, LookupPorts, Outcome, look_up, names_in, settle
-from local.operations import NoRunningStackError, Operations, StackAddresses, read_local_json
+from local.executions import ExecutionEnd, ExecutionRunner
+from local.operations import Operations, StackAddresses
 from local.progress import ProgressBar
+from local.published import PublishedStack, functions_root
 
 # The workflow splits an execution's IDs into Spotify batches of 50 itself; this many IDs
 # per execution keeps one failed execution from failing a whole long list.
@@ -36,53 +31,12 @@ _POLL_SECONDS = 0.2
 NOT_ON_SPOTIFY = "not found on Spotify"
 
 
-class MissingSpotifyAccessError(NoRunningStackError):
-    """The running stack's local.json does not say how to reach its Spotify."""
-
-
-@dataclass(frozen=True)
-class BackfillSources:
-    """Where a backfill reads names and searches Spotify, from a running stack's local.json."""
-
-    database_url: SecretStr
-    spotify_api_url: str
-    spotify_token_url: str
-    spotify_client_id: str
-    spotify_client_secret: SecretStr
-
-    @classmethod
-    def read(cls, local_json: Path) -> BackfillSources:
-        details = read_local_json(local_json)
-        spotify_keys = ("spotify_token_url", "spotify_client_id", "spotify_client_secret")
-        missing = [key for key in spotify_keys if key not in details]
-        if missing:
-            raise MissingSpotifyAccessError(
-                f"{local_json} lacks {', '.join(missing)}: this stack does not publish "
-                "how to search its Spotify"
-            )
-        return cls(
-            database_url=SecretStr(details["database_url"]),
-            spotify_api_url=details["spotify_url"],
-            spotify_token_url=details["spotify_token_url"],
-            spotify_client_id=details["spotify_client_id"],
-            spotify_client_secret=SecretStr(details["spotify_client_secret"]),
-        )
-
-
 @dataclass(frozen=True)
 class WorkflowResult:
     """The IDs the ingest workflow stored, and why each other one was not."""
 
     ingested: frozenset[str]
     failures: dict[str, str]
-
-
-@dataclass(frozen=True)
-class _Ended:
-    """How an execution ended: its output when it succeeded, else why it did not."""
-
-    output: dict[str, Any] | None = None
-    failure: str = ""
 
 
 def _utc_now() -> datetime:
@@ -103,9 +57,10 @@ class WorkflowIngest:
         timeout_seconds: float = EXECUTION_TIMEOUT_SECONDS,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        self._stepfunctions = stepfunctions
+        self._executions = ExecutionRunner(
+            stepfunctions, state_machine_arn, poll_seconds=_POLL_SECONDS
+        )
         self._operations = operations
-        self._state_machine_arn = state_machine_arn
         self._batch_size = batch_size
         self._timeout_seconds = timeout_seconds
         self._clock = clock
@@ -120,36 +75,24 @@ class WorkflowIngest:
         run = f"backfill-{self._clock():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
         for start in range(0, len(artist_ids), self._batch_size):
             batch = list(artist_ids[start : start + self._batch_size])
-            ended = self._run(f"{run}-{start // self._batch_size + 1}", batch)
-            if ended.output is not None:
+            name = f"{run}-{start // self._batch_size + 1}"
+            ended = self._executions.run(name, {"artist_ids": batch}, self._timeout_seconds)
+            if ended.succeeded:
                 done, missing, lost = _batch_outcome(ended.output)
                 ingested |= done & set(batch)
                 failures.update(dict.fromkeys(missing, NOT_ON_SPOTIFY))
                 dead_lettered |= lost
             else:
-                failures.update(dict.fromkeys(batch, ended.failure))
+                failures.update(dict.fromkeys(batch, self._failure(name, ended)))
             on_progress(min(start + self._batch_size, len(artist_ids)))
         if dead_lettered:
             failures.update(self._dead_letter_reasons(dead_lettered))
         return WorkflowResult(frozenset(ingested), failures)
 
-    def _run(self, name: str, artist_ids: list[str]) -> _Ended:
-        execution_arn = self._stepfunctions.start_execution(
-            stateMachineArn=self._state_machine_arn,
-            name=name,
-            input=json.dumps({"artist_ids": artist_ids}),
-        )["executionArn"]
-        deadline = time.monotonic() + self._timeout_seconds
-        while time.monotonic() < deadline:
-            execution = self._stepfunctions.describe_execution(executionArn=execution_arn)
-            status = execution["status"]
-            if status == "SUCCEEDED":
-                return _Ended(output=json.loads(execution["output"]))
-            if status != "RUNNING":
-                error = execution.get("error") or "no error given"
-                return _Ended(failure=f"execution {name} ended {status}: {error}")
-            time.sleep(_POLL_SECONDS)
-        return _Ended(failure=f"execution {name} still running after {self._timeout_seconds:g} s")
+    def _failure(self, name: str, ended: ExecutionEnd) -> str:
+        if ended.still_running:
+            return f"execution {name} still running after {self._timeout_seconds:g} s"
+        return f"execution {name} ended {ended.status}: {ended.error or 'no error given'}"
 
     def _dead_letter_reasons(self, artist_ids: set[str]) -> dict[str, str]:
         reasons = dict.fromkeys(artist_ids, "sent to the dead-letter queue")
@@ -213,28 +156,20 @@ def summary_lines(report: BackfillReport) -> list[str]:
 
 @contextmanager
 def connected_backfill(local_json: Path) -> Iterator[tuple[LookupPorts, WorkflowIngest]]:
-    """The ports and the workflow runner of the stack that wrote this local.json; its
-    database connections close when the block ends."""
-    sources = BackfillSources.read(local_json)
-    addresses = StackAddresses.read(local_json)
-    with closing(connect_pool(sources.database_url.get_secret_value())) as pool:
-        spotify = SpotipyCatalog(
-            make_spotify_client(
-                api_url=sources.spotify_api_url,
-                token_url=sources.spotify_token_url,
-                client_id=sources.spotify_client_id,
-                client_secret=sources.spotify_client_secret,
-            )
-        )
+    """The ports and the workflow runner of the stack that wrote this local.json, the ports
+    built by the functions' composition root; its database connections close when the
+    block ends."""
+    published = PublishedStack.read(local_json)
+    addresses = StackAddresses.published(published)
+    with functions_root(published) as dependencies:
         ports = LookupPorts(
-            names=PostgresNameIndex(pool),
-            repository=PostgresArtistRepository(pool),
-            spotify=spotify,
+            names=dependencies.names,
+            repository=dependencies.repository,
+            spotify=dependencies.spotify,
             sleep=time.sleep,
         )
-        stepfunctions = addresses.client("stepfunctions")
         workflow = WorkflowIngest(
-            stepfunctions,
+            addresses.client("stepfunctions"),
             Operations.connect(addresses),
             addresses.ingest_state_machine_arn,
         )

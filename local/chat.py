@@ -8,11 +8,15 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
+
+if TYPE_CHECKING:
+    # Only named here: a chat client needs none of what reading local.json imports.
+    from local.published import PublishedStack
 
 _message_numbers = itertools.count(1)
 
@@ -25,14 +29,9 @@ class ChatEndpoints:
     page_id: str
 
     @classmethod
-    def published(cls, details: Mapping[str, Any]) -> ChatEndpoints:
+    def published(cls, stack: PublishedStack) -> ChatEndpoints:
         """From what a running stack publishes in local.json."""
-        return cls(
-            details["webhook_url"],
-            details["graph_sent_url"],
-            details["app_secret"],
-            details["page_id"],
-        )
+        return cls(stack.webhook_url, stack.graph_sent_url, stack.app_secret, stack.page_id)
 
 
 def messenger_event(

@@ -23,15 +23,10 @@ from local.backfill import backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
 from local.demo import DemoFailedError, run_demo
 from local.graph_sink import SEND_FAILURES
-from local.operations import (
-    ConverseFailures,
-    NoRunningStackError,
-    Operations,
-    StackAddresses,
-    read_local_json,
-)
+from local.operations import ConverseFailures, Operations, StackAddresses
 from local.process_start import log_as_the_stack_does
 from local.progress import ProgressBar
+from local.published import LOCAL_JSON, NoRunningStackError, PublishedStack
 from local.refresh import RefreshSources, follow_refresh
 from local.similarity_map import (
     DEFAULT_LABELLED,
@@ -42,7 +37,7 @@ from local.similarity_map import (
 from local.similarity_rebuild import follow_rebuild
 from local.similarity_space import PostgresSimilaritySpace
 from local.spotify_server import RATE_LIMIT_WINDOW_SECONDS, AccessMode, ServerErrors
-from local.stack import LOCAL_JSON, start_local_stack
+from local.stack import start_local_stack
 from local.status import needing_attention, read_figures, status_lines
 
 STATE_DIR = Path(".sixpotify")
@@ -339,8 +334,8 @@ def _local_up(
 
 
 def _chat(state_dir: Path, user_id: str) -> int:
-    details = read_local_json(state_dir / LOCAL_JSON)
-    user = ChatClient(ChatEndpoints.published(details), user_id)
+    published = PublishedStack.read(state_dir / LOCAL_JSON)
+    user = ChatClient(ChatEndpoints.published(published), user_id)
     print(
         'Type an artist\'s name or "songs like <title>"; q1, b2, ... taps what an answer '
         "numbered; an empty line or Ctrl-D ends the chat."
@@ -350,7 +345,7 @@ def _chat(state_dir: Path, user_id: str) -> int:
 
 
 def _operate(args: argparse.Namespace) -> int:
-    operations = Operations.connect(StackAddresses.read(args.state_dir / LOCAL_JSON))
+    operations = _operations(args.state_dir)
     if args.command == "replay":
         print(f"started {operations.replay(args.source)}")
     elif args.action == "list":
@@ -368,7 +363,7 @@ def _operate(args: argparse.Namespace) -> int:
 
 
 def _refresh(state_dir: Path, as_of: datetime | None) -> int:
-    operations = Operations.connect(StackAddresses.read(state_dir / LOCAL_JSON))
+    operations = _operations(state_dir)
     # Whole seconds, as the execution's input carries it: the artists it refetched are those
     # whose answer is as of then or later.
     moment = (as_of or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -392,9 +387,9 @@ def _refresh(state_dir: Path, as_of: datetime | None) -> int:
 
 
 def _converse_failures(args: argparse.Namespace) -> int:
-    details = read_local_json(args.state_dir / LOCAL_JSON)
+    published = PublishedStack.read(args.state_dir / LOCAL_JSON)
     failures = ConverseFailures.connect(
-        StackAddresses.read(args.state_dir / LOCAL_JSON), details["converse_failures_queue_url"]
+        StackAddresses.published(published), published.converse_failures_queue_url
     )
     if args.action == "list":
         records = failures.records()
@@ -437,7 +432,7 @@ def _status(state_dir: Path) -> int:
 
 
 def _rebuild_similarity(state_dir: Path, shard_size: int | None) -> int:
-    operations = Operations.connect(StackAddresses.read(state_dir / LOCAL_JSON))
+    operations = _operations(state_dir)
     with _stack_database(state_dir) as pool:
         report = follow_rebuild(
             operations, _newest_generation(pool), ProgressBar(sys.stderr), shard_size
@@ -469,10 +464,15 @@ def _draw_map(args: argparse.Namespace) -> int:
     return 0
 
 
+def _operations(state_dir: Path) -> Operations:
+    """The operator's commands, pointed at the stack running for this folder."""
+    return Operations.connect(StackAddresses.published(PublishedStack.read(state_dir / LOCAL_JSON)))
+
+
 def _stack_database(state_dir: Path) -> contextlib.closing[ConnectionPool]:
     """One connection to the running stack's database, closed when the block ends."""
-    details = read_local_json(state_dir / LOCAL_JSON)
-    return contextlib.closing(connect_pool(details["database_url"], max_connections=1))
+    published = PublishedStack.read(state_dir / LOCAL_JSON)
+    return contextlib.closing(connect_pool(published.database_url, max_connections=1))
 
 
 def _newest_generation(pool: ConnectionPool) -> Callable[[], SimilarityGeneration | None]:

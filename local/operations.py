@@ -19,26 +19,16 @@ import boto3
 
 from domain.models import QUEUED_REQUEST, ArtistRequest, QueuedRequest
 from local.aws import REGION
+from local.executions import ExecutionEnd, ExecutionRunner
+from local.published import PublishedStack
 
 # moto accepts any credentials; explicit ones keep an operator's own AWS profile out of it.
 _LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 _RECEIVE_BATCH = 10
 # How long listed messages stay hidden before they are made visible again.
 _LISTING_VISIBILITY_SECONDS = 30
-
-
-class NoRunningStackError(RuntimeError):
-    """There is no local.json: no `sixpotify local up` is running for this folder."""
-
-
-def read_local_json(local_json: Path) -> dict[str, Any]:
-    """What a running `sixpotify local up` published about itself."""
-    if not local_json.exists():
-        raise NoRunningStackError(
-            f"no running stack: start one with `sixpotify local up` ({local_json} is missing)"
-        )
-    details: dict[str, Any] = json.loads(local_json.read_text(encoding="utf-8"))
-    return details
+# How often an operator's command looks at the execution it follows.
+_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -49,13 +39,12 @@ class StackAddresses:
     dead_letter_queue_url: str
 
     @classmethod
-    def read(cls, local_json: Path) -> StackAddresses:
-        details = read_local_json(local_json)
+    def published(cls, stack: PublishedStack) -> StackAddresses:
         return cls(
-            aws_endpoint_url=details["aws_endpoint_url"],
-            ingest_state_machine_arn=details["ingest_state_machine_arn"],
-            requests_queue_url=details["requests_queue_url"],
-            dead_letter_queue_url=details["dead_letter_queue_url"],
+            aws_endpoint_url=stack.aws_endpoint_url,
+            ingest_state_machine_arn=stack.ingest_state_machine_arn,
+            requests_queue_url=stack.requests_queue_url,
+            dead_letter_queue_url=stack.dead_letter_queue_url,
         )
 
     def client(self, service: str) -> Any:
@@ -106,6 +95,9 @@ class Operations:
         self._sqs = sqs
         self._addresses = addresses
         self._clock = clock
+        self._executions = ExecutionRunner(
+            stepfunctions, addresses.ingest_state_machine_arn, poll_seconds=_POLL_SECONDS
+        )
 
     @classmethod
     def connect(cls, addresses: StackAddresses) -> Operations:
@@ -124,11 +116,10 @@ class Operations:
         options = {} if shard_size is None else {"shard_size": shard_size}
         return self._start("rebuild", {"rebuild": options})
 
-    def execution_outcome(self, execution_arn: str) -> tuple[str, str]:
-        """The execution's status, and its error and cause when it failed."""
-        execution = self._stepfunctions.describe_execution(executionArn=execution_arn)
-        why = ": ".join(part for part in (execution.get("error"), execution.get("cause")) if part)
-        return execution["status"], why
+    def follow(self, execution_arn: str, at_every_look: Callable[[], None]) -> ExecutionEnd:
+        """Wait for the execution to end, however long it runs, calling at_every_look after
+        each look at it."""
+        return self._executions.wait(execution_arn, None, at_every_look)
 
     def replay(self, source: str) -> str:
         """Start a new execution with the input of an earlier one, given its ARN, or with
@@ -176,12 +167,7 @@ class Operations:
     def _start(self, prefix: str, execution_input: Any) -> str:
         # Execution names are unique per state machine; the suffix keeps a second run apart.
         name = f"{prefix}-{self._clock():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-        execution_arn: str = self._stepfunctions.start_execution(
-            stateMachineArn=self._addresses.ingest_state_machine_arn,
-            name=name,
-            input=json.dumps(execution_input),
-        )["executionArn"]
-        return execution_arn
+        return self._executions.start(name, execution_input)
 
 
 def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:

@@ -11,8 +11,6 @@ from domain.models import SimilarityGeneration
 from local.operations import Operations
 from local.progress import ProgressBar
 
-_POLL_SECONDS = 0.5
-
 
 @dataclass(frozen=True)
 class RebuildReport:
@@ -74,12 +72,8 @@ def follow_execution(
 ) -> tuple[str, str]:
     """Wait for the execution to end, calling show at every look; its status and, when it
     failed, why."""
-    while True:
-        status, failure = operations.execution_outcome(execution_arn)
-        show()
-        if status != "RUNNING":
-            return status, failure
-        time.sleep(_POLL_SECONDS)
+    ended = operations.follow(execution_arn, show)
+    return ended.status, ": ".join(part for part in (ended.error, ended.cause) if part)
 
 
 def follow_rebuild(

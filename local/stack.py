@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +31,14 @@ from local import lambda_dispatch
 from local.aws import REGION, LocalAws, LocalResources
 from local.catalog import Catalog, load_catalog
 from local.chat import ChatClient, ChatEndpoints
+from local.executions import ExecutionRunner
 from local.gateway import MESSENGER_REDELIVERY, LocalGateway, Redelivery
 from local.graph_sink import GraphSink
 from local.pipe import LocalPipe
 from local.postgres import database_url_from_environment_or_embedded
 from local.process_start import freeze_what_starting_built
 from local.progress import ProgressBar
+from local.published import LOCAL_JSON, PublishedStack
 from local.spotify_server import SpotifyServer
 from local.web_chat import WebChatServer
 from local.webhook_process import (
@@ -49,7 +49,6 @@ from local.webhook_process import (
 )
 
 _log = logging.getLogger(__name__)
-LOCAL_JSON = "local.json"
 # How long a stopping stack waits for the asynchronous invocations it accepted to run; what is
 # still waiting then is set aside on its function's on-failure queue instead.
 DRAIN_SECONDS = 30.0
@@ -60,40 +59,19 @@ POSTGRES_DATA_DIR = "pgdata"
 # this long plus the restart (about a second with crash recovery), and every message that
 # needed the database meanwhile waits on the converse-failures queue for a replay.
 POSTGRES_CHECK_SECONDS = 0.25
+# How often an awaited execution is looked at.
+_POLL_SECONDS = 0.1
 
 
 class ExecutionFailedError(RuntimeError):
     """An ingest execution ended in another state than SUCCEEDED."""
 
 
-@dataclass(frozen=True)
-class LocalEndpoints:
-    """What a client of the running stack needs; written to .sixpotify/local.json."""
-
-    webhook_url: str
-    graph_sent_url: str
-    spotify_url: str
-    spotify_token_url: str
-    spotify_control_url: str
-    spotify_client_id: str
-    spotify_client_secret: str
-    database_url: str
-    verify_token: str
-    app_secret: str
-    page_id: str
-    aws_endpoint_url: str
-    ingest_state_machine_arn: str
-    requests_queue_url: str
-    dead_letter_queue_url: str
-    converse_failures_queue_url: str
-    chat_url: str
-
-
 @dataclass
 class LocalStack:
     """A running stack; get one from `start_local_stack`."""
 
-    endpoints: LocalEndpoints
+    endpoints: PublishedStack
     resources: LocalResources
     aws: LocalAws
     spotify: SpotifyServer
@@ -105,18 +83,12 @@ class LocalStack:
 
     def messenger_user(self, user_id: str) -> ChatClient:
         """A Messenger user talking to this stack's page."""
-        return ChatClient(ChatEndpoints.published(asdict(self.endpoints)), user_id)
+        return ChatClient(ChatEndpoints.published(self.endpoints), user_id)
 
     def write_local_json(self) -> Path:
         """Publish the endpoints for `sixpotify chat` and other clients until exit."""
         path = self.state_dir / LOCAL_JSON
-        # Owner-only from its creation, and renamed into place whole: a client polling for the
-        # file never reads it half written, and nobody else ever reads the secrets it holds.
-        staged = path.with_suffix(".tmp")
-        descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as staged_file:
-            staged_file.write(json.dumps(asdict(self.endpoints), indent=2) + "\n")
-        staged.replace(path)
+        self.endpoints.write(path)
         self._exit.callback(path.unlink, missing_ok=True)
         return path
 
@@ -125,36 +97,31 @@ class LocalStack:
         return self.wait_for_execution(self._start_ingest(artist_ids, name), timeout_seconds)
 
     def _start_ingest(self, artist_ids: Sequence[str], name: str) -> str:
-        execution_arn: str = self.aws.client("stepfunctions").start_execution(
-            stateMachineArn=self.resources.ingest_state_machine_arn,
-            name=name,
-            input=json.dumps({"artist_ids": list(artist_ids)}),
-        )["executionArn"]
-        return execution_arn
+        return self._executions().start(name, {"artist_ids": list(artist_ids)})
 
     def wait_for_execution(
         self,
         execution_arn: str,
         timeout_seconds: float = 300,
-        while_running: Callable[[], None] = lambda: None,
+        at_every_look: Callable[[], None] = lambda: None,
     ) -> Any:
         """The execution's output once it succeeded; ExecutionFailedError otherwise.
-        while_running is called at every look while the execution runs."""
-        stepfunctions = self.aws.client("stepfunctions")
-        deadline = time.monotonic() + timeout_seconds
-        while time.monotonic() < deadline:
-            execution = stepfunctions.describe_execution(executionArn=execution_arn)
-            status = execution["status"]
-            if status == "SUCCEEDED":
-                return json.loads(execution["output"])
-            if status != "RUNNING":
-                raise ExecutionFailedError(
-                    f"{execution_arn} ended {status}: {execution.get('error')} "
-                    f"{execution.get('cause', '')[:500]}"
-                )
-            while_running()
-            time.sleep(0.1)
-        raise ExecutionFailedError(f"{execution_arn} still running after {timeout_seconds} s")
+        at_every_look is called after each look at the execution."""
+        ended = self._executions().wait(execution_arn, timeout_seconds, at_every_look)
+        if ended.still_running:
+            raise ExecutionFailedError(f"{execution_arn} still running after {timeout_seconds} s")
+        if not ended.succeeded:
+            raise ExecutionFailedError(
+                f"{execution_arn} ended {ended.status}: {ended.error} {(ended.cause or '')[:500]}"
+            )
+        return ended.output
+
+    def _executions(self) -> ExecutionRunner:
+        return ExecutionRunner(
+            self.aws.client("stepfunctions"),
+            self.resources.ingest_state_machine_arn,
+            poll_seconds=_POLL_SECONDS,
+        )
 
     def seed(self, held_back_names: Sequence[str] = (), progress: ProgressBar | None = None) -> int:
         """Ingest the catalog's artists, except the held-back ones, which stay unknown so
@@ -183,7 +150,7 @@ class LocalStack:
             known = PostgresKnownArtists(pool)
             self.wait_for_execution(
                 execution_arn,
-                while_running=lambda: progress.show(
+                at_every_look=lambda: progress.show(
                     "seeding",
                     min(known.fetched_since(started_at), len(artist_ids)),
                     len(artist_ids),
@@ -351,11 +318,11 @@ def _start(
     web_chat.start()
     exit_stack.callback(web_chat.stop)
 
-    endpoints = LocalEndpoints(
+    endpoints = PublishedStack(
         webhook_url=webhook_url,
         graph_sent_url=graph.sent_url,
-        spotify_url=spotify.api_url,
-        spotify_token_url=spotify.token_url,
+        spotify_url=settings.spotify_api_url,
+        spotify_token_url=settings.spotify_auth_url,
         spotify_control_url=spotify.control_url,
         spotify_client_id=spotify_id,
         spotify_client_secret=spotify_secret,
@@ -365,10 +332,19 @@ def _start(
         page_id=PAGE_ID,
         aws_endpoint_url=aws.endpoint_url,
         ingest_state_machine_arn=resources.ingest_state_machine_arn,
-        requests_queue_url=resources.requests_queue_url,
+        requests_queue_url=settings.requests_queue_url,
         dead_letter_queue_url=resources.dead_letter_queue_url,
         converse_failures_queue_url=resources.converse_failures_queue_url,
         chat_url=web_chat.url,
+        lake_bucket=settings.lake_bucket,
+        genres_table=settings.genres_table,
+        waiters_table=settings.waiters_table,
+        messages_table=settings.messages_table,
+        last_answers_table=settings.last_answers_table,
+        converse_function=settings.converse_function,
+        graph_api_url=settings.graph_api_url,
+        application_secret_arn=settings.application_secret,
+        generated_secret_arn=settings.generated_secret,
     )
     freeze_what_starting_built()
     exit_stack.callback(gc.unfreeze)

@@ -17,7 +17,8 @@ import requests
 from adapters.postgres.pool import ConnectionPool, connect_pool
 from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.models import SimilarityGeneration
-from local.operations import StackAddresses, read_local_json
+from local.operations import StackAddresses
+from local.published import PublishedStack
 from local.spotify_server import Conditions
 
 # Executions listed on the screen, newest first.
@@ -228,9 +229,9 @@ def _seconds(elapsed: timedelta) -> str:
 
 def read_figures(local_json: Path) -> StackFigures:
     """The figures of the stack that wrote this local.json."""
-    details = read_local_json(local_json)
-    addresses = StackAddresses.read(local_json)
-    with closing(connect_pool(details["database_url"], max_connections=1)) as pool:
+    published = PublishedStack.read(local_json)
+    addresses = StackAddresses.published(published)
+    with closing(connect_pool(published.database_url, max_connections=1)) as pool:
         generations = PostgresSimilarityStore(pool).generations(_GENERATIONS_READ)
         serving = next((g for g in generations if g.state == "serving"), None)
         artists = _artist_counts(pool, serving)
@@ -241,11 +242,11 @@ def read_figures(local_json: Path) -> StackFigures:
         artists=artists,
         serving=serving,
         last_rebuild=_last_rebuild(generations),
-        queues=_queue_depths(addresses, details["converse_failures_queue_url"]),
+        queues=_queue_depths(addresses, published.converse_failures_queue_url),
         recent_executions=recent,
         last_refresh=last_refresh,
-        spotify=Conditions.model_validate(_get_json(details["spotify_control_url"])),
-        graph_sends_today=_sends_on(read_at.date(), _get_json(details["graph_sent_url"])),
+        spotify=Conditions.model_validate(_get_json(published.spotify_control_url)),
+        graph_sends_today=_sends_on(read_at.date(), _get_json(published.graph_sent_url)),
     )
 
 

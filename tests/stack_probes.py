@@ -109,15 +109,7 @@ def similarity_lists(stack: LocalStack) -> dict[str, list[str]]:
 
 def stack_operations(stack: LocalStack) -> Operations:
     """What an operator's commands do, pointed at this stack."""
-    endpoints = stack.endpoints
-    return Operations.connect(
-        StackAddresses(
-            endpoints.aws_endpoint_url,
-            endpoints.ingest_state_machine_arn,
-            endpoints.requests_queue_url,
-            endpoints.dead_letter_queue_url,
-        )
-    )
+    return Operations.connect(StackAddresses.published(stack.endpoints))
 
 
 def sixpotify(state_dir: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:

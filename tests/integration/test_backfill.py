@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from local import cli
+from local.published import LOCAL_JSON
 from local.spotify_server import Endpoint, Fault
-from local.stack import LOCAL_JSON, LocalStack
+from local.stack import LocalStack
 from tests.stack_probes import table_rows
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
@@ -23,7 +24,7 @@ AESPA = "Zkd2hTEn60rUqyMsWenmkA"
 @pytest.fixture
 def state_dir(clean_stack: LocalStack, tmp_path: Path) -> Path:
     """A folder where the stack's addresses are published, as `sixpotify local up` does."""
-    (tmp_path / LOCAL_JSON).write_text(json.dumps(asdict(clean_stack.endpoints)))
+    clean_stack.endpoints.write(tmp_path / LOCAL_JSON)
     return tmp_path
 
 
