@@ -328,6 +328,11 @@ class KnownArtists(Protocol):
         """The Spotify ID of every stored artist that has no tombstone, sorted."""
         ...
 
+    def fetched_since(self, moment: datetime) -> int:
+        """How many stored artists hold an answer Spotify gave at `moment` or later: how far
+        an ingest or a refresh as of `moment` has come."""
+        ...
+
 
 class ArtistTombstones(Protocol):
     """The artists Spotify said it does not have, which the daily refresh leaves out."""

@@ -127,6 +127,7 @@ class DatabaseAdapters(_Overrides):
 
     connector: Connector | None = None
     proxy_targets: ProxyTargets | None = None
+    pool: ConnectionPool | None = None
 
 
 @dataclass(frozen=True)
@@ -226,13 +227,15 @@ class DatabaseDependencies(_BuiltOnce, Generic[_Settings]):
         return None if proxy is None else RdsProxyTargets(self._client("rds"), proxy)
 
     @property
-    def _pool(self) -> ConnectionPool:
+    def pool(self) -> ConnectionPool:
+        """The connections every PostgreSQL adapter of this root shares; a local tool's own
+        queries take theirs from it too."""
         return self._once("pool", lambda: ConnectionPool(self.connector))
 
     def close(self) -> None:
         """Close the database connections: a command on one machine ends and closes them,
         where a function's last as long as its execution environment."""
-        self._pool.close()
+        self.pool.close()
 
 
 class Dependencies(DatabaseDependencies[Settings]):
@@ -265,7 +268,7 @@ class Dependencies(DatabaseDependencies[Settings]):
     def repository(self) -> ArtistRepository:
         return self._once(
             "repository",
-            lambda: PostgresArtistRepository(self._pool),
+            lambda: PostgresArtistRepository(self.pool),
         )
 
     @property
@@ -275,7 +278,7 @@ class Dependencies(DatabaseDependencies[Settings]):
     def _similarity_store(self) -> SimilarityStore:
         from adapters.postgres.similarity import PostgresSimilarityStore  # noqa: PLC0415  # NumPy
 
-        return PostgresSimilarityStore(self._pool)
+        return PostgresSimilarityStore(self.pool)
 
     @property
     def snapshots(self) -> SnapshotStore:
@@ -311,11 +314,11 @@ class Dependencies(DatabaseDependencies[Settings]):
 
     @property
     def names(self) -> NameIndex:
-        return self._once("names", lambda: PostgresNameIndex(self._pool))
+        return self._once("names", lambda: PostgresNameIndex(self.pool))
 
     @property
     def tracks(self) -> TrackCatalog:
-        return self._once("tracks", lambda: PostgresTrackCatalog(self._pool))
+        return self._once("tracks", lambda: PostgresTrackCatalog(self.pool))
 
     @property
     def inbox(self) -> Inbox:
@@ -352,11 +355,11 @@ class Dependencies(DatabaseDependencies[Settings]):
 
     @property
     def known_artists(self) -> KnownArtists:
-        return self._once("known_artists", lambda: PostgresKnownArtists(self._pool))
+        return self._once("known_artists", lambda: PostgresKnownArtists(self.pool))
 
     @property
     def tombstones(self) -> ArtistTombstones:
-        return self._once("tombstones", lambda: PostgresArtistTombstones(self._pool))
+        return self._once("tombstones", lambda: PostgresArtistTombstones(self.pool))
 
     @property
     def manifests(self) -> ManifestStore:

@@ -11,13 +11,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.postgres.known_artists import PostgresKnownArtists
-from adapters.postgres.names import PostgresNameIndex
-from adapters.postgres.pool import ConnectionPool, connect_pool
-from adapters.postgres.similarity import PostgresSimilarityStore
 from domain.backfill import Outcome
 from domain.models import SimilarityGeneration
+from domain.ports import SimilarityStore
 from domain.resolution import Ambiguous, Found, Unknown, resolve
+from handlers.composition import Dependencies
 from local import lambda_dispatch
 from local.backfill import backfill, connected_backfill, summary_lines
 from local.chat import ChatClient, ChatEndpoints, chat_session
@@ -26,7 +24,7 @@ from local.graph_sink import SEND_FAILURES
 from local.operations import ConverseFailures, Operations, StackAddresses
 from local.process_start import log_as_the_stack_does
 from local.progress import ProgressBar
-from local.published import LOCAL_JSON, NoRunningStackError, PublishedStack
+from local.published import LOCAL_JSON, NoRunningStackError, PublishedStack, functions_root
 from local.refresh import RefreshSources, follow_refresh
 from local.similarity_map import (
     DEFAULT_LABELLED,
@@ -367,12 +365,12 @@ def _refresh(state_dir: Path, as_of: datetime | None) -> int:
     # Whole seconds, as the execution's input carries it: the artists it refetched are those
     # whose answer is as of then or later.
     moment = (as_of or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    with _stack_database(state_dir) as pool:
-        known = PostgresKnownArtists(pool)
+    with _functions_root(state_dir) as root:
+        known = root.known_artists
         sources = RefreshSources(
             refreshable=lambda: len(known.refreshable_artist_ids()),
             fetched_since=known.fetched_since,
-            newest_generation=_newest_generation(pool),
+            newest_generation=_newest_generation(root.similarity),
         )
         report = follow_refresh(
             operations,
@@ -433,9 +431,9 @@ def _status(state_dir: Path) -> int:
 
 def _rebuild_similarity(state_dir: Path, shard_size: int | None) -> int:
     operations = _operations(state_dir)
-    with _stack_database(state_dir) as pool:
+    with _functions_root(state_dir) as root:
         report = follow_rebuild(
-            operations, _newest_generation(pool), ProgressBar(sys.stderr), shard_size
+            operations, _newest_generation(root.similarity), ProgressBar(sys.stderr), shard_size
         )
     for line in report.lines():
         print(line)
@@ -443,13 +441,13 @@ def _rebuild_similarity(state_dir: Path, shard_size: int | None) -> int:
 
 
 def _draw_map(args: argparse.Namespace) -> int:
-    with _stack_database(args.state_dir) as pool:
-        space = PostgresSimilaritySpace(pool)
+    with _functions_root(args.state_dir) as root:
+        space = PostgresSimilaritySpace(root.pool)
         try:
             if args.around is None:
                 labels = draw_space(space.space(), args.out, args.labels)
             else:
-                found = resolve(args.around, PostgresNameIndex(pool))
+                found = resolve(args.around, root.names)
                 if not isinstance(found, Found):
                     print(_not_one_artist(args.around, found), file=sys.stderr)
                     return 1
@@ -469,15 +467,13 @@ def _operations(state_dir: Path) -> Operations:
     return Operations.connect(StackAddresses.published(PublishedStack.read(state_dir / LOCAL_JSON)))
 
 
-def _stack_database(state_dir: Path) -> contextlib.closing[ConnectionPool]:
-    """One connection to the running stack's database, closed when the block ends."""
-    published = PublishedStack.read(state_dir / LOCAL_JSON)
-    return contextlib.closing(connect_pool(published.database_url, max_connections=1))
+def _functions_root(state_dir: Path) -> contextlib.AbstractContextManager[Dependencies]:
+    """The functions' composition root for the stack running for this folder."""
+    return functions_root(PublishedStack.read(state_dir / LOCAL_JSON))
 
 
-def _newest_generation(pool: ConnectionPool) -> Callable[[], SimilarityGeneration | None]:
+def _newest_generation(store: SimilarityStore) -> Callable[[], SimilarityGeneration | None]:
     """What says which similarity generation is the newest, as a rebuild is followed."""
-    store = PostgresSimilarityStore(pool)
     return lambda: next(iter(store.generations(1)), None)
 
 

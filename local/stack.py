@@ -21,9 +21,7 @@ from typing import Any
 import psycopg2
 from pydantic import SecretStr
 
-from adapters.postgres.known_artists import PostgresKnownArtists
 from adapters.postgres.migrator import apply_migrations
-from adapters.postgres.pool import connect_pool
 from adapters.secrets import ApplicationSecrets, GeneratedSecrets
 from handlers import composition
 from handlers.settings import Settings
@@ -144,18 +142,16 @@ class LocalStack:
             .describe_execution(executionArn=execution_arn)["startDate"]
             .replace(microsecond=0)
         )
-        with contextlib.closing(
-            connect_pool(self.endpoints.database_url, max_connections=1)
-        ) as pool:
-            known = PostgresKnownArtists(pool)
-            self.wait_for_execution(
-                execution_arn,
-                at_every_look=lambda: progress.show(
-                    "seeding",
-                    min(known.fetched_since(started_at), len(artist_ids)),
-                    len(artist_ids),
-                ),
-            )
+        # The functions' own root: this process is where the stack runs them.
+        known = composition.dependencies().known_artists
+        self.wait_for_execution(
+            execution_arn,
+            at_every_look=lambda: progress.show(
+                "seeding",
+                min(known.fetched_since(started_at), len(artist_ids)),
+                len(artist_ids),
+            ),
+        )
         progress.show("seeding", len(artist_ids), len(artist_ids))
         progress.finish()
         return len(artist_ids)

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,11 +13,10 @@ from typing import Any
 
 import requests
 
-from adapters.postgres.pool import ConnectionPool, connect_pool
-from adapters.postgres.similarity import PostgresSimilarityStore
+from adapters.postgres.pool import ConnectionPool
 from domain.models import SimilarityGeneration
 from local.operations import StackAddresses
-from local.published import PublishedStack
+from local.published import PublishedStack, functions_root
 from local.spotify_server import Conditions
 
 # Executions listed on the screen, newest first.
@@ -231,10 +229,10 @@ def read_figures(local_json: Path) -> StackFigures:
     """The figures of the stack that wrote this local.json."""
     published = PublishedStack.read(local_json)
     addresses = StackAddresses.published(published)
-    with closing(connect_pool(published.database_url, max_connections=1)) as pool:
-        generations = PostgresSimilarityStore(pool).generations(_GENERATIONS_READ)
+    with functions_root(published) as root:
+        generations = root.similarity.generations(_GENERATIONS_READ)
         serving = next((g for g in generations if g.state == "serving"), None)
-        artists = _artist_counts(pool, serving)
+        artists = _artist_counts(root.pool, serving)
     recent, last_refresh = _executions(addresses)
     read_at = datetime.now(UTC)
     return StackFigures(

@@ -14,10 +14,16 @@ AS_OF = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
 @dataclass
 class KnownIds:
+    """Stored artists, every one fetched at `fetched_at`."""
+
     ids: list[str]
+    fetched_at: datetime = AS_OF
 
     def refreshable_artist_ids(self) -> list[str]:
         return self.ids
+
+    def fetched_since(self, moment: datetime) -> int:
+        return len(self.ids) if self.fetched_at >= moment else 0
 
 
 @dataclass
