@@ -79,7 +79,15 @@ _log = logging.getLogger(__name__)
 REGION = "us-east-1"
 LOOPBACK = "127.0.0.1"
 ACCOUNT = "123456789012"
-_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+# moto takes any credentials: a machine with none of its own signs its calls with these.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+def use_local_credentials() -> None:
+    """Clients this process builds from its environment sign with LOCAL_CREDENTIALS, unless
+    the environment names credentials of its own."""
+    for name, value in LOCAL_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
 
 
 @dataclass(frozen=True)
@@ -178,8 +186,7 @@ class LocalAws:
         logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(
             logging.CRITICAL
         )
-        for name, value in _CREDENTIALS.items():
-            os.environ.setdefault(name, value)
+        use_local_credentials()
         fail_maps_whose_result_is_too_large()
         _cache_moto_lookups()
         port = self._server.start(port=0)

@@ -18,12 +18,10 @@ from typing import Any
 import boto3
 
 from domain.models import QUEUED_REQUEST, ArtistRequest, QueuedRequest
-from local.aws import REGION
+from local.aws import LOCAL_CREDENTIALS, REGION
 from local.executions import ExecutionEnd, ExecutionRunner
 from local.published import PublishedStack
 
-# moto accepts any credentials; explicit ones keep an operator's own AWS profile out of it.
-_LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 _RECEIVE_BATCH = 10
 # How long listed messages stay hidden before they are made visible again.
 _LISTING_VISIBILITY_SECONDS = 30
@@ -52,7 +50,8 @@ class StackAddresses:
             service,  # type: ignore[call-overload]  # one factory for several services
             region_name=REGION,
             endpoint_url=self.aws_endpoint_url,
-            **_LOCAL_CREDENTIALS,
+            # Explicit, to keep an operator's own AWS profile out of calls to moto.
+            **{name.lower(): value for name, value in LOCAL_CREDENTIALS.items()},
         )
 
 

@@ -21,12 +21,9 @@ from pydantic import SecretStr
 
 from handlers.composition import Dependencies
 from handlers.settings import Settings
-from local.aws import REGION
+from local.aws import REGION, use_local_credentials
 
 LOCAL_JSON = "local.json"
-# moto takes any credentials: a machine with none of its own still signs its requests with
-# these, as the stack's own process does.
-_LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
 class NoRunningStackError(RuntimeError):
@@ -122,8 +119,7 @@ def functions_root(published: PublishedStack) -> Iterator[Dependencies]:
     """The composition root the stack's functions are built by, built in this process: the
     application's secrets are read from the stack's Secrets Manager, as on AWS. Its database
     connections close when the block ends: a command ends long before a function's root would."""
-    for name, value in _LOCAL_CREDENTIALS.items():
-        os.environ.setdefault(name, value)
+    use_local_credentials()
     dependencies = Dependencies(published.function_settings())
     try:
         yield dependencies
