@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.fixtures.spotify",
     "tests.fixtures.graph",
     "tests.fixtures.aws",
+    "tests.fixtures.cdk",
 ]
 
 _LAYERS = ("unit", "integration", "infra", "e2e")

@@ -7,12 +7,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import pytest
-
 from contracts.names import ResourceNames
 from local.aws import LOCAL_STAGE
 from local.stack import LocalStack
-from tests.infra.synthesis import Synthesized, synthesize
+from tests.infra.synthesis import Synthesized
 
 TABLES = ("genres_table", "waiters_table", "messages_table", "last_answers_table")
 QUEUES = ("requests_queue", "requests_dead_letter_queue", "converse_failures_queue")
@@ -23,11 +21,6 @@ TableShape = tuple[tuple[tuple[str, str, str], ...], str | None]
 # A queue: visibility timeout and retention in seconds, then the queue it redrives to (by its
 # place in ResourceNames) and after how many receives.
 QueueShape = tuple[int, int, tuple[str, int] | None]
-
-
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize(tmp_path_factory.mktemp("cdk") / "cdk.out")
 
 
 def _template_resources(synthesized: Synthesized, kind: str) -> dict[str, Mapping[str, Any]]:
