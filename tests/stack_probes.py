@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+import requests
 from psycopg2 import sql
 
 from local import cli
@@ -62,8 +63,41 @@ def queue_depth(stack: LocalStack) -> int:
     return sum(int(value) for value in attributes.values())
 
 
+# What Meta sends to be echoed when it verifies a subscription.
+SUBSCRIPTION_CHALLENGE = "1158201444"
+
+
+def verify_subscription(stack: LocalStack) -> requests.Response:
+    """The webhook's answer to Meta verifying the subscription with the stack's own token."""
+    return requests.get(
+        stack.endpoints.webhook_url,
+        params={
+            "hub.mode": "subscribe",
+            "hub.verify_token": stack.endpoints.verify_token,
+            "hub.challenge": SUBSCRIPTION_CHALLENGE,
+        },
+        timeout=10,
+    )
+
+
 # When the queued requests of the ingest tests were made: the day of their lake partition.
 REQUESTED_AT = "2026-11-27T10:00:00+00:00"
+
+
+def dead_letter_after_an_outage(stack: LocalStack, artist_id: str) -> None:
+    """Put this artist's request on the dead-letter queue, as the workflow does when Spotify
+    keeps failing its batch."""
+    stack.aws.client("sqs").send_message(
+        QueueUrl=stack.resources.dead_letter_queue_url,
+        MessageBody=json.dumps(
+            {
+                "artist_id": artist_id,
+                "requested_at": REQUESTED_AT,
+                "error": "SpotifyUnavailableError",
+                "cause": "Spotify failed the artists request (HTTP 503)",
+            }
+        ),
+    )
 
 
 def start_requested_ingest(stack: LocalStack, name: str, artist_ids: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ from handlers import composition
 from local.aws import LOCAL_STAGE
 from local.stack import LocalStack
 from tests.function_logs import function_logs
-from tests.stack_probes import stack_operations
+from tests.stack_probes import stack_operations, verify_subscription
 from tests.swapped_adapters import functions_measuring
 
 USER = "2400000000000601"
@@ -101,15 +101,7 @@ def test_no_credential_reaches_a_log_line(clean_stack: LocalStack) -> None:
     # When Meta verifies the subscription, a forged delivery is refused, and the user is
     # answered by converse and by the workflow
     with function_logs() as logs:
-        verified = requests.get(
-            clean_stack.endpoints.webhook_url,
-            params={
-                "hub.mode": "subscribe",
-                "hub.verify_token": clean_stack.endpoints.verify_token,
-                "hub.challenge": "1158201444",
-            },
-            timeout=10,
-        )
+        verified = verify_subscription(clean_stack)
         forged = requests.post(
             clean_stack.endpoints.webhook_url,
             data=b'{"object": "page", "entry": []}',

@@ -20,6 +20,7 @@ from local import cli
 from local.stack import LocalStack
 from tests.stack_probes import (
     REQUESTED_AT,
+    dead_letter_after_an_outage,
     lake_objects,
     sixpotify,
     start_requested_ingest,
@@ -129,17 +130,7 @@ def test_dlq_redrive_sends_dead_letters_back_through_the_pipe(
     clean_stack: LocalStack, state_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Given Drake in the dead-letter queue after an outage
-    clean_stack.aws.client("sqs").send_message(
-        QueueUrl=clean_stack.resources.dead_letter_queue_url,
-        MessageBody=json.dumps(
-            {
-                "artist_id": DRAKE,
-                "requested_at": REQUESTED_AT,
-                "error": "SpotifyUnavailableError",
-                "cause": "Spotify failed the artists request (HTTP 503)",
-            }
-        ),
-    )
+    dead_letter_after_an_outage(clean_stack, DRAKE)
 
     # When an operator redrives the dead-letter queue
     assert cli.main(["--state-dir", str(state_dir), "dlq", "redrive"]) == 0

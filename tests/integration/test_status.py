@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from local import cli
 from local.chat import ChatClient
 from local.stack import LocalStack
-from tests.stack_probes import REQUESTED_AT
+from tests.stack_probes import dead_letter_after_an_outage
 
 DRAKE = "3TVXtAsR1Inumwj472S9r4"
 FIFTY_CENT = "3q7HBObVc0L8jNeTe5Gofh"
@@ -58,17 +57,7 @@ def test_status_exits_1_and_names_the_redrive_while_a_dead_letter_waits(
 ) -> None:
     # Given a succeeded ingest, and Drake on the dead-letter queue
     clean_stack.ingest([FIFTY_CENT], name=f"status-{time.time_ns()}")
-    clean_stack.aws.client("sqs").send_message(
-        QueueUrl=clean_stack.resources.dead_letter_queue_url,
-        MessageBody=json.dumps(
-            {
-                "artist_id": DRAKE,
-                "requested_at": REQUESTED_AT,
-                "error": "SpotifyUnavailableError",
-                "cause": "Spotify failed the artists request (HTTP 503)",
-            }
-        ),
-    )
+    dead_letter_after_an_outage(clean_stack, DRAKE)
 
     # When an operator asks for the stack's status
     exit_code, printed = _status(state_dir, capsys)

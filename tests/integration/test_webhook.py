@@ -11,7 +11,14 @@ from domain.webhook import MAX_BODY_BYTES, MAX_TEXT_CHARS
 from local import lambda_dispatch
 from local.chat import ChatClient, messenger_event, sign
 from local.stack import LocalStack
-from tests.stack_probes import execution_count, item_count, queue_depth, table_rows
+from tests.stack_probes import (
+    SUBSCRIPTION_CHALLENGE,
+    execution_count,
+    item_count,
+    queue_depth,
+    table_rows,
+    verify_subscription,
+)
 
 
 def _post(stack: LocalStack, body: bytes, signature: str | None) -> requests.Response:
@@ -39,18 +46,10 @@ def _assert_no_trace(stack: LocalStack, executions_before: int) -> None:
 
 def test_subscription_check_echoes_the_challenge(clean_stack: LocalStack) -> None:
     # When Messenger verifies the webhook with our token
-    response = requests.get(
-        clean_stack.endpoints.webhook_url,
-        params={
-            "hub.mode": "subscribe",
-            "hub.verify_token": clean_stack.endpoints.verify_token,
-            "hub.challenge": "1158201444",
-        },
-        timeout=10,
-    )
+    response = verify_subscription(clean_stack)
     # Then the challenge comes back as it was sent
     assert response.status_code == 200
-    assert response.text == "1158201444"
+    assert response.text == SUBSCRIPTION_CHALLENGE
 
 
 def test_subscription_check_with_a_wrong_token_or_mode_is_refused(clean_stack: LocalStack) -> None:
