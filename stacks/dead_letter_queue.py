@@ -24,6 +24,7 @@ def dead_letter_queue(
         queue_name=queue_name,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
+        visibility_timeout=Duration.seconds(Queues.DEAD_LETTERS.visibility_timeout.total_seconds()),
         retention_period=Duration.seconds(Queues.DEAD_LETTERS.retention.total_seconds()),
     )
     if fed_by is not None:

@@ -86,10 +86,9 @@ def _deployed_queues(synthesized: Synthesized) -> dict[str, QueueShape]:
             [target_id, _] = policy["deadLetterTargetArn"]["Fn::GetAtt"]
             target = _role_of_queue(synthesized.names, queues[target_id]["Properties"]["QueueName"])
             redrive = (target, int(policy["maxReceiveCount"]))
-        # CloudFormation's defaults for what a template leaves out, which SQS's are.
         shapes[role] = (
-            int(queue.get("VisibilityTimeout", 30)),
-            int(queue.get("MessageRetentionPeriod", 345_600)),
+            int(queue["VisibilityTimeout"]),
+            int(queue["MessageRetentionPeriod"]),
             redrive,
         )
     return shapes
